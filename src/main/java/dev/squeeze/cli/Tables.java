@@ -1,0 +1,71 @@
+package dev.squeeze.cli;
+
+import dev.squeeze.model.Inspection;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Plain-text tables for the terminal. */
+final class Tables {
+    private Tables() {}
+
+    /** Left-aligns the first column, right-aligns the rest, pads to the widest cell. */
+    static String render(List<String> header, List<List<String>> rows) {
+        int[] width = new int[header.size()];
+        var all = new ArrayList<List<String>>();
+        all.add(header);
+        all.addAll(rows);
+        for (List<String> r : all) {
+            for (int i = 0; i < r.size(); i++) width[i] = Math.max(width[i], r.get(i).length());
+        }
+        var sb = new StringBuilder();
+        for (int k = 0; k < all.size(); k++) {
+            List<String> r = all.get(k);
+            for (int i = 0; i < r.size(); i++) {
+                String cell = r.get(i);
+                String pad = " ".repeat(width[i] - cell.length());
+                sb.append(i == 0 ? cell + pad : pad + cell).append(i + 1 < r.size() ? "  " : "");
+            }
+            sb.append('\n');
+            if (k == 0) {
+                for (int i = 0; i < width.length; i++) sb.append("-".repeat(width[i])).append(i + 1 < width.length ? "  " : "");
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    static String inspect(Inspection.Report r) {
+        var rows = new ArrayList<List<String>>();
+        for (Inspection.Layer l : r.layers()) {
+            rows.add(List.of(l.name(), l.type(), shape(l.inputShape()) + " -> " + shape(l.outputShape()),
+                    String.format("%,d", l.params()), String.format("%,d", l.macs()),
+                    l.prunableUnits() > 0 ? l.prunableUnits() + " " + l.unit() : "-"));
+        }
+        var sb = new StringBuilder();
+        sb.append(r.name()).append("  (").append(r.source()).append(")\n\n");
+        sb.append(render(List.of("layer", "type", "shape", "params", "MACs", "prunable"), rows));
+        sb.append(String.format("%ntotal: %,d params, %,d MACs per example", r.params(), r.macs()));
+        if (r.embeddingParams() > 0) {
+            sb.append(String.format(" (%,d in embeddings, %,d outside them)", r.embeddingParams(), r.nonEmbeddingParams()));
+        }
+        sb.append('\n');
+        if (!r.groups().isEmpty()) {
+            sb.append("\ndependency groups (pruned together):\n");
+            for (Inspection.Group g : r.groups()) {
+                sb.append(String.format("  %s: %d %s; producers %s; followers %s; consumers %s%n", g.id(), g.units(), g.unit(),
+                        g.producers(), g.followers(), g.consumers()));
+            }
+        }
+        if (r.card() != null) {
+            var c = r.card();
+            sb.append(String.format("%ncard: test accuracy %.4f on %d images (%s), seed %d, %d epochs, %.0f s%n  reproduce: %s%n",
+                    c.testAccuracy(), c.testExamples(), c.data().source(), c.seed(), c.epochs(), c.trainSeconds(), c.command()));
+        }
+        return sb.toString();
+    }
+
+    private static String shape(List<Integer> dims) {
+        return String.join("x", dims.stream().map(String::valueOf).toList());
+    }
+}

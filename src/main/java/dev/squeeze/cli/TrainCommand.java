@@ -1,0 +1,51 @@
+package dev.squeeze.cli;
+
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.ModelCard;
+import dev.squeeze.model.Training;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train a baseline model on Fashion-MNIST and write a DL4J zip and a model card.")
+final class TrainCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--arch", required = true, description = "cnn or attention.")
+    String arch;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs over the train split (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, shuffling and splits (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--out", description = "Model zip to write (default: models/<name>.zip); the card goes beside it as <name>.card.json.")
+    Path out;
+
+    @Option(names = "--data", description = "Directory with the Fashion-MNIST .gz files (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
+    Path data;
+
+    @Override
+    public Integer call() {
+        Main.startBackend();
+        Architecture a = Architecture.parse(arch);
+        Path target = out != null ? out : Path.of("models", a.builtInName() + ".zip");
+        String command = "squeeze train --arch " + a.label() + " --epochs " + epochs + " --batch " + batch
+                + " --seed " + seed + " --out " + target + (data != null ? " --data " + data : "");
+        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data, command),
+                TerminalProgress.stderr(spec.commandLine().getErr()));
+        spec.commandLine().getOut().printf("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)%n",
+                target, card.params(), card.macs(), card.testAccuracy(), card.testExamples());
+        return 0;
+    }
+}

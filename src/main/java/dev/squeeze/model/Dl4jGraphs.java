@@ -1,0 +1,190 @@
+package dev.squeeze.model;
+
+import dev.squeeze.SqueezeException;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads a {@link LayerGraph} from a DL4J network. DL4J's own shape inference gives each layer's
+ * output type, and every inferred shape is checked against it, so a layer we translate wrongly fails
+ * here rather than costing plans with the wrong numbers.
+ */
+public final class Dl4jGraphs {
+    private Dl4jGraphs() {}
+
+    public static LayerGraph of(String name, MultiLayerNetwork net, TensorShape inputShape) {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        InputType inputType = toInputType(inputShape);
+        List<InputType> outTypes = conf.getLayerActivationTypes(inputType);
+        var b = LayerGraph.builder(name).input("input", inputShape);
+        var flattens = new int[]{0};
+        String previous = "input";
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            String layerName = layerName(layer, i);
+            previous = addPreprocessor(b, conf.getInputPreProcess(i), previous, flattens);
+            b.add(layerName, toOp(layer, layerName), List.of(previous));
+            checkShape(b, layerName, outTypes.get(i));
+            previous = layerName;
+        }
+        return b.build();
+    }
+
+    public static LayerGraph of(String name, ComputationGraph net, TensorShape inputShape) {
+        ComputationGraphConfiguration conf = net.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1) {
+            throw new SqueezeException("model '" + name + "' has " + conf.getNetworkInputs().size() + " inputs; squeeze supports one");
+        }
+        String input = conf.getNetworkInputs().get(0);
+        Map<String, InputType> outTypes = conf.getLayerActivationTypes(toInputType(inputShape));
+        var b = LayerGraph.builder(name).input(input, inputShape);
+        var flattens = new int[]{0};
+        for (int idx : net.topologicalSortOrder()) {
+            String vertexName = net.getVertices()[idx].getVertexName();
+            if (vertexName.equals(input)) continue;
+            GraphVertex v = conf.getVertices().get(vertexName);
+            List<String> from = conf.getVertexInputs().get(vertexName);
+            if (v instanceof LayerVertex lv) {
+                String in = addPreprocessor(b, lv.getPreProcessor(), from.get(0), flattens);
+                b.add(vertexName, toOp(lv.getLayerConf().getLayer(), vertexName), List.of(in));
+            } else if (v instanceof ElementWiseVertex ew && ew.getOp() == ElementWiseVertex.Op.Add) {
+                b.add(vertexName, new LayerOp.Add(), from);
+            } else {
+                throw new SqueezeException("model '" + name + "': vertex '" + vertexName + "' (" + v.getClass().getSimpleName()
+                        + ") is not supported; supported: layers and elementwise add");
+            }
+            checkShape(b, vertexName, outTypes.get(vertexName));
+        }
+        return b.build();
+    }
+
+    /** DL4J's input type for a squeeze shape ([C,H,W] image, [L,D] sequence, [D] vector). */
+    public static InputType toInputType(TensorShape s) {
+        return switch (s.rank()) {
+            case 3 -> InputType.convolutional(s.dim(1), s.dim(2), s.dim(0));
+            case 2 -> InputType.recurrent(s.dim(1), s.dim(0));
+            case 1 -> InputType.feedForward(s.dim(0));
+            default -> throw new IllegalArgumentException("unsupported input shape " + s);
+        };
+    }
+
+    static TensorShape toShape(InputType t) {
+        if (t instanceof InputType.InputTypeConvolutional c) {
+            return TensorShape.of((int) c.getChannels(), (int) c.getHeight(), (int) c.getWidth());
+        }
+        if (t instanceof InputType.InputTypeRecurrent r) {
+            return TensorShape.of((int) r.getTimeSeriesLength(), (int) r.getSize());
+        }
+        if (t instanceof InputType.InputTypeConvolutionalFlat f) {
+            return TensorShape.of((int) f.getFlattenedSize());
+        }
+        return TensorShape.of((int) t.arrayElementsPerExample());
+    }
+
+    private static String addPreprocessor(LayerGraph.Builder b, InputPreProcessor p, String previous, int[] flattens) {
+        if (p == null || p instanceof RnnToFeedForwardPreProcessor || p instanceof FeedForwardToRnnPreProcessor) {
+            return previous; // per-token dense layers act on [L, D] directly
+        }
+        if (p instanceof CnnToFeedForwardPreProcessor) {
+            String name = flattens[0] == 0 ? "flatten" : "flatten" + (flattens[0] + 1);
+            flattens[0]++;
+            b.add(name, new LayerOp.Flatten(), List.of(previous));
+            return name;
+        }
+        throw new SqueezeException("preprocessor " + p.getClass().getSimpleName() + " before layer after '" + previous + "' is not supported");
+    }
+
+    private static void checkShape(LayerGraph.Builder b, String layer, InputType dl4j) {
+        // RNN-to-FF layers report [L*D] where we keep [L, D]; compare element counts, which catches every real mismatch.
+        TensorShape ours = b.shapeOf(layer);
+        TensorShape theirs = toShape(dl4j);
+        if (ours.elements() != theirs.elements()) {
+            throw new IllegalStateException("layer '" + layer + "': squeeze infers shape " + ours + " but DL4J says " + theirs);
+        }
+    }
+
+    private static String layerName(Layer layer, int index) {
+        String n = layer.getLayerName();
+        return n == null || n.isBlank() ? "layer" + index : n;
+    }
+
+    private static String activation(Layer layer) {
+        if (layer instanceof BaseLayer bl && bl.getActivationFn() != null) {
+            return bl.getActivationFn().toString().toLowerCase(Locale.ROOT);
+        }
+        return "identity";
+    }
+
+    static LayerOp toOp(Layer layer, String name) {
+        if (layer instanceof ConvolutionLayer c && c.getClass() == ConvolutionLayer.class) {
+            int[] k = c.getKernelSize(), s = c.getStride(), d = c.getDilation();
+            if (d[0] != 1 || d[1] != 1) throw unsupported(name, "dilated convolution");
+            int[] pad = padding(c.getConvolutionMode(), k, c.getPadding());
+            return new LayerOp.Conv2d((int) c.getNIn(), (int) c.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], 1,
+                    c.hasBias(), activation(layer));
+        }
+        if (layer instanceof SubsamplingLayer p && p.getClass() == SubsamplingLayer.class) {
+            String mode = switch (p.getPoolingType()) {
+                case MAX -> "max";
+                case AVG -> "avg";
+                default -> throw unsupported(name, p.getPoolingType() + " pooling");
+            };
+            int[] k = p.getKernelSize(), s = p.getStride();
+            int[] pad = padding(p.getConvolutionMode(), k, p.getPadding());
+            return new LayerOp.Pooling(mode, k[0], k[1], s[0], s[1], pad[0], pad[1]);
+        }
+        if (layer instanceof BatchNormalization bn) return new LayerOp.BatchNorm((int) bn.getNOut());
+        if (layer instanceof ActivationLayer) return new LayerOp.Activation(activation(layer));
+        if (layer instanceof DropoutLayer) return new LayerOp.Activation("dropout");
+        if (layer instanceof OutputLayer o) return new LayerOp.Dense((int) o.getNIn(), (int) o.getNOut(), o.hasBias(), activation(layer));
+        if (layer instanceof DenseLayer dl) return new LayerOp.Dense((int) dl.getNIn(), (int) dl.getNOut(), dl.hasBias(), activation(layer));
+        if (layer instanceof GlobalPoolingLayer g) {
+            if (g.getPoolingType() != PoolingType.MAX && g.getPoolingType() != PoolingType.AVG) throw unsupported(name, g.getPoolingType() + " global pooling");
+            return new LayerOp.GlobalPooling(g.getPoolingType() == PoolingType.MAX ? "max" : "avg");
+        }
+        if (layer instanceof SelfAttentionLayer a) {
+            if (!a.isProjectInput()) throw unsupported(name, "self-attention without input projection");
+            return new LayerOp.Attention((int) a.getNIn(), a.getNHeads(), (int) a.getHeadSize(), (int) a.getNOut(), false);
+        }
+        throw unsupported(name, layer.getClass().getSimpleName());
+    }
+
+    /** Symmetric padding equivalent to DL4J's mode (Same with stride 1 and odd kernels, or explicit). */
+    private static int[] padding(ConvolutionMode mode, int[] kernel, int[] explicit) {
+        if (mode == ConvolutionMode.Same) return new int[]{(kernel[0] - 1) / 2, (kernel[1] - 1) / 2};
+        return new int[]{explicit[0], explicit[1]};
+    }
+
+    private static SqueezeException unsupported(String layer, String what) {
+        return new SqueezeException("layer '" + layer + "' is a " + what + ", which squeeze cannot analyse yet; "
+                + "supported: conv2d, dense, output, pooling, global pooling, batchnorm, activation, dropout, self-attention");
+    }
+}

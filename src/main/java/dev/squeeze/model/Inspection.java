@@ -1,0 +1,49 @@
+package dev.squeeze.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+import java.util.List;
+
+/** The {@code inspect} service: a model's or spec's layers as a serialisable report. */
+public final class Inspection {
+    private Inspection() {}
+
+    /**
+     * @param params             all learnable parameters (normalisation running statistics excluded)
+     * @param embeddingParams    parameters in embedding tables (included in {@code params})
+     * @param nonEmbeddingParams {@code params - embeddingParams}, the figure transformer papers quote
+     * @param card               how the model was trained; absent for specs
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Report(String name, String source, List<Integer> input, long params, long embeddingParams,
+                         long nonEmbeddingParams, long macs, List<Layer> layers, List<Group> groups, ModelCard card) {}
+
+    /** One layer; {@code group} names the dependency group it prunes as producer. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Layer(String name, String type, List<String> inputs, List<Integer> inputShape, List<Integer> outputShape,
+                        long params, long macs, int prunableUnits, String unit, String group) {}
+
+    /** A dependency group: producers, followers and consumers that one pruning decision changes together. */
+    public record Group(String id, String unit, int units, List<String> producers, List<String> followers, List<String> consumers) {}
+
+    public static Report ofModel(String nameOrPath) {
+        ModelHandle m = ModelStore.load(nameOrPath);
+        return of(m.graph(), m.source(), m.card());
+    }
+
+    public static Report ofSpec(String nameOrPath) {
+        LayerGraph g = ArchitectureSpecs.load(nameOrPath);
+        return of(g, ArchitectureSpecs.BUILT_IN.contains(nameOrPath) ? "built-in spec:" + nameOrPath : nameOrPath, null);
+    }
+
+    public static Report of(LayerGraph g, String source, ModelCard card) {
+        var layers = g.nodes().stream().map(n -> new Layer(n.name(), n.type(), n.inputs(), n.inShape().dims(),
+                n.outShape().dims(), n.params(), n.macs(), g.prunableUnits(n.name()), g.prunableUnit(n.name()).label(),
+                g.groupOf(n.name()).map(DependencyGroup::id).orElse(null))).toList();
+        var groups = g.groups().stream().map(gr -> new Group(gr.id(), gr.unit().label(), gr.units(), gr.producers(),
+                gr.layers(DependencyGroup.Role.FOLLOWER), gr.layers(DependencyGroup.Role.CONSUMER))).toList();
+        long embedding = g.nodes().stream().filter(n -> n.op() instanceof LayerOp.Embedding).mapToLong(LayerNode::params).sum();
+        var input = g.inputs().values().iterator().next().dims();
+        return new Report(g.name(), source, input, g.params(), embedding, g.params() - embedding, g.macs(), layers, groups, card);
+    }
+}

@@ -1,0 +1,188 @@
+package dev.squeeze.model;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The layers of a network in topological order, with shapes, parameters, MACs, prunable units
+ * and dependency groups. Built from a DL4J network or from an architecture spec; immutable.
+ * Every other part of squeeze (spaces, cost model, compression, export) speaks in its layer names.
+ */
+public final class LayerGraph {
+    private final String name;
+    private final Map<String, TensorShape> inputs;
+    private final List<LayerNode> nodes;
+    private final Map<String, LayerNode> byName;
+    private final List<DependencyGroup> groups;
+    private final Map<String, DependencyGroup> groupOfProducer;
+
+    private LayerGraph(String name, Map<String, TensorShape> inputs, List<LayerNode> nodes) {
+        this.name = name;
+        this.inputs = Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+        this.nodes = List.copyOf(nodes);
+        var index = new LinkedHashMap<String, LayerNode>();
+        for (LayerNode n : nodes) index.put(n.name(), n);
+        this.byName = Collections.unmodifiableMap(index);
+        this.groups = DependencyGroups.of(this);
+        var owners = new HashMap<String, DependencyGroup>();
+        for (DependencyGroup g : groups) {
+            for (String p : g.producers()) owners.put(p, g);
+        }
+        this.groupOfProducer = Collections.unmodifiableMap(owners);
+    }
+
+    public static Builder builder(String name) {
+        return new Builder(name);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** Graph inputs by name (usually one, named {@code input}). */
+    public Map<String, TensorShape> inputs() {
+        return inputs;
+    }
+
+    public List<LayerNode> nodes() {
+        return nodes;
+    }
+
+    public LayerNode node(String layer) {
+        LayerNode n = byName.get(layer);
+        if (n == null) throw new IllegalArgumentException("no layer named '" + layer + "'");
+        return n;
+    }
+
+    public boolean has(String layer) {
+        return byName.containsKey(layer);
+    }
+
+    public List<String> layerNames() {
+        return List.copyOf(byName.keySet());
+    }
+
+    public long params() {
+        return nodes.stream().mapToLong(LayerNode::params).sum();
+    }
+
+    public long macs() {
+        return nodes.stream().mapToLong(LayerNode::macs).sum();
+    }
+
+    /** Nodes that read the given layer's (or graph input's) output. */
+    public List<LayerNode> successors(String layer) {
+        return nodes.stream().filter(n -> n.inputs().contains(layer)).toList();
+    }
+
+    /** Layers nothing reads: the network's outputs. */
+    public List<LayerNode> outputs() {
+        return nodes.stream().filter(n -> successors(n.name()).isEmpty()).toList();
+    }
+
+    public List<DependencyGroup> groups() {
+        return groups;
+    }
+
+    /** The group a layer prunes as producer (its channels, units or heads), if it can be pruned. */
+    public Optional<DependencyGroup> groupOf(String layer) {
+        return Optional.ofNullable(groupOfProducer.get(layer));
+    }
+
+    /** What pruning removes from this layer ({@link PrunableUnit#NONE} when it cannot be pruned). */
+    public PrunableUnit prunableUnit(String layer) {
+        return groupOf(layer).map(DependencyGroup::unit).orElse(PrunableUnit.NONE);
+    }
+
+    /** How many units pruning may remove from this layer (0 when it cannot be pruned). */
+    public int prunableUnits(String layer) {
+        return groupOf(layer).map(DependencyGroup::units).orElse(0);
+    }
+
+    /** Same layers, shapes and ops (the name is a label and does not count). */
+    public boolean sameStructure(LayerGraph other) {
+        return inputs.equals(other.inputs) && nodes.equals(other.nodes);
+    }
+
+    @Override
+    public String toString() {
+        return "LayerGraph[" + name + ", " + nodes.size() + " layers, " + params() + " params, " + macs() + " MACs]";
+    }
+
+    /** Adds layers in order, inferring and checking each output shape. */
+    public static final class Builder {
+        private final String name;
+        private final Map<String, TensorShape> inputs = new LinkedHashMap<>();
+        private final List<LayerNode> nodes = new ArrayList<>();
+        private final Map<String, TensorShape> shapes = new HashMap<>();
+        private String last;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        public Builder input(String inputName, TensorShape shape) {
+            checkNew(inputName);
+            inputs.put(inputName, shape);
+            shapes.put(inputName, shape);
+            last = inputName;
+            return this;
+        }
+
+        /** Adds a layer fed by the previously added layer. */
+        public Builder add(String layer, LayerOp op) {
+            if (last == null) throw new IllegalArgumentException("layer '" + layer + "' has no input: declare the input first");
+            return add(layer, op, List.of(last));
+        }
+
+        /**
+         * Adds a layer fed by the named layers or inputs.
+         *
+         * @throws IllegalArgumentException naming the layer when an input is unknown or shapes do not fit
+         */
+        public Builder add(String layer, LayerOp op, List<String> from) {
+            checkNew(layer);
+            if (from.isEmpty()) throw new IllegalArgumentException("layer '" + layer + "' has no inputs");
+            var inShapes = new ArrayList<TensorShape>();
+            for (String f : from) {
+                TensorShape s = shapes.get(f);
+                if (s == null) {
+                    throw new IllegalArgumentException("layer '" + layer + "' reads '" + f + "', which is not an earlier layer or input");
+                }
+                inShapes.add(s);
+            }
+            TensorShape out;
+            try {
+                out = op.outputShape(inShapes);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("layer '" + layer + "': " + e.getMessage(), e);
+            }
+            nodes.add(new LayerNode(layer, op, from, inShapes.get(0), out));
+            shapes.put(layer, out);
+            last = layer;
+            return this;
+        }
+
+        /** The inferred output shape of an added layer or input. */
+        public TensorShape shapeOf(String layerOrInput) {
+            TensorShape s = shapes.get(layerOrInput);
+            if (s == null) throw new IllegalArgumentException("no layer or input named '" + layerOrInput + "'");
+            return s;
+        }
+
+        private void checkNew(String n) {
+            if (n == null || n.isBlank()) throw new IllegalArgumentException("every layer needs a name");
+            if (shapes.containsKey(n)) throw new IllegalArgumentException("layer name '" + n + "' is used twice");
+        }
+
+        public LayerGraph build() {
+            if (nodes.isEmpty()) throw new IllegalArgumentException("graph '" + name + "' has no layers");
+            return new LayerGraph(name, inputs, nodes);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.squeeze.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.squeeze.Json;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.data.InputEncoding;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+
+/**
+ * Loads and saves models: DL4J zips with the squeeze model card stored inside as {@value #CARD_ENTRY}.
+ * Built-in names ({@code fashion-cnn}, {@code fashion-attention}) resolve to the models shipped in the jar.
+ */
+public final class ModelStore {
+    public static final String CARD_ENTRY = "squeeze-card.json";
+    public static final List<String> BUILT_IN = List.of("fashion-cnn", "fashion-attention");
+
+    private ModelStore() {}
+
+    /** Loads a built-in model by name, or a DL4J model zip by path. */
+    public static ModelHandle load(String nameOrPath) {
+        if (BUILT_IN.contains(nameOrPath)) {
+            return loadFile(builtInFile(nameOrPath), nameOrPath, "built-in:" + nameOrPath);
+        }
+        Path p = Path.of(nameOrPath);
+        if (!Files.isRegularFile(p)) {
+            throw new SqueezeException("model '" + nameOrPath + "' is neither a file nor a built-in model: give a DL4J model zip or one of "
+                    + String.join(", ", BUILT_IN));
+        }
+        String file = p.getFileName().toString();
+        return loadFile(p, file.endsWith(".zip") ? file.substring(0, file.length() - 4) : file, p.toString());
+    }
+
+    /** The built-in model copied out of the jar once per JVM (DL4J restores from files). */
+    private static Path builtInFile(String name) {
+        String resource = "/models/" + name + ".zip";
+        try (InputStream in = ModelStore.class.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new SqueezeException("built-in model '" + name + "' is missing from this build: run `./squeeze train --arch "
+                        + Architecture.parse(name).label() + " --out src/main/resources/models/" + name + ".zip` and rebuild");
+            }
+            Path tmp = Files.createTempFile("squeeze-" + name + "-", ".zip");
+            tmp.toFile().deleteOnExit();
+            Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+            return tmp;
+        } catch (IOException e) {
+            throw new SqueezeException("cannot unpack built-in model '" + name + "': " + e.getMessage());
+        }
+    }
+
+    private static ModelHandle loadFile(Path file, String name, String source) {
+        ModelCard card;
+        boolean graph;
+        try (ZipFile zip = new ZipFile(file.toFile())) {
+            ZipEntry conf = zip.getEntry("configuration.json");
+            if (conf == null) throw corrupt(source, "it has no configuration.json");
+            JsonNode confJson = Json.json().readTree(zip.getInputStream(conf));
+            graph = confJson.has("vertices");
+            ZipEntry cardEntry = zip.getEntry(CARD_ENTRY);
+            card = cardEntry == null ? null : Json.json().readValue(zip.getInputStream(cardEntry), ModelCard.class);
+        } catch (IOException e) {
+            throw corrupt(source, e.getMessage());
+        }
+        if (card == null) {
+            throw new SqueezeException("model " + source + " has no " + CARD_ENTRY + " (input shape and encoding): "
+                    + "train it with `squeeze train`, or add a card with the keys of a shipped model's card");
+        }
+        Model net;
+        try {
+            net = graph ? ModelSerializer.restoreComputationGraph(file.toFile(), false)
+                    : ModelSerializer.restoreMultiLayerNetwork(file.toFile(), false);
+        } catch (Exception | Error e) {
+            throw corrupt(source, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+        }
+        TensorShape input = new TensorShape(card.inputShape());
+        LayerGraph layers = net instanceof MultiLayerNetwork m ? Dl4jGraphs.of(name, m, input) : Dl4jGraphs.of(name, (ComputationGraph) net, input);
+        return new ModelHandle(name, source, net, card, layers, InputEncoding.valueOf(card.encoding()));
+    }
+
+    private static SqueezeException corrupt(String source, String why) {
+        String oneLine = why == null ? "unreadable" : why.lines().findFirst().orElse("unreadable");
+        return new SqueezeException("model " + source + " is not a readable DL4J model zip (" + oneLine
+                + "): re-download or re-train it (`squeeze train --out FILE`)");
+    }
+
+    /** Writes the network (without updater state) and its card into {@code out}, and the card beside it. */
+    public static void save(Model net, ModelCard card, Path out) {
+        try {
+            Path parent = out.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            ModelSerializer.writeModel(net, out.toFile(), false);
+            byte[] cardJson = Json.write(card).getBytes(StandardCharsets.UTF_8);
+            try (FileSystem zip = FileSystems.newFileSystem(URI.create("jar:" + out.toAbsolutePath().toUri()), Map.of())) {
+                Files.write(zip.getPath(CARD_ENTRY), cardJson);
+            }
+            Files.write(cardPath(out), cardJson);
+        } catch (IOException e) {
+            throw new SqueezeException("cannot write model to " + out + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code model.zip} -> {@code model.card.json}. */
+    public static Path cardPath(Path model) {
+        String f = model.getFileName().toString();
+        String base = f.endsWith(".zip") ? f.substring(0, f.length() - 4) : f;
+        return model.resolveSibling(base + ".card.json");
+    }
+}
