@@ -16,7 +16,11 @@ public final class Inspection {
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Report(String name, String source, List<Integer> input, long params, long embeddingParams,
-                         long nonEmbeddingParams, long macs, List<Layer> layers, List<Group> groups, ModelCard card) {}
+                         long nonEmbeddingParams, long macs, List<Block> blocks, List<Layer> layers, List<Group> groups,
+                         ModelCard card) {}
+
+    /** Layers summed by the first part of their dotted name ({@code encoder.3.attention} -> {@code encoder}). */
+    public record Block(String name, int layers, long params, long macs) {}
 
     /** One layer; {@code group} names the dependency group it prunes as producer. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -44,6 +48,13 @@ public final class Inspection {
                 gr.layers(DependencyGroup.Role.FOLLOWER), gr.layers(DependencyGroup.Role.CONSUMER))).toList();
         long embedding = g.nodes().stream().filter(n -> n.op() instanceof LayerOp.Embedding).mapToLong(LayerNode::params).sum();
         var input = g.inputs().values().iterator().next().dims();
-        return new Report(g.name(), source, input, g.params(), embedding, g.params() - embedding, g.macs(), layers, groups, card);
+        var blocks = new java.util.LinkedHashMap<String, Block>();
+        for (LayerNode n : g.nodes()) {
+            String block = n.name().contains(".") ? n.name().substring(0, n.name().indexOf('.')) : n.name();
+            blocks.merge(block, new Block(block, 1, n.params(), n.macs()),
+                    (a, b) -> new Block(a.name(), a.layers() + 1, a.params() + b.params(), a.macs() + b.macs()));
+        }
+        return new Report(g.name(), source, input, g.params(), embedding, g.params() - embedding, g.macs(),
+                List.copyOf(blocks.values()), layers, groups, card);
     }
 }
