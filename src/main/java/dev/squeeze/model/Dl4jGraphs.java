@@ -124,6 +124,8 @@ public final class Dl4jGraphs {
 
     private static void checkShape(LayerGraph.Builder b, String layer, InputType dl4j) {
         // RNN-to-FF layers report [L*D] where we keep [L, D]; compare element counts, which catches every real mismatch.
+        // DL4J M2.1 infers a recurrent output for global pooling over a sequence, though it outputs [D] at run time.
+        if (b.opOf(layer) instanceof LayerOp.GlobalPooling) return;
         TensorShape ours = b.shapeOf(layer);
         TensorShape theirs = toShape(dl4j);
         if (ours.elements() != theirs.elements()) {
@@ -137,10 +139,9 @@ public final class Dl4jGraphs {
     }
 
     private static String activation(Layer layer) {
-        if (layer instanceof BaseLayer bl && bl.getActivationFn() != null) {
-            return bl.getActivationFn().toString().toLowerCase(Locale.ROOT);
-        }
-        return "identity";
+        var fn = layer instanceof BaseLayer bl ? bl.getActivationFn()
+                : layer instanceof ActivationLayer al ? al.getActivationFn() : null;
+        return fn == null ? "identity" : fn.toString().toLowerCase(Locale.ROOT);
     }
 
     static LayerOp toOp(Layer layer, String name) {

@@ -175,6 +175,11 @@ public final class LayerGraph {
             return s;
         }
 
+        /** The op of an added layer. */
+        public LayerOp opOf(String layer) {
+            return nodes.stream().filter(n -> n.name().equals(layer)).findFirst().orElseThrow().op();
+        }
+
         private void checkNew(String n) {
             if (n == null || n.isBlank()) throw new IllegalArgumentException("every layer needs a name");
             if (shapes.containsKey(n)) throw new IllegalArgumentException("layer name '" + n + "' is used twice");

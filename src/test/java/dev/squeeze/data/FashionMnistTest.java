@@ -1,0 +1,145 @@
+package dev.squeeze.data;
+
+import dev.squeeze.SqueezeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.zip.GZIPOutputStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FashionMnistTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void embeddedTestSplitLoadsAndIsTheRealData() throws IOException {
+        Path copy = dir.resolve("embedded");
+        Files.createDirectories(copy);
+        for (String f : new String[]{FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS}) {
+            try (InputStream in = FashionMnist.class.getResourceAsStream("/data/" + f)) {
+                Files.copy(in, copy.resolve(f));
+            }
+        }
+        var loaded = FashionMnist.load(copy);
+        assertEquals(10_000, loaded.test().count());
+        assertEquals(null, loaded.train());
+        int[] perClass = new int[10];
+        for (int l : loaded.test().labels()) perClass[l]++;
+        for (int c : perClass) assertEquals(1000, c, "Fashion-MNIST's test split has 1,000 images per class");
+        assertEquals(9, loaded.test().labels()[0], "the first test image is an ankle boot (class 9)");
+    }
+
+    @Test
+    void splitsAreSeededAndDisjoint() {
+        float[] px = new float[300 * Images.PIXELS];
+        int[] labels = new int[300];
+        for (int i = 0; i < 300; i++) {
+            labels[i] = i % 10;
+            px[i * Images.PIXELS] = i; // image i is identified by its first pixel
+        }
+        var data = new FashionMnist.Loaded(new DataSource("test", "memory", true), new Images(px, labels), new Images(px.clone(), labels.clone()));
+        DataSplits a = DataSplits.of(data, 7, 50), b = DataSplits.of(data, 7, 50), c = DataSplits.of(data, 8, 50);
+        assertArrayEquals(a.calibration().pixels(), b.calibration().pixels());
+        assertFalse(Arrays.equals(a.calibration().pixels(), c.calibration().pixels()));
+        var train = ids(a.train());
+        var calib = ids(a.calibration());
+        assertEquals(250, train.size());
+        assertEquals(50, calib.size());
+        calib.retainAll(train);
+        assertTrue(calib.isEmpty(), "train and calibration overlap");
+        assertEquals(7, a.description().seed());
+    }
+
+    @Test
+    void embeddedOnlySplitsDivideTheTestFile() {
+        float[] px = new float[10_000 * Images.PIXELS];
+        int[] labels = new int[10_000];
+        for (int i = 0; i < labels.length; i++) px[i * Images.PIXELS] = i;
+        var data = new FashionMnist.Loaded(new DataSource("embedded", "classpath:/data/", false), null, new Images(px, labels));
+        DataSplits s = DataSplits.of(data, 1, 5000);
+        assertEquals(5000, s.test().count());
+        assertEquals(2000, s.calibration().count());
+        assertEquals(3000, s.train().count());
+        var all = ids(s.test());
+        all.addAll(ids(s.calibration()));
+        all.addAll(ids(s.train()));
+        assertEquals(10_000, all.size(), "the three splits must not share an image");
+    }
+
+    @Test
+    void missingDirectoryNamesPathAndPackage() {
+        Path missing = dir.resolve("nope");
+        var e = assertThrows(SqueezeException.class, () -> FashionMnist.load(missing));
+        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains(FashionMnist.PACKAGE), e.getMessage());
+    }
+
+    @Test
+    void directoryWithoutFilesNamesTheFile() {
+        var e = assertThrows(SqueezeException.class, () -> FashionMnist.load(dir));
+        assertTrue(e.getMessage().contains(FashionMnist.TEST_IMAGES), e.getMessage());
+    }
+
+    @Test
+    void truncatedIdxFileIsOneLineError() throws IOException {
+        byte[] full = gzip(idxImages(5));
+        byte[] shortFile = gzip(Arrays.copyOf(idxImages(5), 16 + 3 * Images.PIXELS));
+        Files.write(dir.resolve(FashionMnist.TEST_IMAGES), shortFile);
+        Files.write(dir.resolve(FashionMnist.TEST_LABELS), gzip(idxLabels(5)));
+        var e = assertThrows(SqueezeException.class, () -> FashionMnist.load(dir));
+        assertTrue(e.getMessage().contains("truncated") && e.getMessage().contains(dir.resolve(FashionMnist.TEST_IMAGES).toString()), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        // the same files, whole, load fine
+        Files.write(dir.resolve(FashionMnist.TEST_IMAGES), full);
+        Path other = Files.createDirectories(dir.resolve("whole"));
+        Files.write(other.resolve(FashionMnist.TEST_IMAGES), full);
+        Files.write(other.resolve(FashionMnist.TEST_LABELS), gzip(idxLabels(5)));
+        assertEquals(5, FashionMnist.load(other).test().count());
+    }
+
+    @Test
+    void cutGzipStreamIsOneLineError() throws IOException {
+        byte[] gz = gzip(idxImages(5));
+        Files.write(dir.resolve(FashionMnist.TEST_IMAGES), Arrays.copyOf(gz, gz.length / 2));
+        Files.write(dir.resolve(FashionMnist.TEST_LABELS), gzip(idxLabels(5)));
+        var e = assertThrows(SqueezeException.class, () -> FashionMnist.load(dir));
+        assertTrue(e.getMessage().contains(FashionMnist.TEST_IMAGES), e.getMessage());
+    }
+
+    private static HashSet<Float> ids(Images images) {
+        var s = new HashSet<Float>();
+        for (int i = 0; i < images.count(); i++) s.add(images.pixels()[i * Images.PIXELS]);
+        return s;
+    }
+
+    private static byte[] idxImages(int n) {
+        var b = java.nio.ByteBuffer.allocate(16 + n * Images.PIXELS);
+        b.putInt(2051).putInt(n).putInt(28).putInt(28);
+        return b.array();
+    }
+
+    private static byte[] idxLabels(int n) {
+        var b = java.nio.ByteBuffer.allocate(8 + n);
+        b.putInt(2049).putInt(n);
+        return b.array();
+    }
+
+    private static byte[] gzip(byte[] raw) throws IOException {
+        var out = new ByteArrayOutputStream();
+        try (var gz = new GZIPOutputStream(out)) {
+            gz.write(raw);
+        }
+        return out.toByteArray();
+    }
+}

@@ -1,0 +1,120 @@
+package dev.squeeze.model;
+
+import dev.squeeze.SqueezeException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ArchitectureSpecsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void resnet18MatchesTorchvision() {
+        LayerGraph g = ArchitectureSpecs.load("resnet18");
+        assertEquals(11_689_512, g.params());
+        assertEquals(1.82e9, g.macs(), 0.01 * 1.82e9);
+        assertEquals(TensorShape.of(512, 7, 7), g.node("layer4.1.relu2").outShape());
+        // identity shortcuts tie each stage's block outputs (and the stem for stage 1) into one group
+        assertEquals(g.groupOf("conv1"), g.groupOf("layer1.1.conv2"));
+        assertEquals(g.groupOf("layer2.0.conv2"), g.groupOf("layer2.0.downsample.0"));
+    }
+
+    @Test
+    void bertBaseEncoderHas85MParams() {
+        var report = Inspection.ofSpec("bert-base");
+        var encoder = report.blocks().stream().filter(b -> b.name().equals("encoder")).findFirst().orElseThrow();
+        assertEquals(85_054_464, encoder.params());
+        assertEquals(12 * 7, encoder.layers());
+        // word 30522 + position 512 + token type 2 tables, each x 768
+        assertEquals((30_522 + 512 + 2) * 768L, report.embeddingParams());
+        LayerGraph g = ArchitectureSpecs.load("bert-base");
+        assertEquals(12, g.prunableUnits("encoder.0.attention"));
+        assertEquals(3072, g.prunableUnits("encoder.0.intermediate"));
+        assertEquals(0, g.prunableUnits("encoder.0.output"), "the residual stream width is tied to the embeddings");
+    }
+
+    @Test
+    void fashionCnnSpecEqualsRealModelGraph() {
+        Backend.init();
+        LayerGraph spec = ArchitectureSpecs.load("fashion-cnn");
+        LayerGraph model = ModelStore.load("fashion-cnn").graph();
+        assertEquals(model.nodes(), spec.nodes());
+        assertEquals(model.groups(), spec.groups());
+        assertTrue(spec.sameStructure(model));
+    }
+
+    @Test
+    void unknownOpIsOneLineErrorWithSuggestion() throws Exception {
+        Path f = spec("""
+                schema: squeeze-arch/v1
+                name: bad
+                input: {shape: [1, 8, 8]}
+                layers:
+                  - {name: c, op: conv2, out: 4, kernel: 3}
+                """);
+        var e = assertThrows(SqueezeException.class, () -> ArchitectureSpecs.load(f.toString()));
+        assertTrue(e.getMessage().contains(f + ":5"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown op 'conv2'") && e.getMessage().contains("did you mean 'conv2d'"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void inconsistentShapesNameTheLayer() throws Exception {
+        Path f = spec("""
+                schema: squeeze-arch/v1
+                name: bad
+                input: {shape: [3, 8, 8]}
+                layers:
+                  - {name: a, op: conv2d, out: 4, kernel: 3, padding: 1}
+                  - {name: b, op: conv2d, out: 6, kernel: 3, padding: 1, inputs: [a]}
+                  - {name: sum, op: add, inputs: [a, b]}
+                """);
+        var e = assertThrows(SqueezeException.class, () -> ArchitectureSpecs.load(f.toString()));
+        assertTrue(e.getMessage().contains("layer 'sum'") && e.getMessage().contains("one shape"), e.getMessage());
+        Path g = spec("""
+                schema: squeeze-arch/v1
+                name: bad
+                input: {shape: [3, 8, 8]}
+                layers:
+                  - {name: a, op: conv2d, in: 4, out: 4, kernel: 3}
+                """);
+        var e2 = assertThrows(SqueezeException.class, () -> ArchitectureSpecs.load(g.toString()));
+        assertTrue(e2.getMessage().contains("expects 4 input channels"), e2.getMessage());
+    }
+
+    @Test
+    void unknownKeyAndMissingInputAreErrors() throws Exception {
+        Path f = spec("""
+                schema: squeeze-arch/v1
+                name: bad
+                input: {shape: [16]}
+                layers:
+                  - {name: d, op: dense, out: 4, activaton: relu}
+                """);
+        var e = assertThrows(SqueezeException.class, () -> ArchitectureSpecs.load(f.toString()));
+        assertTrue(e.getMessage().contains("unknown key 'activaton'") && e.getMessage().contains("'activation'"), e.getMessage());
+        Path g = spec("""
+                schema: squeeze-arch/v1
+                name: bad
+                input: {shape: [16]}
+                layers:
+                  - {name: d, op: dense, out: 4, inputs: [nowhere]}
+                """);
+        var e2 = assertThrows(SqueezeException.class, () -> ArchitectureSpecs.load(g.toString()));
+        assertTrue(e2.getMessage().contains("'nowhere'"), e2.getMessage());
+    }
+
+    private Path spec(String text) throws Exception {
+        Path f = dir.resolve("spec-" + System.nanoTime() + ".yaml");
+        Files.writeString(f, text);
+        return f;
+    }
+}
