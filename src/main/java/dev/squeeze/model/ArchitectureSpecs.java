@@ -46,6 +46,12 @@ public final class ArchitectureSpecs {
             Map.entry("embedding", Set.of("vocabulary", "width")),
             Map.entry("attention", Set.of("in", "heads", "head_size", "out", "bias")));
 
+    static {
+        if (!OP_KEYS.keySet().equals(new java.util.HashSet<>(LayerOp.TYPES))) {
+            throw new IllegalStateException("ArchitectureSpecs.OP_KEYS must cover exactly LayerOp.TYPES");
+        }
+    }
+
     private ArchitectureSpecs() {}
 
     /** Loads a built-in spec by name, or a spec file by path. */
@@ -149,7 +155,7 @@ public final class ArchitectureSpecs {
                 int headSize = doc.integer(l, "head_size", what, width / heads);
                 yield new LayerOp.Attention(width, heads, headSize, doc.integer(l, "out", what, width), doc.bool(l, "bias", what, true));
             }
-            default -> throw new IllegalStateException(op);
+            default -> throw new IllegalStateException("OP_KEYS and LayerOp.TYPES disagree on " + op);
         };
     }
 

@@ -10,6 +10,10 @@ import java.util.List;
  */
 public sealed interface LayerOp {
 
+    /** Every op type name, as specs and space selectors spell them. */
+    java.util.List<String> TYPES = java.util.List.of("conv2d", "dense", "pooling", "global_pooling", "flatten", "add",
+            "batchnorm", "layernorm", "activation", "embedding", "attention");
+
     /** The op's name in specs and JSON ({@code conv2d}, {@code dense}, ...). */
     String type();
 

@@ -1,0 +1,39 @@
+package dev.squeeze.results;
+
+import dev.squeeze.SqueezeException;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A limit a plan must meet, as {@code key <= limit}: {@code latency_ms}, {@code energy_mj},
+ * {@code size_mb}, {@code peak_memory_mb}, or {@code accuracy_drop} (baseline accuracy minus the
+ * plan's, measured the same way). Slack is {@code limit - value}: met when >= 0.
+ */
+public record Constraint(String key, double limit) {
+    public static final List<String> KEYS = List.of("accuracy_drop", "latency_ms", "energy_mj", "size_mb", "peak_memory_mb");
+
+    public static Constraint of(String key, double limit, String where) {
+        if (!KEYS.contains(key)) {
+            String close = dev.squeeze.Yaml.closest(key, KEYS);
+            throw new SqueezeException(where + ": unknown constraint '" + key + "'" + (close != null ? " (did you mean '" + close + "'?)" : "")
+                    + "; constraints: " + String.join(", ", KEYS));
+        }
+        return new Constraint(key, limit);
+    }
+
+    /** {@code limit - value} for a plan's values; {@code baselineAccuracy} serves accuracy_drop. */
+    public double slack(Map<String, Double> values, double baselineAccuracy) {
+        double v = key.equals("accuracy_drop") ? baselineAccuracy - values.get("accuracy") : values.get(key);
+        return limit - v;
+    }
+
+    /**
+     * Violation scaled by the limit (or by 1 for a zero limit), so that constraints in different units
+     * add up: what constrained domination ranks infeasible plans by.
+     */
+    public double violation(Map<String, Double> values, double baselineAccuracy) {
+        double s = slack(values, baselineAccuracy);
+        return s >= 0 ? 0 : -s / Math.max(Math.abs(limit), key.equals("accuracy_drop") ? 0.01 : 1e-9);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.squeeze.results;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.squeeze.model.CompressionPlan;
+
+import java.util.Map;
+
+/**
+ * One evaluated plan: an immutable record, written once to {@code trials.jsonl} and never changed.
+ *
+ * @param id         stable id within the run ({@code t0001}, ...)
+ * @param generation the generation that first asked for it (0 = the seeded population)
+ * @param values     objective values by key ({@code accuracy}, {@code latency_ms}, ...)
+ * @param slack      per constraint, limit minus value in the constraint's direction: >= 0 when met
+ * @param violation  total constraint violation (0 when feasible), what constrained domination ranks by
+ * @param fidelity   {@code predicted}, {@code measured} or {@code recovered}
+ * @param cacheHit   whether the values came from an earlier run's cache
+ * @param seconds    wall time spent evaluating it
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record Trial(String id, int generation, CompressionPlan plan, Map<String, Double> values,
+                    Map<String, Double> slack, double violation, String fidelity, boolean cacheHit, double seconds) {
+    public Trial {
+        values = Map.copyOf(values);
+        slack = slack == null ? Map.of() : Map.copyOf(slack);
+    }
+
+    public boolean feasible() {
+        return violation <= 0;
+    }
+
+    public double value(Objective o) {
+        Double v = values.get(o.key());
+        if (v == null) throw new IllegalStateException("trial " + id + " has no " + o.key());
+        return v;
+    }
+}

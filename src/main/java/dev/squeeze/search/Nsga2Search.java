@@ -1,0 +1,189 @@
+package dev.squeeze.search;
+
+import dev.squeeze.evaluators.Evaluation;
+import dev.squeeze.evaluators.PlanEvaluator;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fronts;
+import dev.squeeze.results.Objective;
+import dev.squeeze.results.Trial;
+import dev.squeeze.spaces.Knob;
+import dev.squeeze.spaces.SearchSpace;
+import io.jenetics.Genotype;
+import io.jenetics.IntegerChromosome;
+import io.jenetics.IntegerGene;
+import io.jenetics.Mutator;
+import io.jenetics.Phenotype;
+import io.jenetics.engine.Engine;
+import io.jenetics.engine.EvolutionResult;
+import io.jenetics.engine.Limits;
+import io.jenetics.ext.moea.NSGA2Selector;
+import io.jenetics.util.ISeq;
+import io.jenetics.util.RandomRegistry;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * NSGA-II over a {@link SearchSpace} on Jenetics: one {@link IntegerGene} per knob holding an index into
+ * its values, constrained domination, a seeded first population, an evaluation cache, and a stream of
+ * generations that stops on generation count, time budget or hypervolume stagnation. The same settings,
+ * seed, evaluator results and seeds give the same trials in the same order (the engine runs on one
+ * thread; evaluation batches may fan out inside the {@link PlanEvaluator}).
+ */
+public final class Nsga2Search {
+    private final SearchSpace space;
+    private final SearchSettings settings;
+    private final double[] hvReference;
+
+    /**
+     * @param hvReference objective values of the reference point for hypervolume (same order as the
+     *                    objectives): usually the uncompressed model's costs and its accuracy minus 10 points
+     */
+    public Nsga2Search(SearchSpace space, SearchSettings settings, double[] hvReference) {
+        if (space.genes().isEmpty()) throw new IllegalArgumentException("the space has no knob with more than one value: nothing to search");
+        this.space = space;
+        this.settings = settings;
+        this.hvReference = hvReference.clone();
+    }
+
+    /** What one generation did, for progress reporting and the checkpoint. */
+    public record Generation(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume,
+                             Map<String, Double> bestFeasible, double seconds, List<String> population) {}
+
+    /** Everything the run produced. */
+    public record Outcome(List<Trial> trials, List<Trial> front, List<Generation> generations, String stoppedBecause) {}
+
+    /**
+     * Runs the search.
+     *
+     * @param previous    trials of an interrupted run being resumed (not evaluated again)
+     * @param cache       evaluations of earlier runs by plan key (read and extended)
+     * @param seeds       plans for the first population (baselines, sensitivity-guided plans)
+     * @param onTrial     called once per newly recorded trial, in order (append it to trials.jsonl)
+     * @param onGeneration called after each generation
+     */
+    public Outcome run(PlanEvaluator evaluator, double baselineAccuracy, Collection<Trial> previous,
+                       Map<String, Evaluation> cache, List<CompressionPlan> seeds,
+                       Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
+        TrialBook book = new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial);
+        List<Knob> genes = space.genes();
+        var generations = new ArrayList<Generation>();
+        String[] stop = {"generations"};
+        RandomRegistry.using(new Random(settings.seed()), random -> {
+            io.jenetics.engine.Evaluator<IntegerGene, ConstrainedVec> batch = population -> evaluate(population, book);
+            var engine = new Engine.Builder<IntegerGene, ConstrainedVec>(batch, this::randomGenotype)
+                    .executor(Runnable::run) // deterministic: parallelism lives in the evaluator's batch
+                    .populationSize(settings.population())
+                    .offspringFraction(0.5)
+                    .alterers(new KnobCrossover<>(0.9), new Mutator<>(1.0 / genes.size()))
+                    .selector(NSGA2Selector.ofVec())
+                    .build();
+            var initial = seeds.stream().limit(settings.population()).map(this::genotypeOf).toList();
+            long start = System.nanoTime();
+            Predicate<Object> timeLimit = settings.timeBudget() == null ? x -> true : Limits.byExecutionTime(settings.timeBudget());
+            int[] lastEvaluated = {0}, lastCached = {0};
+            double[] bestHv = {0};
+            int[] sinceGain = {0};
+            engine.stream(initial)
+                    .limit(r -> {
+                        long gen = r.generation() - 1; // Jenetics counts from 1
+                        double hv = Fronts.hypervolume(book.all(), settings.objectives(), hvReference);
+                        var g = new Generation((int) gen, book.evaluatedThisRun() - lastEvaluated[0],
+                                book.cachedThisRun() - lastCached[0], book.all().size(), hv,
+                                bestFeasible(book.all()), (System.nanoTime() - start) / 1e9, populationIds(r, book));
+                        lastEvaluated[0] = book.evaluatedThisRun();
+                        lastCached[0] = book.cachedThisRun();
+                        generations.add(g);
+                        onGeneration.accept(g);
+                        if (hv > bestHv[0] + 1e-12) {
+                            bestHv[0] = hv;
+                            sinceGain[0] = 0;
+                        } else {
+                            sinceGain[0]++;
+                        }
+                        if (gen + 1 >= settings.generations()) {
+                            stop[0] = "generations";
+                            return false;
+                        }
+                        if (!timeLimit.test(r)) {
+                            stop[0] = "time budget";
+                            return false;
+                        }
+                        if (settings.stagnation() > 0 && sinceGain[0] >= settings.stagnation()) {
+                            stop[0] = "hypervolume stagnation (" + settings.stagnation() + " generations without gain)";
+                            return false;
+                        }
+                        return true;
+                    })
+                    .forEach(r -> { });
+        });
+        List<Trial> all = book.all();
+        List<Trial> front = Fronts.feasible(all, settings.objectives());
+        return new Outcome(all, front, List.copyOf(generations), stop[0]);
+    }
+
+    private ISeq<Phenotype<IntegerGene, ConstrainedVec>> evaluate(io.jenetics.util.Seq<Phenotype<IntegerGene, ConstrainedVec>> population,
+                                                                  TrialBook book) {
+        // Jenetics hands over the whole population; the ones without fitness are evaluated as one batch.
+        var todo = population.stream().filter(Phenotype::nonEvaluated).toList();
+        List<CompressionPlan> plans = todo.stream().map(p -> space.plan(indices(p.genotype()))).toList();
+        int generation = (int) todo.stream().mapToLong(Phenotype::generation).max().orElse(1) - 1;
+        List<Trial> trials = book.lookup(plans, Math.max(0, generation));
+        var fitness = new java.util.IdentityHashMap<Phenotype<IntegerGene, ConstrainedVec>, ConstrainedVec>();
+        for (int i = 0; i < todo.size(); i++) fitness.put(todo.get(i), fitness(trials.get(i)));
+        return population.stream().map(p -> p.isEvaluated() ? p : p.withFitness(fitness.get(p))).collect(ISeq.toISeq());
+    }
+
+    private ConstrainedVec fitness(Trial t) {
+        double[] v = new double[settings.objectives().size()];
+        for (int i = 0; i < v.length; i++) {
+            Objective o = settings.objectives().get(i);
+            v[i] = o.maximize() ? t.value(o) : -t.value(o);
+        }
+        return new ConstrainedVec(v, t.violation());
+    }
+
+    private Map<String, Double> bestFeasible(List<Trial> trials) {
+        var best = new java.util.LinkedHashMap<String, Double>();
+        for (Objective o : settings.objectives()) {
+            trials.stream().filter(Trial::feasible).map(t -> t.value(o))
+                    .reduce((a, b) -> o.better(a, b) ? a : b).ifPresent(v -> best.put(o.key(), v));
+        }
+        return best;
+    }
+
+    private List<String> populationIds(EvolutionResult<IntegerGene, ConstrainedVec> r, TrialBook book) {
+        var plans = r.population().stream().map(p -> space.plan(indices(p.genotype()))).toList();
+        var byKey = new java.util.HashMap<String, String>();
+        for (Trial t : book.all()) byKey.put(t.plan().key(), t.id());
+        return plans.stream().map(p -> byKey.getOrDefault(p.key(), "?")).toList();
+    }
+
+    /** One single-gene chromosome per knob, each with its own index range [0, values) (Jenetics ranges exclude max). */
+    private Genotype<IntegerGene> randomGenotype() {
+        var chromosomes = new ArrayList<IntegerChromosome>();
+        for (Knob k : space.genes()) chromosomes.add(IntegerChromosome.of(0, k.values().size(), 1));
+        return Genotype.of(chromosomes);
+    }
+
+    private Genotype<IntegerGene> genotypeOf(CompressionPlan plan) {
+        int[] idx = space.indicesOf(plan);
+        var chromosomes = new ArrayList<IntegerChromosome>();
+        List<Knob> knobs = space.genes();
+        for (int i = 0; i < idx.length; i++) {
+            chromosomes.add(IntegerChromosome.of(IntegerGene.of(idx[i], 0, knobs.get(i).values().size())));
+        }
+        return Genotype.of(chromosomes);
+    }
+
+    static int[] indices(Genotype<IntegerGene> g) {
+        int[] idx = new int[g.length()];
+        for (int i = 0; i < idx.length; i++) idx[i] = g.get(i).gene().intValue();
+        return idx;
+    }
+}

@@ -1,0 +1,94 @@
+package dev.squeeze.spaces;
+
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.CompressionPlan.Distillation;
+import dev.squeeze.model.CompressionPlan.LayerPlan;
+
+import java.math.BigInteger;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The knobs a search may turn, resolved against one model's layers. A candidate is one index per
+ * knob; {@link #plan(int[])} turns it into a {@link CompressionPlan}, so a candidate has an exact
+ * cache key. Knobs with a single value are fixed settings, not genes. Immutable.
+ *
+ * @param source        the space file, for messages and provenance
+ * @param knobs         every knob in a stable order (layers in graph order, then distillation)
+ * @param alignToDevice round kept units to the device's alignment multiple
+ */
+public record SearchSpace(String source, List<Knob> knobs, boolean alignToDevice) {
+    public SearchSpace {
+        knobs = List.copyOf(knobs);
+    }
+
+    /** Knobs with more than one value: the genes of a candidate. */
+    public List<Knob> genes() {
+        return knobs.stream().filter(k -> k.values().size() > 1).toList();
+    }
+
+    /** Number of distinct plans in the space. */
+    public BigInteger size() {
+        BigInteger n = BigInteger.ONE;
+        for (Knob k : genes()) n = n.multiply(BigInteger.valueOf(k.values().size()));
+        return n;
+    }
+
+    /** The plan for one index per gene (in {@link #genes()} order). */
+    public CompressionPlan plan(int[] geneIndices) {
+        List<Knob> genes = genes();
+        if (geneIndices.length != genes.size()) {
+            throw new IllegalArgumentException("expected " + genes.size() + " gene indices, got " + geneIndices.length);
+        }
+        Map<Knob, Double> chosen = new HashMap<>();
+        for (int i = 0; i < genes.size(); i++) chosen.put(genes.get(i), genes.get(i).values().get(geneIndices[i]));
+        return planOf(k -> chosen.getOrDefault(k, k.values().get(0)));
+    }
+
+    /** The gene indices whose values are closest to a plan's settings (to seed baselines into the space). */
+    public int[] indicesOf(CompressionPlan plan) {
+        List<Knob> genes = genes();
+        int[] idx = new int[genes.size()];
+        for (int i = 0; i < idx.length; i++) {
+            Knob k = genes.get(i);
+            idx[i] = k.indexOfClosest(valueIn(plan, k));
+        }
+        return idx;
+    }
+
+    private static double valueIn(CompressionPlan plan, Knob k) {
+        if (k.layer() == null) {
+            return k.kind() == Knob.Kind.TEMPERATURE ? plan.distillation().temperature() : plan.distillation().alpha();
+        }
+        LayerPlan lp = plan.forLayer(k.layer());
+        return switch (k.kind()) {
+            case PRUNE_RATIO -> lp.pruneRatio();
+            case WEIGHT_BITS -> lp.weightBits();
+            case ACT_BITS -> lp.actBits();
+            default -> throw new IllegalStateException(k.kind().toString());
+        };
+    }
+
+    private CompressionPlan planOf(java.util.function.ToDoubleFunction<Knob> value) {
+        Map<String, double[]> layers = new LinkedHashMap<>(); // prune, wbits, abits
+        Distillation kd = Distillation.DEFAULT;
+        double temperature = kd.temperature(), alpha = kd.alpha();
+        for (Knob k : knobs) {
+            double v = value.applyAsDouble(k);
+            switch (k.kind()) {
+                case TEMPERATURE -> temperature = v;
+                case ALPHA -> alpha = v;
+                default -> {
+                    // indexed by Kind ordinal: PRUNE_RATIO, WEIGHT_BITS, ACT_BITS
+                    double[] s = layers.computeIfAbsent(k.layer(), n -> new double[]{0, 32, 32});
+                    s[k.kind().ordinal()] = v;
+                }
+            }
+        }
+        var plans = new LinkedHashMap<String, LayerPlan>();
+        layers.forEach((name, s) -> plans.put(name, new LayerPlan(s[0], (int) s[1], (int) s[2])));
+        return new CompressionPlan(CompressionPlan.NONE, plans, new Distillation(temperature, alpha, kd.featureLayers()));
+    }
+}

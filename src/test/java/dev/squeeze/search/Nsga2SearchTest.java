@@ -1,0 +1,120 @@
+package dev.squeeze.search;
+
+import dev.squeeze.evaluators.Evaluation;
+import dev.squeeze.evaluators.PlanEvaluator;
+import dev.squeeze.model.ArchitectureSpecs;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.LayerGraph;
+import dev.squeeze.model.LayerNode;
+import dev.squeeze.results.Constraint;
+import dev.squeeze.results.Objective;
+import dev.squeeze.results.Trial;
+import dev.squeeze.spaces.SearchSpace;
+import dev.squeeze.spaces.SpaceLoader;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The search machinery on a synthetic but structured evaluator (accuracy falls with fewer bits and
+ * more pruning, latency with both), so these tests check the search, not the accuracy proxy.
+ */
+class Nsga2SearchTest {
+    static final LayerGraph CNN = ArchitectureSpecs.load("fashion-cnn");
+    static final List<Objective> OBJECTIVES = List.of(Objective.ACCURACY, Objective.LATENCY_MS);
+
+    @TempDir
+    static Path dir;
+
+    /** Deterministic stand-in: MAC-weighted cost and a smooth accuracy penalty. Counts its calls. */
+    static final class Synthetic implements PlanEvaluator {
+        final AtomicInteger evaluated = new AtomicInteger();
+
+        public List<Evaluation> evaluate(List<CompressionPlan> plans) {
+            var out = new ArrayList<Evaluation>();
+            for (CompressionPlan p : plans) {
+                evaluated.incrementAndGet();
+                double acc = 0.9, latency = 0;
+                for (LayerNode n : CNN.nodes()) {
+                    var lp = p.forLayer(n.name());
+                    double keep = 1 - p.pruneRatio(CNN, n.name());
+                    double bits = Math.min(lp.weightBits(), 16);
+                    latency += n.macs() * keep * bits / 16 / 1e6;
+                    acc -= n.macs() > 0 ? 0.02 * Math.pow(1 - keep, 2) * 4 + (bits <= 2 ? 0.2 : bits <= 4 ? 0.01 : 0) : 0;
+                }
+                out.add(new Evaluation(Map.of("accuracy", acc, "latency_ms", latency), "measured", 0.001));
+            }
+            return out;
+        }
+
+        public String describe() {
+            return "synthetic";
+        }
+    }
+
+    static SearchSpace space() throws Exception {
+        Path f = dir.resolve("space.yaml");
+        Files.writeString(f, """
+                schema: squeeze-space/v1
+                layers:
+                  - match: {types: [conv2d, dense]}
+                    prune_ratio: {values: [0.0, 0.25, 0.5, 0.75]}
+                    weight_bits: {values: [2, 4, 8, 16, 32]}
+                """);
+        return SpaceLoader.load(f, CNN);
+    }
+
+    static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev, List<Trial> sink) throws Exception {
+        var settings = new SearchSettings(OBJECTIVES, constraints, 16, 8, null, 0, 7);
+        var search = new Nsga2Search(space(), settings, new double[]{0.8, 5.0});
+        var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));
+        return search.run(ev, 0.9, previous, new HashMap<>(), seeds, sink::add, g -> { });
+    }
+
+    @Test
+    void sameSeedSameTrialsAndFront() throws Exception {
+        var a = run(List.of(), List.of(), new Synthetic(), new ArrayList<>());
+        var b = run(List.of(), List.of(), new Synthetic(), new ArrayList<>());
+        assertEquals(a.trials(), b.trials());
+        assertEquals(a.front(), b.front());
+        assertEquals(8, a.generations().size());
+        assertTrue(a.generations().get(7).hypervolume() >= a.generations().get(0).hypervolume());
+        assertTrue(a.front().size() >= 3, "a real trade-off has several non-dominated plans: " + a.front().size());
+    }
+
+    @Test
+    void resumedRunEvaluatesNothingTwiceAndEndsTheSame() throws Exception {
+        var full = run(List.of(), List.of(), new Synthetic(), new ArrayList<>());
+        List<Trial> before = full.trials().subList(0, full.trials().size() / 2);
+        var counter = new Synthetic();
+        var appended = new ArrayList<Trial>();
+        var resumed = run(List.of(), before, counter, appended);
+        assertEquals(full.trials().size() - before.size(), counter.evaluated.get());
+        assertEquals(full.trials().subList(before.size(), full.trials().size()), appended);
+        assertEquals(full.front(), resumed.front());
+    }
+
+    @Test
+    void constrainedDominationKeepsFrontFeasible() throws Exception {
+        var limited = run(List.of(new Constraint("latency_ms", 1.0), new Constraint("accuracy_drop", 0.05)), List.of(), new Synthetic(), new ArrayList<>());
+        assertFalse(limited.front().isEmpty());
+        for (Trial t : limited.front()) {
+            assertTrue(t.feasible());
+            assertTrue(t.value(Objective.LATENCY_MS) <= 1.0);
+        }
+        var impossible = run(List.of(new Constraint("latency_ms", -1.0)), List.of(), new Synthetic(), new ArrayList<>());
+        assertTrue(impossible.front().isEmpty());
+        assertTrue(impossible.trials().stream().noneMatch(Trial::feasible));
+    }
+}
