@@ -1,0 +1,85 @@
+package dev.squeeze.evaluators;
+
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.CompressionPlan.LayerPlan;
+import dev.squeeze.spaces.Knob;
+import dev.squeeze.spaces.SearchSpace;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code predicted} rung: accuracy with only one layer's one setting changed, measured once per
+ * (knob, value); a plan's predicted accuracy is the baseline minus the sum of its settings' drops.
+ * Near-free once built, and it ranks plans for screening and for seeding the first population.
+ */
+public final class SensitivityTable {
+    private final double baseline;
+    private final Map<String, Double> drops; // "layer.kind=value" -> accuracy drop
+
+    private SensitivityTable(double baseline, Map<String, Double> drops) {
+        this.baseline = baseline;
+        this.drops = Map.copyOf(drops);
+    }
+
+    /** Measures every (layer knob, value) alone with {@code evaluator} (distillation knobs do not act without fine-tuning). */
+    public static SensitivityTable measure(SearchSpace space, PlanEvaluator evaluator, double baseline) {
+        var keys = new java.util.ArrayList<String>();
+        var plans = new java.util.ArrayList<CompressionPlan>();
+        for (Knob k : space.genes()) {
+            if (k.layer() == null) continue;
+            for (double v : k.values()) {
+                CompressionPlan p = single(k, v);
+                if (p.key().equals(CompressionPlan.none().key())) continue;
+                keys.add(key(k, v));
+                plans.add(p);
+            }
+        }
+        List<Evaluation> results = evaluator.evaluate(plans);
+        var drops = new HashMap<String, Double>();
+        for (int i = 0; i < keys.size(); i++) drops.put(keys.get(i), baseline - results.get(i).values().get("accuracy"));
+        return new SensitivityTable(baseline, drops);
+    }
+
+    /** The plan that changes one layer's one setting. */
+    static CompressionPlan single(Knob k, double v) {
+        LayerPlan lp = switch (k.kind()) {
+            case PRUNE_RATIO -> new LayerPlan(v, 32, 32);
+            case WEIGHT_BITS -> new LayerPlan(0, (int) v, 32);
+            case ACT_BITS -> new LayerPlan(0, 32, (int) v);
+            default -> throw new IllegalArgumentException(k.label());
+        };
+        return new CompressionPlan(CompressionPlan.NONE, Map.of(k.layer(), lp), CompressionPlan.Distillation.DEFAULT);
+    }
+
+    /** Baseline minus the summed single-setting drops of the plan's settings. */
+    public double predict(CompressionPlan plan, SearchSpace space) {
+        double acc = baseline;
+        for (Knob k : space.genes()) {
+            if (k.layer() == null) continue;
+            LayerPlan lp = plan.forLayer(k.layer());
+            double v = switch (k.kind()) {
+                case PRUNE_RATIO -> lp.pruneRatio();
+                case WEIGHT_BITS -> lp.weightBits();
+                case ACT_BITS -> lp.actBits();
+                default -> Double.NaN;
+            };
+            acc -= drops.getOrDefault(key(k, v), 0.0);
+        }
+        return acc;
+    }
+
+    /** Accuracy drop of one (knob, value) measured alone; 0 for the uncompressed value. */
+    public double drop(Knob k, double value) {
+        return drops.getOrDefault(key(k, value), 0.0);
+    }
+
+    public double baseline() {
+        return baseline;
+    }
+
+    private static String key(Knob k, double v) {
+        return k.label() + "=" + v;
+    }
+}
