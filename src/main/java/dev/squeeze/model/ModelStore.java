@@ -47,6 +47,21 @@ public final class ModelStore {
         return loadFile(p, file.endsWith(".zip") ? file.substring(0, file.length() - 4) : file, p.toString());
     }
 
+    /** SHA-256 of a model's bytes (built-in or file), for provenance and cache keys. */
+    public static String sha256(String nameOrPath) {
+        try {
+            if (BUILT_IN.contains(nameOrPath)) {
+                try (InputStream in = ModelStore.class.getResourceAsStream("/models/" + nameOrPath + ".zip")) {
+                    if (in == null) throw new SqueezeException("built-in model '" + nameOrPath + "' is missing from this build");
+                    return dev.squeeze.ConfigFiles.sha256(in.readAllBytes());
+                }
+            }
+            return dev.squeeze.ConfigFiles.sha256(Files.readAllBytes(Path.of(nameOrPath)));
+        } catch (IOException e) {
+            throw new SqueezeException("cannot read model " + nameOrPath + ": " + e.getMessage());
+        }
+    }
+
     /** The built-in model copied out of the jar once per JVM (DL4J restores from files). */
     private static Path builtInFile(String name) {
         String resource = "/models/" + name + ".zip";

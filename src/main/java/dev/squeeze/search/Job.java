@@ -85,6 +85,30 @@ public record Job(String name, String model, String space, String evaluator, Str
         return override != null ? override : value;
     }
 
+    /** The job in its file form ({@code run.yaml} of a run), so a run can be resumed with {@link #parse}. */
+    public java.util.Map<String, Object> fileForm() {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        m.put("schema", SCHEMA);
+        m.put("name", name);
+        m.put("model", model);
+        m.put("space", space);
+        m.put("evaluator", evaluator);
+        m.put("device", device);
+        m.put("objectives", objectives.stream().map(Objective::key).toList());
+        var cs = new java.util.LinkedHashMap<String, Double>();
+        constraints.forEach(c -> cs.put(c.key(), c.limit()));
+        m.put("constraints", cs);
+        m.put("population", population);
+        m.put("generations", generations);
+        if (timeBudget != null) m.put("time_budget_s", timeBudget.toSeconds());
+        m.put("stagnation", stagnation);
+        m.put("seed", seed);
+        m.put("threads", threads);
+        m.put("strict", strict);
+        m.put("batch", batch);
+        return m;
+    }
+
     public SearchSettings settings() {
         return new SearchSettings(objectives, constraints, population, generations, timeBudget, stagnation, seed);
     }

@@ -1,0 +1,73 @@
+package dev.squeeze.evaluators;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.squeeze.Yaml;
+
+import java.util.List;
+
+/**
+ * An accuracy-proxy definition ({@code evaluators/*.yaml}, {@code squeeze-evaluator/v1}): which data,
+ * how pruning picks units and activations are calibrated, and the fidelity ladder with its promotion rules.
+ *
+ * @param dataSeed      seed of the train / calibration / test splits
+ * @param calibration   calibration images drawn for the search
+ * @param importance    pruning criterion: l1, l2, fpgm, activation, taylor
+ * @param actCalibration activation range calibration: minmax, percentile, mse
+ * @param screenDrop    plans the predicted rung puts more than this below the baseline are recorded at
+ *                      {@code predicted} fidelity and not measured (null: measure everything)
+ * @param measuredImages calibration images the {@code measured} rung evaluates on
+ * @param recovery      the {@code recovered} rung, or null to stop at {@code measured}
+ */
+public record EvaluatorSpec(String source, long dataSeed, int calibration, String importance, String actCalibration,
+                            Double screenDrop, int measuredImages, Recovery recovery) {
+    public static final String SCHEMA = "squeeze-evaluator/v1";
+
+    /**
+     * Short distillation fine-tunes for promising plans: after each generation, up to {@code perGeneration}
+     * plans from the current non-dominated set (constraints ignored, so a plan that only needs fine-tuning
+     * to meet an accuracy constraint is not shut out) that have not been recovered, best measured accuracy
+     * first, at most {@code total} in the run.
+     */
+    public record Recovery(int steps, int batch, int perGeneration, int total) {}
+
+    public static EvaluatorSpec parse(Yaml doc, String source) {
+        JsonNode r = doc.root();
+        doc.checkKeys(r, "the evaluator", List.of("schema", "description", "data", "pruning", "activations", "fidelity"));
+        String schema = doc.text(r, "schema", "the evaluator");
+        if (!schema.equals(SCHEMA)) throw doc.error(r.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        JsonNode data = doc.required(r, "data", "the evaluator");
+        doc.checkKeys(data, "data", List.of("seed", "calibration"));
+        JsonNode pruning = r.has("pruning") ? r.get("pruning") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        doc.checkKeys(pruning, "pruning", List.of("importance"));
+        String importance = pruning.has("importance") ? doc.text(pruning, "importance", "pruning") : "l1";
+        if (!List.of("l1", "l2", "fpgm", "activation", "taylor").contains(importance)) {
+            throw doc.error(pruning.get("importance"), "importance '" + importance + "' is not one of l1, l2, fpgm, activation, taylor");
+        }
+        JsonNode acts = r.has("activations") ? r.get("activations") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        doc.checkKeys(acts, "activations", List.of("calibration"));
+        String actCal = acts.has("calibration") ? doc.text(acts, "calibration", "activations") : "minmax";
+        if (!List.of("minmax", "percentile", "mse").contains(actCal)) {
+            throw doc.error(acts.get("calibration"), "activation calibration '" + actCal + "' is not one of minmax, percentile, mse");
+        }
+        JsonNode f = doc.required(r, "fidelity", "the evaluator");
+        doc.checkKeys(f, "fidelity", List.of("predicted", "measured", "recovered"));
+        Double screen = null;
+        if (f.has("predicted")) {
+            doc.checkKeys(f.get("predicted"), "fidelity.predicted", List.of("screen_drop"));
+            if (f.get("predicted").has("screen_drop")) screen = f.get("predicted").get("screen_drop").asDouble();
+        }
+        JsonNode m = doc.required(f, "measured", "fidelity");
+        doc.checkKeys(m, "fidelity.measured", List.of("images"));
+        int calibration = doc.integer(data, "calibration", "data", 2000);
+        int measured = doc.integer(m, "images", "fidelity.measured", calibration);
+        if (measured > calibration) throw doc.error(m, "measured.images (" + measured + ") exceeds data.calibration (" + calibration + ")");
+        Recovery recovery = null;
+        if (f.has("recovered")) {
+            JsonNode rc = f.get("recovered");
+            doc.checkKeys(rc, "fidelity.recovered", List.of("steps", "batch", "per_generation", "total"));
+            recovery = new Recovery(doc.integer(rc, "steps", "fidelity.recovered", 100), doc.integer(rc, "batch", "fidelity.recovered", 64),
+                    doc.integer(rc, "per_generation", "fidelity.recovered", 2), doc.integer(rc, "total", "fidelity.recovered", 10));
+        }
+        return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
+    }
+}
