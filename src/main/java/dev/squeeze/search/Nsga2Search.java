@@ -55,6 +55,25 @@ public final class Nsga2Search {
     public record Generation(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume,
                              Map<String, Double> bestFeasible, double seconds, List<String> population) {}
 
+    /**
+     * Raises the fidelity of promising plans after a generation (the {@code recovered} rung). Gets every
+     * current trial and the plans it may promote; returns their new evaluations in a deterministic order.
+     */
+    public interface Promoter {
+        List<Evaluation> promote(List<Trial> candidates);
+
+        /** How many of the candidates (in order) to promote this generation. */
+        int budget(int generation);
+
+        String fidelity();
+
+        Promoter NONE = new Promoter() {
+            public List<Evaluation> promote(List<Trial> candidates) { return List.of(); }
+            public int budget(int generation) { return 0; }
+            public String fidelity() { return "none"; }
+        };
+    }
+
     /** Everything the run produced. */
     public record Outcome(List<Trial> trials, List<Trial> front, List<Generation> generations, String stoppedBecause) {}
 
@@ -68,6 +87,13 @@ public final class Nsga2Search {
      * @param onGeneration called after each generation
      */
     public Outcome run(PlanEvaluator evaluator, double baselineAccuracy, Collection<Trial> previous,
+                       Map<String, Evaluation> cache, List<CompressionPlan> seeds,
+                       Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
+        return run(evaluator, Promoter.NONE, baselineAccuracy, previous, cache, seeds, onTrial, onGeneration);
+    }
+
+    /** As above, promoting plans near the front to a higher fidelity after every generation. */
+    public Outcome run(PlanEvaluator evaluator, Promoter promoter, double baselineAccuracy, Collection<Trial> previous,
                        Map<String, Evaluation> cache, List<CompressionPlan> seeds,
                        Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
         TrialBook book = new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial);
@@ -92,6 +118,7 @@ public final class Nsga2Search {
             engine.stream(initial)
                     .limit(r -> {
                         long gen = r.generation() - 1; // Jenetics counts from 1
+                        promote(book, promoter, (int) gen);
                         double hv = Fronts.hypervolume(book.all(), settings.objectives(), hvReference);
                         var g = new Generation((int) gen, book.evaluatedThisRun() - lastEvaluated[0],
                                 book.cachedThisRun() - lastCached[0], book.all().size(), hv,
@@ -137,6 +164,30 @@ public final class Nsga2Search {
         var fitness = new java.util.IdentityHashMap<Phenotype<IntegerGene, ConstrainedVec>, ConstrainedVec>();
         for (int i = 0; i < todo.size(); i++) fitness.put(todo.get(i), fitness(trials.get(i)));
         return population.stream().map(p -> p.isEvaluated() ? p : p.withFitness(fitness.get(p))).collect(ISeq.toISeq());
+    }
+
+    /**
+     * Promotes up to the budget's worth of plans from the non-dominated set of all trials, constraints
+     * ignored (a plan that needs only fine-tuning to meet an accuracy limit must get its chance), best
+     * accuracy first; plans already promoted are skipped.
+     */
+    private void promote(TrialBook book, Promoter promoter, int generation) {
+        int budget = promoter.budget(generation);
+        if (budget <= 0) return;
+        List<Trial> all = book.all();
+        List<Trial> candidates = all.stream()
+                .filter(t -> !t.fidelity().equals(promoter.fidelity()) && !t.fidelity().equals("predicted"))
+                .filter(t -> all.stream().noneMatch(o -> dev.squeeze.results.Fronts.dominates(o, t, settings.objectives())))
+                .sorted(java.util.Comparator.comparingDouble((Trial t) -> -t.value(Objective.ACCURACY)).thenComparing(Trial::id))
+                .limit(budget)
+                .toList();
+        var todo = new ArrayList<Trial>();
+        for (Trial t : candidates) {
+            if (!book.reuse(t.plan(), promoter.fidelity(), generation)) todo.add(t);
+        }
+        if (todo.isEmpty()) return;
+        List<Evaluation> results = promoter.promote(todo);
+        for (int i = 0; i < todo.size(); i++) book.upgrade(todo.get(i).plan(), results.get(i), generation);
     }
 
     private ConstrainedVec fitness(Trial t) {

@@ -8,45 +8,56 @@ import dev.squeeze.results.Trial;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Every plan the run has evaluated, by plan key. Plans already in the book (from this run, a resumed
- * run's trials.jsonl, or the persisted cache of earlier runs) are never evaluated again; new ones are
- * evaluated in one batch and recorded in the order the search asked for them, so trial ids are stable.
+ * Every plan the run has evaluated, by plan key and fidelity. A resumed run replays the search from its
+ * seed: trials of the interrupted run become visible again exactly when the replay asks for them, so
+ * the replay takes the same path and nothing finished is evaluated twice. Plans evaluated by earlier
+ * runs (the persisted cache) are recorded as cache hits. New plans are evaluated in one batch and
+ * recorded in the order the search asked for them, so trial ids are stable.
  */
 final class TrialBook {
     private final PlanEvaluator evaluator;
     private final List<Constraint> constraints;
     private final double baselineAccuracy;
-    private final Map<String, Trial> trials = new LinkedHashMap<>();
+    private final Map<String, Trial> previous = new HashMap<>();    // "key@fidelity" -> trial of the interrupted run
+    private final Map<String, Trial> visible = new LinkedHashMap<>(); // plan key -> latest trial in this replay
     private final Map<String, Evaluation> cache;
     private final Consumer<Trial> onNewTrial;
+    private int nextId;
     private int evaluatedThisRun;
     private int cachedThisRun;
 
     TrialBook(PlanEvaluator evaluator, List<Constraint> constraints, double baselineAccuracy,
-              Collection<Trial> previous, Map<String, Evaluation> cache, Consumer<Trial> onNewTrial) {
+              Collection<Trial> interrupted, Map<String, Evaluation> cache, Consumer<Trial> onNewTrial) {
         this.evaluator = evaluator;
         this.constraints = constraints;
         this.baselineAccuracy = baselineAccuracy;
-        for (Trial t : previous) trials.put(t.plan().key(), t);
+        for (Trial t : interrupted) {
+            previous.put(t.plan().key() + "@" + t.fidelity(), t);
+            nextId = Math.max(nextId, Integer.parseInt(t.id().substring(1)));
+        }
         this.cache = cache;
         this.onNewTrial = onNewTrial;
     }
 
-    /** Trials for the plans, evaluating the ones not seen before (as one batch). */
+    /** Trials for the plans (first fidelity a plan got), evaluating the ones not seen before as one batch. */
     List<Trial> lookup(List<CompressionPlan> plans, int generation) {
         var missing = new LinkedHashMap<String, CompressionPlan>();
         for (CompressionPlan p : plans) {
             String key = p.key();
-            if (trials.containsKey(key) || missing.containsKey(key)) continue;
-            Evaluation cached = cache.get(key);
-            if (cached != null) {
-                record(p, generation, cached, true);
+            if (visible.containsKey(key) || missing.containsKey(key)) continue;
+            Trial replayed = previous.values().stream().filter(t -> t.plan().key().equals(key))
+                    .min(java.util.Comparator.comparing(Trial::id)).orElse(null);
+            if (replayed != null) {
+                visible.put(key, replayed);
+            } else if (cache.containsKey(key)) {
+                record(p, generation, cache.get(key), true);
                 cachedThisRun++;
             } else {
                 missing.put(key, p);
@@ -61,7 +72,32 @@ final class TrialBook {
                 evaluatedThisRun++;
             }
         }
-        return plans.stream().map(p -> trials.get(p.key())).toList();
+        return plans.stream().map(p -> visible.get(p.key())).toList();
+    }
+
+    /** A plan's trial at a fidelity from the interrupted run or the cache, made visible; false if there is none. */
+    boolean reuse(CompressionPlan plan, String fidelity, int generation) {
+        String key = plan.key() + "@" + fidelity;
+        Trial replayed = previous.get(key);
+        if (replayed != null) {
+            visible.put(plan.key(), replayed);
+            return true;
+        }
+        Evaluation cached = cache.get(key);
+        if (cached == null) return false;
+        record(plan, generation, cached, true);
+        cachedThisRun++;
+        return true;
+    }
+
+    /**
+     * Records a higher-fidelity evaluation of a plan as a new trial that supersedes the old one for this
+     * plan (trials are immutable: the old line stays in trials.jsonl).
+     */
+    void upgrade(CompressionPlan plan, Evaluation e, int generation) {
+        cache.put(plan.key() + "@" + e.fidelity(), e);
+        record(plan, generation, e, false);
+        evaluatedThisRun++;
     }
 
     private void record(CompressionPlan plan, int generation, Evaluation e, boolean cacheHit) {
@@ -71,14 +107,15 @@ final class TrialBook {
             slack.put(c.key(), c.slack(e.values(), baselineAccuracy));
             violation += c.violation(e.values(), baselineAccuracy);
         }
-        String id = String.format("t%04d", trials.size() + 1);
+        String id = String.format("t%04d", ++nextId);
         Trial t = new Trial(id, generation, plan, e.values(), slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds());
-        trials.put(plan.key(), t);
+        visible.put(plan.key(), t);
         onNewTrial.accept(t);
     }
 
+    /** The latest trial of every plan seen so far in this (re)play. */
     List<Trial> all() {
-        return List.copyOf(trials.values());
+        return List.copyOf(visible.values());
     }
 
     int evaluatedThisRun() {
@@ -87,9 +124,5 @@ final class TrialBook {
 
     int cachedThisRun() {
         return cachedThisRun;
-    }
-
-    double baselineAccuracy() {
-        return baselineAccuracy;
     }
 }

@@ -75,11 +75,60 @@ class Nsga2SearchTest {
         return SpaceLoader.load(f, CNN);
     }
 
+    /** A stand-in for fine-tuning: gives back a third of the accuracy lost, counts its calls. */
+    static final class Recover implements Nsga2Search.Promoter {
+        final AtomicInteger promoted = new AtomicInteger();
+
+        public List<Evaluation> promote(List<Trial> candidates) {
+            var out = new ArrayList<Evaluation>();
+            for (Trial t : candidates) {
+                promoted.incrementAndGet();
+                var v = new HashMap<>(t.values());
+                v.put("accuracy_measured", t.value(Objective.ACCURACY));
+                v.put("accuracy", t.value(Objective.ACCURACY) + (0.9 - t.value(Objective.ACCURACY)) / 3);
+                out.add(new Evaluation(v, fidelity(), 0.01));
+            }
+            return out;
+        }
+
+        public int budget(int generation) {
+            return 2;
+        }
+
+        public String fidelity() {
+            return "recovered";
+        }
+    }
+
     static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev, List<Trial> sink) throws Exception {
+        return run(constraints, previous, ev, Nsga2Search.Promoter.NONE, sink);
+    }
+
+    static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev,
+                                   Nsga2Search.Promoter promoter, List<Trial> sink) throws Exception {
         var settings = new SearchSettings(OBJECTIVES, constraints, 16, 8, null, 0, 7);
         var search = new Nsga2Search(space(), settings, new double[]{0.8, 5.0});
         var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));
-        return search.run(ev, 0.9, previous, new HashMap<>(), seeds, sink::add, g -> { });
+        return search.run(ev, promoter, 0.9, previous, new HashMap<>(), seeds, sink::add, g -> { });
+    }
+
+    @Test
+    void promotedTrialsSupersedeAndSurviveResume() throws Exception {
+        var fullLog = new ArrayList<Trial>();
+        var full = run(List.of(), List.of(), new Synthetic(), new Recover(), fullLog);
+        long recovered = fullLog.stream().filter(t -> t.fidelity().equals("recovered")).count();
+        assertEquals(16, recovered, "2 per generation for 8 generations");
+        assertTrue(full.front().stream().anyMatch(t -> t.fidelity().equals("recovered")));
+        for (int cut : new int[]{fullLog.size() / 3, fullLog.size() - 5}) {
+            var before = fullLog.subList(0, cut);
+            var counter = new Synthetic();
+            var recover = new Recover();
+            var appended = new ArrayList<Trial>();
+            var resumed = run(List.of(), before, counter, recover, appended);
+            assertEquals(fullLog.subList(cut, fullLog.size()), appended, "resumed at " + cut);
+            assertEquals(full.front(), resumed.front());
+            assertEquals(fullLog.size() - cut, counter.evaluated.get() + recover.promoted.get(), "nothing evaluated twice");
+        }
     }
 
     @Test
