@@ -65,6 +65,28 @@ final class Tables {
         return sb.toString();
     }
 
+    /** The front and the baselines beside it, as the search prints them at the end. */
+    static String front(dev.squeeze.results.FrontReport f) {
+        var keys = f.objectives().stream().map(dev.squeeze.results.FrontReport.ObjectiveKey::name).toList();
+        var header = new ArrayList<String>(List.of("trial", "fidelity"));
+        header.addAll(keys);
+        header.add("plan");
+        var rows = new ArrayList<List<String>>();
+        var points = f.feasible() ? f.front() : f.leastViolating();
+        for (var p : points) rows.add(row(p.id(), p.fidelity(), p.values(), keys, dev.squeeze.results.FrontReport.compact(p.plan())));
+        for (var b : f.baselines()) rows.add(row(b.name(), "baseline", b.values(), keys, ""));
+        String title = f.feasible() ? "Pareto front (" + f.front().size() + " plans of " + f.trials() + " trials)"
+                : "no plan met the constraints; least-violating plans:";
+        return title + "\n" + render(header, rows);
+    }
+
+    private static List<String> row(String id, String fidelity, java.util.Map<String, Double> values, List<String> keys, String plan) {
+        var r = new ArrayList<String>(List.of(id, fidelity));
+        for (String k : keys) r.add(values.containsKey(k) ? String.format("%.4g", values.get(k)) : "-");
+        r.add(plan);
+        return r;
+    }
+
     private static String shape(List<Integer> dims) {
         return String.join("x", dims.stream().map(String::valueOf).toList());
     }

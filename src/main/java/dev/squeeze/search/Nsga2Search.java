@@ -55,25 +55,6 @@ public final class Nsga2Search {
     public record Generation(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume,
                              Map<String, Double> bestFeasible, double seconds, List<String> population) {}
 
-    /**
-     * Raises the fidelity of promising plans after a generation (the {@code recovered} rung). Gets every
-     * current trial and the plans it may promote; returns their new evaluations in a deterministic order.
-     */
-    public interface Promoter {
-        List<Evaluation> promote(List<Trial> candidates);
-
-        /** How many of the candidates (in order) to promote this generation. */
-        int budget(int generation);
-
-        String fidelity();
-
-        Promoter NONE = new Promoter() {
-            public List<Evaluation> promote(List<Trial> candidates) { return List.of(); }
-            public int budget(int generation) { return 0; }
-            public String fidelity() { return "none"; }
-        };
-    }
-
     /** Everything the run produced. */
     public record Outcome(List<Trial> trials, List<Trial> front, List<Generation> generations, String stoppedBecause) {}
 
@@ -89,11 +70,11 @@ public final class Nsga2Search {
     public Outcome run(PlanEvaluator evaluator, double baselineAccuracy, Collection<Trial> previous,
                        Map<String, Evaluation> cache, List<CompressionPlan> seeds,
                        Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
-        return run(evaluator, Promoter.NONE, baselineAccuracy, previous, cache, seeds, onTrial, onGeneration);
+        return run(evaluator, dev.squeeze.evaluators.Promoter.NONE, baselineAccuracy, previous, cache, seeds, onTrial, onGeneration);
     }
 
     /** As above, promoting plans near the front to a higher fidelity after every generation. */
-    public Outcome run(PlanEvaluator evaluator, Promoter promoter, double baselineAccuracy, Collection<Trial> previous,
+    public Outcome run(PlanEvaluator evaluator, dev.squeeze.evaluators.Promoter promoter, double baselineAccuracy, Collection<Trial> previous,
                        Map<String, Evaluation> cache, List<CompressionPlan> seeds,
                        Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
         TrialBook book = new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial);
@@ -171,7 +152,7 @@ public final class Nsga2Search {
      * ignored (a plan that needs only fine-tuning to meet an accuracy limit must get its chance), best
      * accuracy first; plans already promoted are skipped.
      */
-    private void promote(TrialBook book, Promoter promoter, int generation) {
+    private void promote(TrialBook book, dev.squeeze.evaluators.Promoter promoter, int generation) {
         int budget = promoter.budget(generation);
         if (budget <= 0) return;
         List<Trial> all = book.all();

@@ -37,7 +37,7 @@ public final class SpaceLoader {
         return resolve(Yaml.read(file), graph);
     }
 
-    static SearchSpace resolve(Yaml doc, LayerGraph graph) {
+    public static SearchSpace resolve(Yaml doc, LayerGraph graph) {
         JsonNode root = doc.root();
         doc.checkKeys(root, "the space", TOP_KEYS);
         String schema = doc.text(root, "schema", "the space");

@@ -76,7 +76,7 @@ class Nsga2SearchTest {
     }
 
     /** A stand-in for fine-tuning: gives back a third of the accuracy lost, counts its calls. */
-    static final class Recover implements Nsga2Search.Promoter {
+    static final class Recover implements dev.squeeze.evaluators.Promoter {
         final AtomicInteger promoted = new AtomicInteger();
 
         public List<Evaluation> promote(List<Trial> candidates) {
@@ -101,11 +101,11 @@ class Nsga2SearchTest {
     }
 
     static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev, List<Trial> sink) throws Exception {
-        return run(constraints, previous, ev, Nsga2Search.Promoter.NONE, sink);
+        return run(constraints, previous, ev, dev.squeeze.evaluators.Promoter.NONE, sink);
     }
 
     static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev,
-                                   Nsga2Search.Promoter promoter, List<Trial> sink) throws Exception {
+                                   dev.squeeze.evaluators.Promoter promoter, List<Trial> sink) throws Exception {
         var settings = new SearchSettings(OBJECTIVES, constraints, 16, 8, null, 0, 7);
         var search = new Nsga2Search(space(), settings, new double[]{0.8, 5.0});
         var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));

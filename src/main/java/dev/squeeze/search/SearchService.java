@@ -1,0 +1,294 @@
+package dev.squeeze.search;
+
+import dev.squeeze.ConfigFiles;
+import dev.squeeze.Json;
+import dev.squeeze.Progress;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.Version;
+import dev.squeeze.data.DataSplits;
+import dev.squeeze.evaluators.Evaluation;
+import dev.squeeze.evaluators.EvaluatorSpec;
+import dev.squeeze.evaluators.PlanEvaluator;
+import dev.squeeze.evaluators.SearchBackends;
+import dev.squeeze.evaluators.SensitivityTable;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import dev.squeeze.results.FrontReport;
+import dev.squeeze.results.Objective;
+import dev.squeeze.results.Provenance;
+import dev.squeeze.results.RunStore;
+import dev.squeeze.results.Trial;
+import dev.squeeze.spaces.Knob;
+import dev.squeeze.spaces.SearchSpace;
+import dev.squeeze.spaces.SpaceLoader;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The {@code search} service: resolves a job into a space, an accuracy proxy and a cost model, seeds the
+ * first population, runs NSGA-II, and writes the run folder as it goes.
+ */
+public final class SearchService {
+    private SearchService() {}
+
+    /** How progress is shown: a redrawn line per generation, JSON lines on stdout, or nothing. */
+    public enum Output { TERMINAL, JSON_LINES, QUIET }
+
+    /**
+     * @param job      the resolved job (file plus flag overrides); ignored when resuming
+     * @param resume   a run folder to continue, or null
+     * @param runId    name of the new run folder, or null for {@code <job>-<timestamp>}
+     */
+    public record Request(Job job, String jobSource, Path resultsDir, String runId, Path resume, Path dataDir, Output output) {}
+
+    /** What the run left behind. */
+    public record Result(Path runDir, FrontReport front, Nsga2Search.Outcome outcome) {}
+
+    public static Result run(Request r, Progress progress, Consumer<String> jsonLines) {
+        RunStore store;
+        Job job;
+        List<Trial> previous = List.of();
+        if (r.resume() != null) {
+            store = RunStore.open(r.resume());
+            job = Job.parse(dev.squeeze.Yaml.read(r.resume().resolve("run.yaml")));
+            var read = store.readTrials();
+            if (read.skipped() != null) {
+                progress.log("resume: " + read.skipped());
+                store.rewriteTrials(read.trials());
+            }
+            previous = read.trials();
+            progress.log(String.format("resuming %s: %d trials already done", r.resume(), previous.size()));
+        } else {
+            job = r.job();
+            String id = r.runId() != null ? r.runId() : job.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+            store = RunStore.create(r.resultsDir().resolve(id));
+        }
+
+        Setup setup = Setup.of(job, r.dataDir(), progress);
+        if (r.resume() == null) {
+            store.writeYaml("run.yaml", job.fileForm());
+            store.writeJson("provenance.json", setup.provenance(job, r.jobSource()));
+        }
+        Path cacheFile = r.resultsDir().resolve(".cache").resolve(setup.cacheKey() + ".jsonl");
+        Map<String, Evaluation> cache = readCache(cacheFile);
+        int cachedBefore = cache.size();
+
+        try (store; var backends = setup.backends()) {
+            progress.log("measuring the baselines (uncompressed, uniform int8, uniform fp16) ...");
+            var baselinePlans = new LinkedHashMap<String, CompressionPlan>();
+            baselinePlans.put("uncompressed", CompressionPlan.none());
+            baselinePlans.put("uniform-int8", CompressionPlan.uniform("w8a8"));
+            baselinePlans.put("uniform-fp16", CompressionPlan.uniform("w16a16"));
+            List<Evaluation> baseEvals = backends.measured().evaluate(new ArrayList<>(baselinePlans.values()));
+            double baselineAccuracy = baseEvals.get(0).values().get("accuracy");
+            var baselines = new ArrayList<FrontReport.Baseline>();
+            int i = 0;
+            for (var e : baselinePlans.entrySet()) baselines.add(new FrontReport.Baseline(e.getKey(), baseEvals.get(i++).values(), e.getValue()));
+
+            progress.log("building the sensitivity table (each layer setting alone) ...");
+            SensitivityTable table = SensitivityTable.measure(setup.space(), backends.measured(), baselineAccuracy);
+            PlanEvaluator ladder = backends.ladder(table, setup.space(), baselineAccuracy);
+            List<CompressionPlan> seeds = seeds(setup.space(), table, baselinePlans.values());
+
+            Map<String, Double> uncompressed = baseEvals.get(0).values();
+            double[] reference = new double[job.objectives().size()];
+            for (int k = 0; k < reference.length; k++) {
+                Objective o = job.objectives().get(k);
+                reference[k] = o == Objective.ACCURACY ? baselineAccuracy - 0.10 : uncompressed.get(o.key());
+            }
+            var search = new Nsga2Search(setup.space(), job.settings(), reference);
+            long start = System.nanoTime();
+            var cacheOut = new CacheWriter(cacheFile);
+            Nsga2Search.Outcome outcome = search.run(ladder, backends.promoter(), baselineAccuracy, previous, cache, seeds,
+                    t -> {
+                        store.append(t);
+                        cacheOut.append(t, cache);
+                    },
+                    g -> {
+                        store.writeJson(String.format("checkpoints/gen-%04d.json", g.generation()), g);
+                        report(r.output(), job, g, start, progress, jsonLines);
+                    });
+            cacheOut.close();
+            FrontReport front = FrontReport.of(store.dir().getFileName().toString(), job.objectives(), outcome.trials(), baselines,
+                    outcome.stoppedBecause());
+            store.writeJson("front.json", front);
+            var keys = new ArrayList<String>();
+            job.objectives().forEach(o -> keys.add(o.key()));
+            store.writeText("front.csv", front.csv(keys));
+            progress.log(String.format("done: %d trials (%d from earlier runs' cache), stopped on %s; %s",
+                    outcome.trials().size(), cachedBefore == 0 ? 0 : outcome.trials().stream().filter(Trial::cacheHit).count(),
+                    outcome.stoppedBecause(), front.feasible() ? front.front().size() + " plans on the front"
+                            : "no plan met the constraints; front.json lists the least-violating plans"));
+            return new Result(store.dir(), front, outcome);
+        }
+    }
+
+    /**
+     * The first population: the baselines placed in the space, uniform prune levels at 8 bits, and
+     * sensitivity-guided plans (per layer the most aggressive setting whose drop alone stays under a
+     * threshold, for several thresholds).
+     */
+    static List<CompressionPlan> seeds(SearchSpace space, SensitivityTable table, java.util.Collection<CompressionPlan> baselines) {
+        var seeds = new ArrayList<CompressionPlan>(baselines);
+        var pruneValues = space.genes().stream().filter(k -> k.kind() == Knob.Kind.PRUNE_RATIO).findFirst()
+                .map(Knob::values).orElse(List.of());
+        for (double v : pruneValues) {
+            if (v == 0) continue;
+            seeds.add(space.plan(space.indicesOf(CompressionPlan.uniform("w8a8p" + v))));
+        }
+        for (double threshold : new double[]{0.002, 0.005, 0.01, 0.02, 0.04}) {
+            List<Knob> genes = space.genes();
+            int[] idx = new int[genes.size()];
+            for (int i = 0; i < idx.length; i++) {
+                Knob k = genes.get(i);
+                idx[i] = k.indexOfClosest(k.kind() == Knob.Kind.PRUNE_RATIO ? 0 : 32);
+                if (k.layer() == null) continue;
+                for (int j = 0; j < k.values().size(); j++) {
+                    double v = k.values().get(j);
+                    boolean moreAggressive = k.kind() == Knob.Kind.PRUNE_RATIO ? v > k.values().get(idx[i]) : v < k.values().get(idx[i]);
+                    if (moreAggressive && table.drop(k, v) <= threshold) idx[i] = j;
+                }
+            }
+            seeds.add(space.plan(idx));
+        }
+        var distinct = new LinkedHashMap<String, CompressionPlan>();
+        for (CompressionPlan p : seeds) distinct.putIfAbsent(space.plan(space.indicesOf(p)).key(), space.plan(space.indicesOf(p)));
+        return List.copyOf(distinct.values());
+    }
+
+    private static void report(Output output, Job job, Nsga2Search.Generation g, long start, Progress progress, Consumer<String> jsonLines) {
+        switch (output) {
+            case QUIET -> { }
+            case JSON_LINES -> jsonLines.accept(dev.squeeze.Json.write(g).replace("\n", "").replaceAll("\\s+", " "));
+            case TERMINAL -> {
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                double perGen = elapsed / (g.generation() + 1);
+                double eta = perGen * Math.max(0, job.generations() - g.generation() - 1);
+                if (job.timeBudget() != null) eta = Math.min(eta, Math.max(0, job.timeBudget().toSeconds() - elapsed));
+                var best = new StringBuilder();
+                g.bestFeasible().forEach((k, v) -> best.append(String.format(" %s %.4g", k, v)));
+                progress.log(String.format("gen %d/%d  evals %d new, %d cached  trials %d  best feasible:%s  HV %.4f  ETA %.0fs",
+                        g.generation() + 1, job.generations(), g.evaluatedNew(), g.fromCache(), g.trials(),
+                        best.length() == 0 ? " none yet" : best.toString(), g.hypervolume(), eta));
+            }
+        }
+    }
+
+    private static Map<String, Evaluation> readCache(Path file) {
+        var cache = new HashMap<String, Evaluation>();
+        if (!Files.exists(file)) return cache;
+        try {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                try {
+                    var node = Json.json().readTree(line);
+                    cache.put(node.get("key").asText(), Json.json().treeToValue(node.get("evaluation"), Evaluation.class));
+                } catch (IOException partial) {
+                    // a line cut by a kill: the trial is in trials.jsonl anyway
+                }
+            }
+        } catch (IOException e) {
+            throw new SqueezeException("cannot read the evaluation cache " + file + ": " + e.getMessage() + " (delete it to start afresh)");
+        }
+        return cache;
+    }
+
+    /** Appends new evaluations to the persisted cache shared by later runs of the same model, evaluator and device. */
+    private static final class CacheWriter implements AutoCloseable {
+        private final Path file;
+        private java.io.BufferedWriter out;
+
+        CacheWriter(Path file) {
+            this.file = file;
+        }
+
+        void append(Trial t, Map<String, Evaluation> cache) {
+            if (t.cacheHit()) return;
+            String key = t.fidelity().equals("recovered") ? t.plan().key() + "@recovered" : t.plan().key();
+            Evaluation e = cache.get(key);
+            if (e == null) return;
+            try {
+                if (out == null) {
+                    Files.createDirectories(file.getParent());
+                    out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                }
+                var line = new LinkedHashMap<String, Object>();
+                line.put("key", key);
+                line.put("evaluation", e);
+                out.write(Json.write(line).replace("\n", "").replaceAll("\\s+", " "));
+                out.newLine();
+                out.flush();
+            } catch (IOException ex) {
+                throw new SqueezeException("cannot write the evaluation cache " + file + ": " + ex.getMessage());
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                if (out != null) out.close();
+            } catch (IOException ignored) {
+                // flushed per line
+            }
+        }
+    }
+
+    /** Everything resolved from a job before the search starts. */
+    record Setup(Job job, ModelHandle model, SearchSpace space, EvaluatorSpec evaluator, DataSplits splits,
+                 Map<String, String> inputs, SearchBackends backends) {
+        static Setup of(Job job, Path dataDir, Progress progress) {
+            ModelHandle model = ModelStore.load(job.model());
+            var spaceFile = ConfigFiles.find(job.space(), "spaces", "space");
+            SearchSpace space = SpaceLoader.resolve(spaceFile.yaml(), model.graph());
+            var evalFile = ConfigFiles.find(job.evaluator(), "evaluators", "evaluator");
+            EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
+            DataSplits splits = DataSplits.load(dataDir, spec.dataSeed(), spec.calibration());
+            var inputs = new LinkedHashMap<String, String>();
+            inputs.put("model " + job.model(), ModelStore.sha256(job.model()));
+            inputs.put("space " + spaceFile.where(), spaceFile.sha256());
+            inputs.put("evaluator " + evalFile.where(), evalFile.sha256());
+            SearchBackends backends = SearchBackends.of(model, space, spec, splits, job.device(), job.batch(), job.threads(),
+                    job.strict(), progress);
+            inputs.put("device " + job.device(), backends.deviceSha256());
+            progress.log(String.format("%s on %s: %s plans in the space (%d knobs searched), %d calibration images (%s data)",
+                    job.model(), job.device(), space.size(), space.genes().size(), splits.calibration().count(), splits.description().source()));
+            return new Setup(job, model, space, spec, splits, inputs, backends);
+        }
+
+        String cacheKey() {
+            var sb = new StringBuilder();
+            inputs.forEach((k, v) -> {
+                if (!k.startsWith("space ")) sb.append(k).append('=').append(v).append(';');
+            });
+            sb.append("batch=").append(job.batch()).append(";align=").append(space.alignToDevice()).append(";data=").append(splits.description());
+            return ConfigFiles.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+        }
+
+        Provenance provenance(Job job, String jobSource) {
+            var versions = new LinkedHashMap<String, String>();
+            versions.put("squeeze", Version.squeeze());
+            versions.put("java", System.getProperty("java.version"));
+            versions.put("dl4j", "1.0.0-M2.1");
+            versions.put("jenetics", io.jenetics.Genotype.class.getPackage().getImplementationVersion() == null ? "7.2.0"
+                    : io.jenetics.Genotype.class.getPackage().getImplementationVersion());
+            var in = new LinkedHashMap<>(inputs);
+            if (jobSource != null) in.put("job " + jobSource, "");
+            return new Provenance(in, job.seed(), job.threads(), versions,
+                    System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
+                    Runtime.getRuntime().availableProcessors() + " cores", Instant.now().toString(), splits.description());
+        }
+    }
+}

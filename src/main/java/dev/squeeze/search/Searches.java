@@ -1,0 +1,65 @@
+package dev.squeeze.search;
+
+import dev.squeeze.ConfigFiles;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.results.Constraint;
+import dev.squeeze.results.Objective;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Builds the {@link Job} a command line asks for: a job file plus overrides, or flags alone. */
+public final class Searches {
+    public static final String DEMO_JOB = "search/demo.yaml";
+
+    private Searches() {}
+
+    /** Flags of {@code squeeze search}; null means "as the job file says". */
+    public record Flags(String jobFile, Job.Overrides overrides, List<Objective> objectives, Double maxLatencyMs,
+                        Double maxAccuracyDrop, Double maxSizeMb, Double maxEnergyMj) {}
+
+    public static Job resolve(Flags f) {
+        Job job;
+        if (f.jobFile() != null) {
+            job = Job.parse(ConfigFiles.find(f.jobFile(), "search", "job").yaml());
+        } else {
+            var o = f.overrides();
+            if (o.model() == null || o.space() == null || o.device() == null) {
+                throw new SqueezeException("give a job file (e.g. search/fashion-cnn-rpi4.yaml), or at least --model, --space and --device");
+            }
+            job = new Job(o.model() + "-" + o.device(), o.model(), o.space(), "evaluators/default.yaml", o.device(),
+                    List.of(Objective.ACCURACY, Objective.LATENCY_MS, Objective.ENERGY_MJ, Objective.SIZE_MB),
+                    List.of(), 24, 10, null, 0, 1, Runtime.getRuntime().availableProcessors(), false, 1);
+        }
+        job = job.with(f.overrides());
+        var constraints = new ArrayList<>(job.constraints());
+        replace(constraints, "latency_ms", f.maxLatencyMs());
+        replace(constraints, "accuracy_drop", f.maxAccuracyDrop());
+        replace(constraints, "size_mb", f.maxSizeMb());
+        replace(constraints, "energy_mj", f.maxEnergyMj());
+        List<Objective> objectives = f.objectives() != null && !f.objectives().isEmpty() ? f.objectives() : job.objectives();
+        return new Job(job.name(), job.model(), job.space(), job.evaluator(), job.device(), objectives, constraints,
+                job.population(), job.generations(), job.timeBudget(), job.stagnation(), job.seed(), job.threads(),
+                job.strict(), job.batch()).checked("command line");
+    }
+
+    private static void replace(List<Constraint> constraints, String key, Double limit) {
+        if (limit == null) return;
+        constraints.removeIf(c -> c.key().equals(key));
+        constraints.add(new Constraint(key, limit));
+    }
+
+    /** "90", "90s", "5m", "1h" as a duration. */
+    public static Duration duration(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        try {
+            if (t.endsWith("h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+            if (t.endsWith("m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            if (t.endsWith("s")) t = t.substring(0, t.length() - 1);
+            return Duration.ofSeconds(Long.parseLong(t));
+        } catch (NumberFormatException e) {
+            throw new SqueezeException("--time-budget '" + text + "' is not a duration: use e.g. 90s, 5m or 1h");
+        }
+    }
+}
