@@ -18,7 +18,7 @@ final class IdxReader {
     private IdxReader() {}
 
     static float[] readImages(InputStream raw, String where) {
-        try (DataInputStream in = open(raw)) {
+        return read(raw, where, in -> {
             int magic = in.readInt();
             check(magic == IMAGE_MAGIC, where, "is not an IDX image file (magic " + magic + ", expected " + IMAGE_MAGIC + ")");
             int n = in.readInt(), rows = in.readInt(), cols = in.readInt();
@@ -28,17 +28,11 @@ final class IdxReader {
             float[] px = new float[bytes.length];
             for (int i = 0; i < bytes.length; i++) px[i] = (bytes[i] & 0xff) / 255f;
             return px;
-        } catch (EOFException e) {
-            throw truncated(where);
-        } catch (ZipException e) {
-            throw new SqueezeException(where + " is not a valid gzip file (" + e.getMessage() + "): " + FIX);
-        } catch (IOException e) {
-            throw new SqueezeException("cannot read " + where + ": " + e.getMessage());
-        }
+        });
     }
 
     static int[] readLabels(InputStream raw, String where) {
-        try (DataInputStream in = open(raw)) {
+        return read(raw, where, in -> {
             int magic = in.readInt();
             check(magic == LABEL_MAGIC, where, "is not an IDX label file (magic " + magic + ", expected " + LABEL_MAGIC + ")");
             int n = in.readInt();
@@ -50,6 +44,17 @@ final class IdxReader {
                 check(labels[i] >= 0 && labels[i] < Images.CLASSES, where, "has label " + labels[i] + " outside 0..9");
             }
             return labels;
+        });
+    }
+
+    private interface Body<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    /** Opens the gzip stream and turns every way a file can be broken into one line naming it. */
+    private static <T> T read(InputStream raw, String where, Body<T> body) {
+        try (DataInputStream in = open(raw)) {
+            return body.read(in);
         } catch (EOFException e) {
             throw truncated(where);
         } catch (ZipException e) {
