@@ -24,6 +24,33 @@ public record SearchSpace(String source, List<Knob> knobs, boolean alignToDevice
         knobs = List.copyOf(knobs);
     }
 
+    /**
+     * The same space with every prune ratio re-expressed so that the units it keeps are a multiple of
+     * the layer's alignment (what {@code align_to_device} asks for): kept counts round up, ratios that
+     * land on the same count merge. Plans then say exactly what is kept, for the cost model and the
+     * compressed network alike.
+     */
+    public SearchSpace alignedTo(dev.squeeze.model.LayerGraph graph, java.util.function.ToIntFunction<String> alignOfLayer) {
+        var aligned = new java.util.ArrayList<Knob>();
+        for (Knob k : knobs) {
+            if (k.kind() != Knob.Kind.PRUNE_RATIO) {
+                aligned.add(k);
+                continue;
+            }
+            int units = graph.prunableUnits(k.layer());
+            int align = Math.max(1, alignOfLayer.applyAsInt(k.layer()));
+            var values = new java.util.ArrayList<Double>();
+            for (double r : k.values()) {
+                int kept = (int) Math.round(units * (1 - r));
+                kept = Math.min(units, Math.max(align, (kept + align - 1) / align * align));
+                double ratio = 1 - (double) kept / units;
+                if (!values.contains(ratio)) values.add(ratio);
+            }
+            aligned.add(new Knob(k.layer(), k.kind(), values));
+        }
+        return new SearchSpace(source, aligned, alignToDevice);
+    }
+
     /** Knobs with more than one value: the genes of a candidate. */
     public List<Knob> genes() {
         return knobs.stream().filter(k -> k.values().size() > 1).toList();

@@ -70,6 +70,24 @@ class SpaceLoaderTest {
     }
 
     @Test
+    void alignmentRoundsKeptUnitsUpAndMergesRatios() throws Exception {
+        SearchSpace s = load("""
+                schema: squeeze-space/v1
+                layers:
+                  - match: {names: [conv1]}
+                    prune_ratio: {values: [0.0, 0.25, 0.375, 0.5, 0.625, 0.75]}
+                """).alignedTo(CNN, layer -> 8);
+        Knob k = s.knobs().get(0);
+        // kept 32, 24, 20->24, 16, 12->16, 8
+        assertEquals(List.of(0.0, 0.25, 0.5, 0.75), k.values());
+        for (double r : k.values()) {
+            var plan = new CompressionPlan(CompressionPlan.NONE, java.util.Map.of("conv1", new CompressionPlan.LayerPlan(r, 32, 32)),
+                    CompressionPlan.Distillation.DEFAULT);
+            assertEquals(0, plan.keptUnits(CNN, CNN.groupOf("conv1").orElseThrow(), 1) % 8);
+        }
+    }
+
+    @Test
     void unknownKeySuggestsClosest() throws Exception {
         var e = assertThrows(SqueezeException.class, () -> load("""
                 schema: squeeze-space/v1
