@@ -50,6 +50,11 @@ public final class CostModel {
     /** The layer that produces each layer's first input (-1: a graph input), for the input's activation bits. */
     private final int[] producer;
     private final int[] fusedInto;
+    /**
+     * Bits as stored, by plan bits: the narrowest width in the profile's {@code weight_bits} / {@code activation_bits}
+     * that holds them, or -1 when none does (the plan does not fit the device).
+     */
+    private final int[] weightStorage, actStorage;
     private final ThreadLocal<Scratch> scratch;
 
     private record Scratch(int[] w, int[] a, double[] frac) {}
@@ -190,8 +195,27 @@ public final class CostModel {
                 fusedInto[i] = kind[producer[i]] == FUSED ? fusedInto[producer[i]] : producer[i];
             }
         }
+        // A runtime stores values only in widths it has: 4-bit activations on an H100 (no int4 path) are written as
+        // int8, and 4-bit weights on the Edge TPU (int8 tensors only) take a full byte. Where the profile lists a
+        // width (packed low-bit weights on GPUs and CPUs), the plan's bits save storage and traffic as DESIGN.md says.
+        weightStorage = containers(profile.weightBits());
+        actStorage = containers(profile.activationBits());
         int groupCount = groups.size();
         scratch = ThreadLocal.withInitial(() -> new Scratch(new int[n], new int[n], new double[groupCount]));
+    }
+
+    private static int[] containers(java.util.Set<Integer> widths) {
+        int[] table = new int[33];
+        for (int bits = 1; bits <= 32; bits++) {
+            table[bits] = -1;
+            for (int b : widths) {
+                if (b >= bits) {
+                    table[bits] = b;
+                    break;
+                }
+            }
+        }
+        return table;
     }
 
     /** Precomputes the per-layer coefficients of a graph for one device. */
@@ -235,7 +259,7 @@ public final class CostModel {
             wb[i] = lp.weightBits();
             ab[i] = lp.actBits();
             double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
-            double w = weightBytes(i, fx, fy, wb[i]);
+            double w = weightBytes(i, fx, fy, stored(weightStorage, wb[i]));
             stored += w;
             if (kind[i] == MATMUL) streamable += w;
         }
@@ -252,26 +276,26 @@ public final class CostModel {
             double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
             double fin = inGroup[i] < 0 ? 1 : frac[inGroup[i]];
             int w = wb[i], a = ab[i], aIn = producer[i] < 0 ? a : ab[producer[i]];
-            double actBytes = batch * (inElems[i] * fin * aIn + outElems[i] * (outScaled[i] ? fy : 1) * a) / 8.0;
+            int aStored = stored(actStorage, a), wStored = stored(weightStorage, w);
+            double actBytes = batch * (inElems[i] * fin * stored(actStorage, aIn) + outElems[i] * (outScaled[i] ? fy : 1) * aStored) / 8.0;
             peakActivations = Math.max(peakActivations, actBytes);
             Format format = profile.computeFormat(w, a);
-            boolean bad = kind[i] != VIEW && (format == null || !profile.activationBits().contains(a)
-                    || (hasWeights(i) && !profile.weightBits().contains(w)));
+            boolean bad = kind[i] != VIEW && (format == null || actStorage[a] < 0 || (hasWeights(i) && weightStorage[w] < 0));
             if (bad) unsupported++;
             if (format == null) format = profile.widestFormat();
             double macs = batch * (macsXY[i] * fx * fy + macsY[i] * fy);
             double traffic = 0, computeTime = 0;
             switch (kind[i]) {
                 case MATMUL -> {
-                    traffic = weightBytes(i, fx, fy, w) * streamed + (profile.activationsOnChip() ? 0 : actBytes);
+                    traffic = weightBytes(i, fx, fy, wStored) * streamed + (profile.activationsOnChip() ? 0 : actBytes);
                     HardwareProfile.FormatSpec spec = profile.spec(format);
                     double cols = Math.max(1, Math.round(baseN[i] * fy)), depth = Math.max(1, Math.round(baseK[i] * fx));
                     double rows = batch * positions[i];
                     double alignment = aligned(cols, spec.align()) * aligned(depth, spec.align());
                     computeTime = 2 * macs / (spec.peakOps() * eff * alignment * utilization(rows, cols));
                 }
-                case GATHER -> traffic = batch * outElems[i] * w / 8.0 + (profile.activationsOnChip() ? 0 : batch * outElems[i] * a / 8.0);
-                case ELEMENTWISE -> traffic = profile.activationsOnChip() ? 0 : actBytes + weightBytes(i, fx, fy, w);
+                case GATHER -> traffic = batch * outElems[i] * wStored / 8.0 + (profile.activationsOnChip() ? 0 : batch * outElems[i] * aStored / 8.0);
+                case ELEMENTWISE -> traffic = profile.activationsOnChip() ? 0 : actBytes + weightBytes(i, fx, fy, wStored);
                 default -> { } // fused into its producer, or a view: free
             }
             double memoryTime = traffic / bandwidth;
@@ -281,7 +305,7 @@ public final class CostModel {
                 HardwareProfile.FormatSpec spec = profile.spec(format);
                 // Narrower operands than the format's native width toggle fewer multiplier bits (DESIGN.md's
                 // w*a/native^2); float formats run dequantized integers at full width, so no saving there.
-                double ratio = format.integer() ? Math.min(1, (double) w * a / ((double) format.bits() * format.bits())) : 1;
+                double ratio = format.integer() ? Math.min(1, (double) wStored * aStored / ((double) format.bits() * format.bits())) : 1;
                 e = macs * spec.energyPerMac() * 1e-12 * ratio;
             }
             e += traffic * eDram + staticPower * t;
@@ -297,6 +321,11 @@ public final class CostModel {
         double peak = stored + peakActivations;
         return new PlanCost.Totals(latency * 1e3, energy * 1e3, stored / 1e6, peak / 1e6, totalMacs, unsupported,
                 peak <= profile.memoryCapacity());
+    }
+
+    /** Stored width of plan bits, or the plan's own bits when the device has no container (flagged elsewhere). */
+    private static int stored(int[] table, int bits) {
+        return table[bits] < 0 ? bits : table[bits];
     }
 
     private boolean hasWeights(int i) {
@@ -326,26 +355,22 @@ public final class CostModel {
         var out = new ArrayList<String>();
         String device = profile.name();
         var noFormat = new LinkedHashMap<String, List<String>>();
-        var badWeights = new LinkedHashMap<Integer, List<String>>();
-        var badActs = new LinkedHashMap<Integer, List<String>>();
+        var weights = new LinkedHashMap<String, List<String>>();
+        var acts = new LinkedHashMap<String, List<String>>();
         for (int i = 0; i < n; i++) {
             if (kind[i] == VIEW) continue;
-            LayerCost l = layers[i];
-            if (profile.computeFormat(l.weightBits(), l.actBits()) == null) {
-                noFormat.computeIfAbsent("w" + l.weightBits() + "/a" + l.actBits(), k -> new ArrayList<>()).add(names[i]);
-            }
-            if (hasWeights(i) && !profile.weightBits().contains(l.weightBits())) {
-                badWeights.computeIfAbsent(l.weightBits(), k -> new ArrayList<>()).add(names[i]);
-            }
-            if (!profile.activationBits().contains(l.actBits())) badActs.computeIfAbsent(l.actBits(), k -> new ArrayList<>()).add(names[i]);
+            int w = layers[i].weightBits(), a = layers[i].actBits();
+            if (profile.computeFormat(w, a) == null) noFormat.computeIfAbsent("w" + w + "/a" + a, k -> new ArrayList<>()).add(names[i]);
+            if (hasWeights(i) && weightStorage[w] != w) weights.computeIfAbsent(storage("weights", w, weightStorage), k -> new ArrayList<>()).add(names[i]);
+            if (actStorage[a] != a) acts.computeIfAbsent(storage("activations", a, actStorage), k -> new ArrayList<>()).add(names[i]);
         }
         noFormat.forEach((bits, layerNames) -> out.add(String.format(Locale.ROOT,
-                "unsupported: %s on %s (%s): %s computes only %s; costed as %s", bits, listed(layerNames), device, device,
+                "unsupported: %s on %s: %s computes only %s; costed as %s", bits, listed(layerNames), device,
                 String.join("/", profile.formatKeys()), profile.widestFormat().key())));
-        badWeights.forEach((bits, layerNames) -> out.add(String.format(Locale.ROOT,
-                "unsupported: %d-bit weights on %s: %s runs weight bits %s", bits, listed(layerNames), device, profile.weightBits())));
-        badActs.forEach((bits, layerNames) -> out.add(String.format(Locale.ROOT,
-                "unsupported: %d-bit activations on %s: %s runs activation bits %s", bits, listed(layerNames), device, profile.activationBits())));
+        weights.forEach((what, layerNames) -> out.add(what + " on " + listed(layerNames)
+                + " (" + device + " stores weight bits " + profile.weightBits() + ")"));
+        acts.forEach((what, layerNames) -> out.add(what + " on " + listed(layerNames)
+                + " (" + device + " stores activation bits " + profile.activationBits() + ")"));
         if (!totals.fitsMemory()) {
             out.add(String.format(Locale.ROOT, "does not fit: peak memory %.1f MB exceeds %s's %.1f MB at batch %d",
                     totals.peakMemoryMb(), device, profile.memoryCapacity() / 1e6, batch));
@@ -355,7 +380,7 @@ public final class CostModel {
             if (kind[i] != MATMUL) continue;
             double fx = xGroup[i] < 0 ? 1 : fraction(plan, xGroup[i]);
             double fy = yGroup[i] < 0 ? 1 : fraction(plan, yGroup[i]);
-            streamable += weightBytes(i, fx, fy, layers[i].weightBits());
+            streamable += weightBytes(i, fx, fy, stored(weightStorage, layers[i].weightBits()));
         }
         // Only for accelerators that plan the whole model into on-chip memory (the Edge TPU): there, spilling is the
         // cliff users must know about; on CPUs and GPUs caches spill gradually and the roofline already shows it.
@@ -365,6 +390,11 @@ public final class CostModel {
                     (streamable - profile.onChipMemory()) / 1e6, profile.memoryBandwidth() / 1e6));
         }
         return out;
+    }
+
+    private static String storage(String what, int bits, int[] table) {
+        return table[bits] < 0 ? "unsupported: " + bits + "-bit " + what
+                : "widened: " + bits + "-bit " + what + " stored as " + table[bits] + "-bit, no saving below that";
     }
 
     private double fraction(CompressionPlan plan, int g) {
