@@ -64,7 +64,8 @@ final class CostTables {
         for (Calibration.Measurement m : r.measurements()) {
             sb.append(String.format(Locale.ROOT, "  %-28s %14.4g  %s%n", m.name(), m.value(), m.how()));
         }
-        return "measured:\n" + sb + "\nwrote " + r.out() + " (use it with --device local-cpu, or --device " + r.out() + ")";
+        boolean local = r.out().normalize().equals(java.nio.file.Path.of("hardware-profiles", "local-cpu.yaml"));
+        return "measured:\n" + sb + "\nwrote " + r.out() + " (use it with --device " + (local ? "local-cpu" : r.out().toString()) + ")";
     }
 
     private static String fmt(String pattern, Object value) {

@@ -55,7 +55,7 @@ public final class Calibration {
         double ndBest1 = 0, ndBestAll = 0;
         for (int t : new int[]{1, threads}) {
             for (int n : sizes) {
-                progress.update("ND4J fp32 GEMM " + n + "x" + n + ", " + t + " thread(s)");
+                progress.log("ND4J fp32 GEMM " + n + "x" + n + ", " + t + " thread(s)");
                 double ops = nd4jGemm(n, t, seconds);
                 m.add(new Measurement("nd4j_fp32_gemm_" + n + "_t" + t, ops,
                         "ops/s, ND4J mmul of two " + n + "x" + n + " fp32 matrices, " + t + " thread(s), best of repeated runs over " + seconds + " s"));
@@ -63,27 +63,9 @@ public final class Calibration {
             }
         }
         int n = request.quick() ? 256 : 1024;
-        double ortFp32 = 0, ortInt8 = 0, ortFp32One = 0, ortInt8One = 0, overhead;
-        try (OrtEnvironment env = OrtEnvironment.getEnvironment()) {
-            for (int t : new int[]{1, threads}) {
-                progress.update("ONNX Runtime fp32 MatMul " + n + ", " + t + " thread(s)");
-                double f = ortMatMul(env, n, false, t, seconds);
-                progress.update("ONNX Runtime int8 MatMulInteger " + n + ", " + t + " thread(s)");
-                double q = ortMatMul(env, n, true, t, seconds);
-                m.add(new Measurement("ort_fp32_matmul_" + n + "_t" + t, f, "ops/s, ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()
-                        + " MatMul (opset 13) of a " + n + "x" + n + " fp32 input by a constant " + n + "x" + n + " weight, " + t + " intra-op thread(s)"));
-                m.add(new Measurement("ort_int8_matmul_" + n + "_t" + t, q, "ops/s, ONNX Runtime MatMulInteger (opset 13), uint8 "
-                        + n + "x" + n + " input by constant int8 weight, int32 output, " + t + " intra-op thread(s)"));
-                if (t == 1) { ortFp32One = f; ortInt8One = q; } else { ortFp32 = f; ortInt8 = q; }
-            }
-            progress.update("ONNX Runtime per-op overhead");
-            overhead = ortOpOverhead(env, seconds);
-            m.add(new Measurement("ort_op_overhead", overhead, "s per op: (run time of a chain of 201 Add ops on one float"
-                    + " - run time of a chain of 1) / 200, ONNX Runtime, 1 thread, median of repeated runs"));
-        } catch (OrtException e) {
-            throw new SqueezeException("calibration: ONNX Runtime failed (" + e.getMessage() + ")");
-        }
-        progress.update("memory bandwidth");
+        double[] ort = onLargeStack(() -> ortFigures(n, threads, seconds, m, progress));
+        double ortFp32 = ort[0], ortInt8 = ort[1], ortFp32One = ort[2], ortInt8One = ort[3], overhead = ort[4];
+        progress.log("memory bandwidth");
         double bandwidth = copyBandwidth(threads, request.quick() ? 32 : 256, seconds);
         m.add(new Measurement("copy_bandwidth", bandwidth, "bytes/s, (read + write) of a " + (request.quick() ? 32 : 256)
                 + " MiB array copy split over " + threads + " Java threads, best of repeated runs"));
@@ -102,6 +84,58 @@ public final class Calibration {
         }
         progress.log("wrote " + request.out());
         return new Result(request.out(), List.copyOf(m), Profiles.load(request.out().toString()));
+    }
+
+    /** {fp32 all threads, int8 all threads, fp32 one thread, int8 one thread, per-op overhead}. */
+    private static double[] ortFigures(int n, int threads, double seconds, List<Measurement> m, Progress progress) {
+        double ortFp32 = 0, ortInt8 = 0, ortFp32One = 0, ortInt8One = 0, overhead;
+        try {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();   // a process-wide singleton: not closed here
+            for (int t : new int[]{1, threads}) {
+                progress.log("ONNX Runtime fp32 MatMul " + n + ", " + t + " thread(s)");
+                double f = ortMatMul(env, n, false, t, seconds);
+                progress.log("ONNX Runtime int8 MatMulInteger " + n + ", " + t + " thread(s)");
+                double q = ortMatMul(env, n, true, t, seconds);
+                m.add(new Measurement("ort_fp32_matmul_" + n + "_t" + t, f, "ops/s, ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()
+                        + " MatMul (opset 13) of a " + n + "x" + n + " fp32 input by a constant " + n + "x" + n + " weight, " + t + " intra-op thread(s)"));
+                m.add(new Measurement("ort_int8_matmul_" + n + "_t" + t, q, "ops/s, ONNX Runtime MatMulInteger (opset 13), uint8 "
+                        + n + "x" + n + " input by constant int8 weight, int32 output, " + t + " intra-op thread(s)"));
+                if (t == 1) { ortFp32One = f; ortInt8One = q; } else { ortFp32 = f; ortInt8 = q; }
+            }
+            progress.log("ONNX Runtime per-op overhead");
+            overhead = ortOpOverhead(env, seconds);
+            m.add(new Measurement("ort_op_overhead", overhead, "s per op: (run time of a chain of 201 Add ops on one float"
+                    + " - run time of a chain of 1) / 200, ONNX Runtime, 1 thread, median of repeated runs"));
+        } catch (OrtException e) {
+            throw new SqueezeException("calibration: ONNX Runtime failed (" + e.getMessage() + ")");
+        }
+        return new double[]{ortFp32, ortInt8, ortFp32One, ortInt8One, overhead};
+    }
+
+    /**
+     * Runs ONNX Runtime work on a thread with a 64 MB stack: ONNX Runtime 1.29 initialises its telemetry on the
+     * first environment's thread and overflows the JVM's default 1 MB thread stack (a SIGSEGV that kills the JVM
+     * without an error report; -Xss16m or ORT_DISABLE_TELEMETRY=1 avoid it too).
+     */
+    static <T> T onLargeStack(java.util.function.Supplier<T> work) {
+        var result = new java.util.concurrent.atomic.AtomicReference<T>();
+        var failure = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
+        Thread t = new Thread(null, () -> {
+            try {
+                result.set(work.get());
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        }, "squeeze-onnxruntime", 64L << 20);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SqueezeException("calibration interrupted");
+        }
+        if (failure.get() != null) throw failure.get();
+        return result.get();
     }
 
     private static String yaml(List<Measurement> m, double fp32, double int8, double bandwidth, double overhead, long cache,
