@@ -236,6 +236,23 @@ public final class CostModel {
         return run(plan, batch, null);
     }
 
+    /**
+     * The objective values the search reads, keyed as in DESIGN.md ({@code latency_ms}, {@code energy_mj},
+     * {@code size_mb}, {@code peak_memory_mb}), plus {@code peak_memory_slack_mb} (&lt;= 0 when the plan fits the
+     * device's memory) and {@code unsupported_layers}.
+     */
+    public java.util.Map<String, Double> objectives(CompressionPlan plan, int batch) {
+        PlanCost.Totals t = totals(plan, batch);
+        var m = new java.util.LinkedHashMap<String, Double>();
+        m.put("latency_ms", t.latencyMs());
+        m.put("energy_mj", t.energyMj());
+        m.put("size_mb", t.sizeMb());
+        m.put("peak_memory_mb", t.peakMemoryMb());
+        m.put("peak_memory_slack_mb", t.peakMemoryMb() - profile.memoryCapacity() / 1e6);
+        m.put("unsupported_layers", (double) t.unsupported());
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
     /** Totals, per-layer detail and warnings. */
     public PlanCost cost(CompressionPlan plan, int batch) {
         var layers = new LayerCost[n];

@@ -72,6 +72,17 @@ public final class Profiles {
         }
     }
 
+    /** SHA-256 of a profile's text, for the provenance of results costed with it. */
+    public static String sha256(String nameOrPath) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(text(nameOrPath).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     /** Built-in device names plus profiles in the working directory's {@code hardware-profiles/}. */
     public static List<String> known() {
         var names = new TreeSet<>(BUILT_IN);

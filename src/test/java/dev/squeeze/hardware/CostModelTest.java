@@ -176,6 +176,14 @@ class CostModelTest {
     }
 
     @Test
+    void objectivesCarryDesignKeysForTheSearch() {
+        var o = CostModel.of(CNN, Profiles.load("raspberry-pi-5")).objectives(CompressionPlan.uniform("w8a8"), 1);
+        assertTrue(o.keySet().containsAll(java.util.Set.of("latency_ms", "energy_mj", "size_mb", "peak_memory_mb")), o.toString());
+        assertTrue(o.get("peak_memory_slack_mb") < 0 && o.get("unsupported_layers") == 0, o.toString());
+        assertEquals(64, Profiles.sha256("raspberry-pi-5").length());
+    }
+
+    @Test
     void peakMemoryOverCapacityIsFlagged() {
         PlanCost c = CostModel.of(RESNET, Profiles.load("coral-edge-tpu")).cost(CompressionPlan.uniform("w8a8"), 2000);
         assertTrue(!c.total().fitsMemory() && c.warnings().stream().anyMatch(w -> w.startsWith("does not fit")), c.warnings().toString());
