@@ -1,0 +1,382 @@
+package dev.squeeze.hardware;
+
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.squeeze.Progress;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.Version;
+import onnx.Onnx;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.protobuf.ByteString;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.LongSupplier;
+
+/**
+ * {@code profiles calibrate}: measures this machine with microbenchmarks and writes a {@code local-cpu} profile
+ * whose every figure says how it was measured. Needs ND4J started ({@code Backend.init()}).
+ *
+ * <p>Peak rates are the best sustained rates measured through ONNX Runtime (the runtime exported models run in),
+ * so the profile's efficiency is 1: the measured peak already is what a real runtime reaches on a large GEMM.
+ */
+public final class Calibration {
+    private Calibration() {}
+
+    /** @param quick shorter runs, for tests and impatient users */
+    public record Request(Path out, boolean quick) {}
+
+    /** One measured figure and how it was obtained. */
+    public record Measurement(String name, double value, String how) {}
+
+    public record Result(Path out, List<Measurement> measurements, HardwareProfile profile) {}
+
+    public static Result run(Request request, Progress progress) {
+        int threads = Runtime.getRuntime().availableProcessors();
+        double seconds = request.quick() ? 0.15 : 0.6;
+        var m = new ArrayList<Measurement>();
+        int[] sizes = request.quick() ? new int[]{128, 256, 512} : new int[]{256, 512, 1024, 2048};
+
+        double ndBest1 = 0, ndBestAll = 0;
+        for (int t : new int[]{1, threads}) {
+            for (int n : sizes) {
+                progress.log("ND4J fp32 GEMM " + n + "x" + n + ", " + t + " thread(s)");
+                double ops = nd4jGemm(n, t, seconds);
+                m.add(new Measurement("nd4j_fp32_gemm_" + n + "_t" + t, ops,
+                        "ops/s, ND4J mmul of two " + n + "x" + n + " fp32 matrices, " + t + " thread(s), best of repeated runs over " + seconds + " s"));
+                if (t == 1) ndBest1 = Math.max(ndBest1, ops); else ndBestAll = Math.max(ndBestAll, ops);
+            }
+        }
+        int n = request.quick() ? 256 : 1024;
+        double[] ort = onLargeStack(() -> ortFigures(n, threads, seconds, m, progress));
+        double ortFp32 = ort[0], ortInt8 = ort[1], ortFp32One = ort[2], ortInt8One = ort[3], overhead = ort[4];
+        progress.log("memory bandwidth");
+        double bandwidth = copyBandwidth(threads, request.quick() ? 32 : 256, seconds);
+        m.add(new Measurement("copy_bandwidth", bandwidth, "bytes/s, (read + write) of a " + (request.quick() ? 32 : 256)
+                + " MiB array copy split over " + threads + " Java threads, best of repeated runs"));
+        double fp32Peak = Math.max(ortFp32, ortFp32One);
+        double int8Peak = Math.max(ortInt8, ortInt8One);
+        long cache = largestCache();
+        long memory = memTotal();
+        int lanes = simdFloatLanes();
+        String yaml = yaml(m, fp32Peak, int8Peak, bandwidth, overhead, cache, memory, threads, lanes);
+        try {
+            Path parent = request.out().toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            Files.writeString(request.out(), yaml);
+        } catch (IOException e) {
+            throw new SqueezeException("cannot write " + request.out() + ": " + e.getMessage());
+        }
+        progress.log("wrote " + request.out());
+        return new Result(request.out(), List.copyOf(m), Profiles.load(request.out().toString()));
+    }
+
+    /** {fp32 all threads, int8 all threads, fp32 one thread, int8 one thread, per-op overhead}. */
+    private static double[] ortFigures(int n, int threads, double seconds, List<Measurement> m, Progress progress) {
+        double ortFp32 = 0, ortInt8 = 0, ortFp32One = 0, ortInt8One = 0, overhead;
+        try {
+            OrtEnvironment env = OrtEnvironment.getEnvironment();   // a process-wide singleton: not closed here
+            for (int t : new int[]{1, threads}) {
+                progress.log("ONNX Runtime fp32 MatMul " + n + ", " + t + " thread(s)");
+                double f = ortMatMul(env, n, false, t, seconds);
+                progress.log("ONNX Runtime int8 MatMulInteger " + n + ", " + t + " thread(s)");
+                double q = ortMatMul(env, n, true, t, seconds);
+                m.add(new Measurement("ort_fp32_matmul_" + n + "_t" + t, f, "ops/s, ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()
+                        + " MatMul (opset 13) of a " + n + "x" + n + " fp32 input by a constant " + n + "x" + n + " weight, " + t + " intra-op thread(s)"));
+                m.add(new Measurement("ort_int8_matmul_" + n + "_t" + t, q, "ops/s, ONNX Runtime MatMulInteger (opset 13), uint8 "
+                        + n + "x" + n + " input by constant int8 weight, int32 output, " + t + " intra-op thread(s)"));
+                if (t == 1) { ortFp32One = f; ortInt8One = q; } else { ortFp32 = f; ortInt8 = q; }
+            }
+            progress.log("ONNX Runtime per-op overhead");
+            overhead = ortOpOverhead(env, seconds);
+            m.add(new Measurement("ort_op_overhead", overhead, "s per op: (run time of a chain of 201 Add ops on one float"
+                    + " - run time of a chain of 1) / 200, ONNX Runtime, 1 thread, median of repeated runs"));
+        } catch (OrtException e) {
+            throw new SqueezeException("calibration: ONNX Runtime failed (" + e.getMessage() + ")");
+        }
+        return new double[]{ortFp32, ortInt8, ortFp32One, ortInt8One, overhead};
+    }
+
+    /**
+     * Runs ONNX Runtime work on a thread with a 64 MB stack: ONNX Runtime 1.29 initialises its telemetry on the
+     * first environment's thread and overflows the JVM's default 1 MB thread stack (a SIGSEGV that kills the JVM
+     * without an error report; -Xss16m or ORT_DISABLE_TELEMETRY=1 avoid it too).
+     */
+    static <T> T onLargeStack(java.util.function.Supplier<T> work) {
+        var result = new java.util.concurrent.atomic.AtomicReference<T>();
+        var failure = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
+        Thread t = new Thread(null, () -> {
+            try {
+                result.set(work.get());
+            } catch (RuntimeException e) {
+                failure.set(e);
+            }
+        }, "squeeze-onnxruntime", 64L << 20);
+        t.start();
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SqueezeException("calibration interrupted");
+        }
+        if (failure.get() != null) throw failure.get();
+        return result.get();
+    }
+
+    private static String yaml(List<Measurement> m, double fp32, double int8, double bandwidth, double overhead, long cache,
+                               long memory, int threads, int lanes) {
+        var sb = new StringBuilder();
+        sb.append("# Measured on this machine by `squeeze profiles calibrate` (squeeze ").append(Version.squeeze()).append(", ")
+                .append(Instant.now()).append(", ").append(System.getProperty("os.arch")).append(", ").append(threads).append(" hardware threads).\n");
+        sb.append("# Other work running on the machine during calibration lowers these figures; re-run on a quiet machine.\n");
+        sb.append("schema: ").append(Profiles.SCHEMA).append('\n');
+        sb.append("name: local-cpu\n");
+        sb.append("description: this machine's CPU, calibrated (").append(threads).append(" threads, ONNX Runtime)\n");
+        sb.append("formats:\n");
+        sb.append("  # peak_ops: best sustained ONNX Runtime MatMul rate (see measured.ort_fp32_matmul_*), so efficiency below is 1.\n");
+        sb.append("  # energy_per_mac_pj: not measurable here (no power sensor such as RAPL readable); figures are the per-MAC\n");
+        sb.append("  # estimates of xeon-sapphire-rapids (fp32), and int8 at a quarter of it (four int8 lanes per fp32 lane); they only rank plans.\n");
+        sb.append("  # align: fp32 SIMD lanes from /proc/cpuinfo flags (avx512f 16, avx2 8, else 4).\n");
+        sb.append(fmt("  fp32: {peak_ops: %.4e, energy_per_mac_pj: 72.5, align: %d}\n", fp32, lanes));
+        sb.append("  # int8: best sustained ONNX Runtime MatMulInteger rate (measured.ort_int8_matmul_*).\n");
+        sb.append(fmt("  int8: {peak_ops: %.4e, energy_per_mac_pj: 18.1, align: %d}\n", int8, lanes));
+        sb.append("efficiency: 1.0\n");
+        sb.append("# measured.copy_bandwidth\n");
+        sb.append(fmt("memory_bandwidth: %.4e\n", bandwidth));
+        sb.append("# measured.ort_op_overhead\n");
+        sb.append(fmt("kernel_overhead: %.4e\n", overhead));
+        sb.append("# largest CPU cache level in /sys/devices/system/cpu/cpu0/cache\n");
+        sb.append("on_chip_memory: ").append(cache).append('\n');
+        sb.append("# MemTotal in /proc/meminfo\n");
+        sb.append("memory_capacity: ").append(memory).append('\n');
+        sb.append("# not measurable here (no power sensor); 0 leaves static energy out of this profile's predictions\n");
+        sb.append("static_power: 0.0\n");
+        sb.append("# estimate borrowed from xeon-sapphire-rapids (DDR at ~10 pJ/bit)\n");
+        sb.append("energy_per_dram_byte_pj: 80.0\n");
+        sb.append("# hardware threads; 6x16 is the AVX2 fp32 GEMM micro-tile of ONNX Runtime's MLAS kernels (estimate for others)\n");
+        sb.append("compute_units: ").append(threads).append('\n');
+        sb.append("tile: [6, 16]\n");
+        sb.append("weight_bits: [2, 3, 4, 5, 6, 7, 8, 16, 32]\n");
+        sb.append("# ONNX Runtime's CPU kernels compute int8 and fp32 (fp16 plans run in fp32)\n");
+        sb.append("activation_bits: [8, 16, 32]\n");
+        sb.append("activations_on_chip: false\n");
+        sb.append("# every measurement, with how it was taken (kept for provenance; the cost model reads the fields above)\n");
+        sb.append("measured:\n");
+        for (Measurement x : m) {
+            sb.append(fmt("  %s: {value: %.4e, how: \"%s\"}\n", x.name(), x.value(), x.how().replace("\"", "'")));
+        }
+        return sb.toString();
+    }
+
+    private static String fmt(String pattern, Object... args) {
+        return String.format(Locale.ROOT, pattern, args);
+    }
+
+    /** Best rate of a timed action repeated for about {@code seconds}; {@code action} returns operations done. */
+    private static double bestRate(LongSupplier action, double seconds) {
+        action.getAsLong(); // warm-up
+        double best = 0;
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        int runs = 0;
+        while (runs < 3 || System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            long ops = action.getAsLong();
+            long dt = System.nanoTime() - t0;
+            best = Math.max(best, ops / (dt / 1e9));
+            runs++;
+        }
+        return best;
+    }
+
+    private static double nd4jGemm(int n, int threads, double seconds) {
+        var blas = Nd4j.factory().blas();
+        int before = blas.getMaxThreads();
+        blas.setMaxThreads(threads);
+        Nd4j.getEnvironment().setMaxMasterThreads(threads);
+        try {
+            INDArray a = Nd4j.rand(DataType.FLOAT, n, n), b = Nd4j.rand(DataType.FLOAT, n, n), c = Nd4j.create(DataType.FLOAT, n, n);
+            return bestRate(() -> {
+                a.mmuli(b, c);
+                return 2L * n * n * n;
+            }, seconds);
+        } finally {
+            blas.setMaxThreads(before);
+        }
+    }
+
+    private static double ortMatMul(OrtEnvironment env, int n, boolean int8, int threads, double seconds) throws OrtException {
+        var random = new Random(1);
+        byte[] weights = new byte[n * n * (int8 ? 1 : 4)];
+        if (int8) {
+            for (int i = 0; i < weights.length; i++) weights[i] = (byte) (random.nextInt(127) - 63);
+        } else {
+            ByteBuffer bb = ByteBuffer.wrap(weights).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n * n; i++) bb.putFloat(random.nextFloat() - 0.5f);
+        }
+        int inType = int8 ? Onnx.TensorProto.DataType.UINT8_VALUE : Onnx.TensorProto.DataType.FLOAT_VALUE;
+        int wType = int8 ? Onnx.TensorProto.DataType.INT8_VALUE : Onnx.TensorProto.DataType.FLOAT_VALUE;
+        int outType = int8 ? Onnx.TensorProto.DataType.INT32_VALUE : Onnx.TensorProto.DataType.FLOAT_VALUE;
+        var graph = Onnx.GraphProto.newBuilder().setName("matmul")
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("w").setDataType(wType).addDims(n).addDims(n)
+                        .setRawData(ByteString.copyFrom(weights)))
+                .addNode(Onnx.NodeProto.newBuilder().setOpType(int8 ? "MatMulInteger" : "MatMul").addInput("x").addInput("w").addOutput("y"))
+                .addInput(valueInfo("x", inType, n, n))
+                .addOutput(valueInfo("y", outType, n, n));
+        try (var options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+            try (OrtSession session = env.createSession(model(graph), options)) {
+                OnnxTensor x;
+                if (int8) {
+                    byte[] in = new byte[n * n];
+                    for (int i = 0; i < in.length; i++) in[i] = (byte) random.nextInt(256);
+                    x = OnnxTensor.createTensor(env, ByteBuffer.wrap(in), new long[]{n, n}, OnnxJavaType.UINT8);
+                } else {
+                    float[] in = new float[n * n];
+                    for (int i = 0; i < in.length; i++) in[i] = random.nextFloat();
+                    x = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), new long[]{n, n});
+                }
+                try (x) {
+                    Map<String, OnnxTensor> inputs = Map.of("x", x);
+                    return bestRate(() -> {
+                        try (var result = session.run(inputs)) {
+                            return 2L * n * n * n;
+                        } catch (OrtException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    }, seconds);
+                }
+            }
+        }
+    }
+
+    /** Seconds per op: a chain of 201 tiny Adds minus a chain of 1, over 200 (call overhead cancels out). */
+    private static double ortOpOverhead(OrtEnvironment env, double seconds) throws OrtException {
+        double many = ortChainSeconds(env, 201, seconds), one = ortChainSeconds(env, 1, seconds);
+        return Math.max(1e-9, (many - one) / 200);
+    }
+
+    private static double ortChainSeconds(OrtEnvironment env, int ops, double seconds) throws OrtException {
+        var graph = Onnx.GraphProto.newBuilder().setName("chain")
+                .addInitializer(Onnx.TensorProto.newBuilder().setName("one").setDataType(Onnx.TensorProto.DataType.FLOAT_VALUE)
+                        .addDims(1).setRawData(ByteString.copyFrom(new byte[]{0, 0, (byte) 0x80, 0x3f})));
+        String previous = "x";
+        for (int i = 0; i < ops; i++) {
+            String out = i == ops - 1 ? "y" : "t" + i;
+            graph.addNode(Onnx.NodeProto.newBuilder().setOpType("Add").addInput(previous).addInput("one").addOutput(out));
+            previous = out;
+        }
+        graph.addInput(valueInfo("x", Onnx.TensorProto.DataType.FLOAT_VALUE, 1)).addOutput(valueInfo("y", Onnx.TensorProto.DataType.FLOAT_VALUE, 1));
+        try (var options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(1);
+            // no graph optimisation: constant folding or fusion would remove the chain being timed
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            try (OrtSession session = env.createSession(model(graph), options);
+                 OnnxTensor x = OnnxTensor.createTensor(env, new float[]{1f})) {
+                Map<String, OnnxTensor> inputs = Map.of("x", x);
+                var times = new ArrayList<Double>();
+                long end = System.nanoTime() + (long) (seconds * 1e9);
+                for (int i = 0; i < 50; i++) session.run(inputs).close();
+                while (times.size() < 200 || System.nanoTime() < end) {
+                    long t0 = System.nanoTime();
+                    session.run(inputs).close();
+                    times.add((System.nanoTime() - t0) / 1e9);
+                }
+                double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                return sorted[sorted.length / 2];
+            }
+        }
+    }
+
+    private static Onnx.ValueInfoProto valueInfo(String name, int type, long... dims) {
+        var shape = Onnx.TensorShapeProto.newBuilder();
+        for (long d : dims) shape.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        return Onnx.ValueInfoProto.newBuilder().setName(name)
+                .setType(Onnx.TypeProto.newBuilder().setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(type).setShape(shape)))
+                .build();
+    }
+
+    private static byte[] model(Onnx.GraphProto.Builder graph) {
+        return Onnx.ModelProto.newBuilder().setIrVersion(7).setProducerName("squeeze-calibrate")
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+                .setGraph(graph).build().toByteArray();
+    }
+
+    /** Copy bandwidth (bytes read + written per second) of a large array split over threads. */
+    private static double copyBandwidth(int threads, int mib, double seconds) {
+        int longs = mib * 1024 * 1024 / 8;
+        long[] src = new long[longs], dst = new long[longs];
+        Arrays.fill(src, 7);
+        int chunk = longs / threads;
+        return bestRate(() -> {
+            var workers = new ArrayList<Thread>();
+            for (int t = 0; t < threads; t++) {
+                int from = t * chunk, len = t == threads - 1 ? longs - from : chunk;
+                Thread w = new Thread(() -> System.arraycopy(src, from, dst, from, len));
+                workers.add(w);
+                w.start();
+            }
+            for (Thread w : workers) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return 2L * longs * 8;
+        }, seconds);
+    }
+
+    private static long largestCache() {
+        long best = 0;
+        for (int i = 0; i < 8; i++) {
+            Path size = Path.of("/sys/devices/system/cpu/cpu0/cache/index" + i + "/size");
+            if (!Files.isReadable(size)) continue;
+            try {
+                String s = Files.readString(size).trim().toUpperCase(Locale.ROOT);
+                long mult = s.endsWith("K") ? 1024 : s.endsWith("M") ? 1024 * 1024 : 1;
+                best = Math.max(best, Long.parseLong(s.replaceAll("[^0-9]", "")) * mult);
+            } catch (IOException | NumberFormatException e) {
+                // an unreadable cache level: keep the others
+            }
+        }
+        return best > 0 ? best : 1024 * 1024;
+    }
+
+    private static long memTotal() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        } catch (IOException | NumberFormatException e) {
+            // fall through
+        }
+        return Runtime.getRuntime().maxMemory();
+    }
+
+    private static int simdFloatLanes() {
+        try {
+            String cpu = Files.readString(Path.of("/proc/cpuinfo"));
+            if (cpu.contains(" avx512f")) return 16;
+            if (cpu.contains(" avx2")) return 8;
+        } catch (IOException e) {
+            // not Linux: assume 128-bit SIMD
+        }
+        return 4;
+    }
+}
