@@ -1,6 +1,12 @@
 package dev.squeeze.evaluators;
 
 import dev.squeeze.Progress;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.hardware.CostModel;
+import dev.squeeze.hardware.Format;
+import dev.squeeze.hardware.HardwareProfile;
+import dev.squeeze.hardware.Profiles;
+import dev.squeeze.spaces.Knob;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
@@ -31,7 +37,49 @@ public final class SearchBackends implements AutoCloseable {
 
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
                                     int batch, int threads, boolean strict, Progress progress) {
-        throw new UnsupportedOperationException("wired when the hardware and compression packages land");
+        HardwareProfile profile = Profiles.load(device);
+        if (strict) checkBits(space, profile);
+        CostModel costModel = CostModel.of(model.graph(), profile);
+        Function<CompressionPlan, Map<String, Double>> costs = plan -> costModel.objectives(plan, batch);
+        if (threads > 1) {
+            // one ND4J thread per candidate, candidates in parallel: ND4J's own threads spin on a busy 2-core machine
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(1);
+            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(1);
+        }
+        var images = splits.calibration().head(spec.measuredImages());
+        var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec.importance()), costs,
+                "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name());
+        Promoter promoter = Promoter.NONE;
+        return new SearchBackends(measured, costs, promoter, Profiles.sha256(device), spec.screenDrop());
+    }
+
+    /** The space with prune ratios aligned to the device (when it asks for that). */
+    public static SearchSpace aligned(SearchSpace space, dev.squeeze.model.LayerGraph graph, String device) {
+        if (!space.alignToDevice()) return space;
+        HardwareProfile profile = Profiles.load(device);
+        // Channels are padded to the int8 kernels' multiple where the device has int8 (what compressed plans mostly
+        // run in), else to the widest format's; heads are not padded.
+        Format f = profile.formats().containsKey(Format.INT8) ? Format.INT8 : profile.widestFormat();
+        int align = profile.spec(f).align();
+        return space.alignedTo(graph, layer -> graph.prunableUnit(layer) == dev.squeeze.model.PrunableUnit.HEADS ? 1 : align);
+    }
+
+    /** {@code strict: true}: every bit-width in the space must be one the device can store and run. */
+    static void checkBits(SearchSpace space, HardwareProfile profile) {
+        for (Knob k : space.knobs()) {
+            var supported = switch (k.kind()) {
+                case WEIGHT_BITS -> profile.weightBits();
+                case ACT_BITS -> profile.activationBits();
+                default -> null;
+            };
+            if (supported == null) continue;
+            for (double v : k.values()) {
+                if (!supported.contains((int) v)) {
+                    throw new SqueezeException(space.source() + ": " + k.label() + " value " + (int) v + " cannot run on " + profile.name()
+                            + " (it runs " + k.kind().key() + " " + supported + "); remove it from the space or set strict: false");
+                }
+            }
+        }
     }
 
     /** The measured rung alone (baselines, the sensitivity table). */

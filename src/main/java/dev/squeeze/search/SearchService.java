@@ -252,7 +252,7 @@ public final class SearchService {
         static Setup of(Job job, Path dataDir, Progress progress) {
             ModelHandle model = ModelStore.load(job.model());
             var spaceFile = ConfigFiles.find(job.space(), "spaces", "space");
-            SearchSpace space = SpaceLoader.resolve(spaceFile.yaml(), model.graph());
+            SearchSpace space = SearchBackends.aligned(SpaceLoader.resolve(spaceFile.yaml(), model.graph()), model.graph(), job.device());
             var evalFile = ConfigFiles.find(job.evaluator(), "evaluators", "evaluator");
             EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
             DataSplits splits = DataSplits.load(dataDir, spec.dataSeed(), spec.calibration());
