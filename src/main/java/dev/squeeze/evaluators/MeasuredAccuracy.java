@@ -43,8 +43,21 @@ final class MeasuredAccuracy implements AccuracyProxy {
     private final Map<String, int[]> pruneOrder = new HashMap<>();
     private final List<INDArray> batches = new ArrayList<>();
     private final int[] labels;
+    private final EvaluatorSpec.Recovery recovery;
+    private final Images train;
+    private final InputEncoding encoding;
+    private INDArray teacher; // the uncompressed model's probabilities on the fine-tuning images
 
     MeasuredAccuracy(ModelHandle model, Images images, String importance) {
+        this(model, images, importance, null, null);
+    }
+
+    /**
+     * With {@code recovery}, the {@code recovered} rung: before measuring, the masked network is fine-tuned for
+     * a few distillation steps on {@code train} with the plan's temperature and alpha, the masks re-applied
+     * after every step so pruned units stay pruned; weights are quantised after fine-tuning.
+     */
+    MeasuredAccuracy(ModelHandle model, Images images, String importance, EvaluatorSpec.Recovery recovery, Images train) {
         this.graph = model.graph();
         this.net = model.multiLayer().clone();
         this.original = net.params().dup();
@@ -54,20 +67,27 @@ final class MeasuredAccuracy implements AccuracyProxy {
         InputEncoding enc = model.encoding();
         for (int from = 0; from < images.count(); from += BATCH) batches.add(enc.features(images, from, Math.min(images.count(), from + BATCH)));
         this.labels = images.labels();
+        this.encoding = enc;
+        this.recovery = recovery;
+        this.train = recovery == null ? null : train.head(recovery.steps() * recovery.batch());
+        if (recovery != null) {
+            for (var c : net.getLayerWiseConfigurations().getConfs()) {
+                if (c.getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b) b.setIUpdater(new org.nd4j.linalg.learning.config.Adam(3e-4));
+            }
+            teacher = net.output(enc.features(this.train, 0, this.train.count()), false);
+        }
     }
 
     @Override
     public String fidelity() {
-        return "measured";
+        return recovery == null ? "measured" : "recovered";
     }
 
     @Override
     public double accuracy(CompressionPlan plan) {
         net.params().assign(original);
-        for (DependencyGroup g : graph.groups()) {
-            int kept = plan.keptUnits(graph, g, 1);
-            if (kept < g.units()) mask(g, java.util.Arrays.copyOf(pruneOrder.get(g.id()), g.units() - kept));
-        }
+        applyMasks(plan);
+        if (recovery != null) fineTune(plan);
         for (LayerNode n : graph.nodes()) {
             int bits = plan.forLayer(n.name()).weightBits();
             if (bits < 32 && weightKeys(n.op()).length > 0) quantizeWeights(n, bits);
@@ -79,6 +99,40 @@ final class MeasuredAccuracy implements AccuracyProxy {
             for (int p : predicted) if (p == labels[seen++]) correct++;
         }
         return (double) correct / seen;
+    }
+
+    private void applyMasks(CompressionPlan plan) {
+        for (DependencyGroup g : graph.groups()) {
+            int kept = plan.keptUnits(graph, g, 1);
+            if (kept < g.units()) mask(g, java.util.Arrays.copyOf(pruneOrder.get(g.id()), g.units() - kept));
+        }
+    }
+
+    /** Distillation from the uncompressed model with the plan's T and alpha; seeded by the plan so results repeat. */
+    private void fineTune(CompressionPlan plan) {
+        var kd = plan.distillation();
+        var outputConf = (org.deeplearning4j.nn.conf.layers.BaseOutputLayer)
+                net.getLayerWiseConfigurations().getConf(net.getnLayers() - 1).getLayer();
+        var hardLoss = outputConf.getLossFn();
+        outputConf.setLossFn(new dev.squeeze.model.compress.DistillationLoss(kd.temperature(), kd.alpha()));
+        try {
+            net.setIterationCount(0);
+            net.setEpochCount(0);
+            if (net.getUpdater() != null && net.getUpdater().getStateViewArray() != null) net.getUpdater().getStateViewArray().assign(0);
+            Nd4j.getRandom().setSeed(plan.key().hashCode());
+            int b = recovery.batch();
+            for (int step = 0; step < recovery.steps(); step++) {
+                int from = step * b, to = Math.min(train.count(), from + b);
+                if (from >= to) break;
+                INDArray y = InputEncoding.oneHot(train, from, to);
+                INDArray t = teacher.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+                net.fit(new org.nd4j.linalg.dataset.DataSet(encoding.features(train, from, to),
+                        dev.squeeze.model.compress.DistillationLoss.pack(y, t, kd.temperature())));
+                applyMasks(plan);
+            }
+        } finally {
+            outputConf.setLossFn(hardLoss);
+        }
     }
 
     /** Layer by layer, fake-quantising the outputs of weighted layers whose plan asks for fewer than 32 bits. */

@@ -21,14 +21,16 @@ import java.util.function.Function;
  */
 public final class SearchBackends implements AutoCloseable {
     private final ParallelEvaluator measured;
+    private final ParallelEvaluator recovered;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final Promoter promoter;
     private final String deviceSha256;
     private final Double screenDrop;
 
-    SearchBackends(ParallelEvaluator measured, Function<CompressionPlan, Map<String, Double>> costs, Promoter promoter,
-                   String deviceSha256, Double screenDrop) {
+    SearchBackends(ParallelEvaluator measured, ParallelEvaluator recovered, Function<CompressionPlan, Map<String, Double>> costs,
+                   Promoter promoter, String deviceSha256, Double screenDrop) {
         this.measured = measured;
+        this.recovered = recovered;
         this.costs = costs;
         this.promoter = promoter;
         this.deviceSha256 = deviceSha256;
@@ -50,7 +52,14 @@ public final class SearchBackends implements AutoCloseable {
         var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec.importance()), costs,
                 "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name());
         Promoter promoter = Promoter.NONE;
-        return new SearchBackends(measured, costs, promoter, Profiles.sha256(device), spec.screenDrop());
+        ParallelEvaluator recovered = null;
+        if (spec.recovery() != null) {
+            var r = spec.recovery();
+            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec.importance(), r, splits.train()), costs,
+                    "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe());
+            promoter = new RecoveryPromoter(recovered, r);
+        }
+        return new SearchBackends(measured, recovered, costs, promoter, Profiles.sha256(device), spec.screenDrop());
     }
 
     /** The space with prune ratios aligned to the device (when it asks for that). */
@@ -103,5 +112,6 @@ public final class SearchBackends implements AutoCloseable {
     @Override
     public void close() {
         measured.close();
+        if (recovered != null) recovered.close();
     }
 }

@@ -99,7 +99,7 @@ public final class Nsga2Search {
             engine.stream(initial)
                     .limit(r -> {
                         long gen = r.generation() - 1; // Jenetics counts from 1
-                        promote(book, promoter, (int) gen);
+                        promote(book, promoter, (int) gen, baselineAccuracy);
                         double hv = Fronts.hypervolume(book.all(), settings.objectives(), hvReference);
                         var g = new Generation((int) gen, book.evaluatedThisRun() - lastEvaluated[0],
                                 book.cachedThisRun() - lastCached[0], book.all().size(), hv,
@@ -149,19 +149,31 @@ public final class Nsga2Search {
 
     /**
      * Promotes up to the budget's worth of plans from the non-dominated set of all trials, constraints
-     * ignored (a plan that needs only fine-tuning to meet an accuracy limit must get its chance), best
-     * accuracy first; plans already promoted are skipped.
+     * ignored (a plan that needs only fine-tuning to meet an accuracy limit must get its chance). Plans
+     * that lost almost nothing gain nothing from fine-tuning and plans that lost more than 15 points are
+     * rarely recovered in a few steps, so candidates are those in between, spread evenly from the
+     * smallest drop to the largest so the promoted plans cover the front.
      */
-    private void promote(TrialBook book, dev.squeeze.evaluators.Promoter promoter, int generation) {
+    private void promote(TrialBook book, dev.squeeze.evaluators.Promoter promoter, int generation, double baselineAccuracy) {
         int budget = promoter.budget(generation);
         if (budget <= 0) return;
         List<Trial> all = book.all();
-        List<Trial> candidates = all.stream()
-                .filter(t -> !t.fidelity().equals(promoter.fidelity()) && !t.fidelity().equals("predicted"))
+        List<Trial> pool = all.stream()
+                .filter(t -> t.fidelity().equals("measured"))
+                .filter(t -> {
+                    double drop = baselineAccuracy - t.value(Objective.ACCURACY);
+                    return drop > 0.005 && drop <= 0.15;
+                })
                 .filter(t -> all.stream().noneMatch(o -> dev.squeeze.results.Fronts.dominates(o, t, settings.objectives())))
                 .sorted(java.util.Comparator.comparingDouble((Trial t) -> -t.value(Objective.ACCURACY)).thenComparing(Trial::id))
-                .limit(budget)
                 .toList();
+        if (pool.isEmpty()) return;
+        var candidates = new ArrayList<Trial>();
+        int n = Math.min(budget, pool.size());
+        for (int i = 0; i < n; i++) {
+            Trial t = pool.get(n == 1 ? 0 : (int) Math.round(i * (pool.size() - 1) / (double) (n - 1)));
+            if (!candidates.contains(t)) candidates.add(t);
+        }
         var todo = new ArrayList<Trial>();
         for (Trial t : candidates) {
             if (!book.reuse(t.plan(), promoter.fidelity(), generation)) todo.add(t);

@@ -1,0 +1,45 @@
+package dev.squeeze.evaluators;
+
+import dev.squeeze.results.Trial;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+
+/**
+ * Promotes plans to the {@code recovered} rung with the evaluator spec's budget. The budget depends on the
+ * generation only (so a resumed run, which reuses earlier promotions instead of repeating them, promotes
+ * exactly as the original did): {@code perGeneration} per generation until {@code total} are spent.
+ */
+final class RecoveryPromoter implements Promoter {
+    private final PlanEvaluator recovered;
+    private final EvaluatorSpec.Recovery rule;
+
+    RecoveryPromoter(PlanEvaluator recovered, EvaluatorSpec.Recovery rule) {
+        this.recovered = recovered;
+        this.rule = rule;
+    }
+
+    @Override
+    public List<Evaluation> promote(List<Trial> candidates) {
+        List<Evaluation> results = recovered.evaluate(candidates.stream().map(Trial::plan).toList());
+        var out = new ArrayList<Evaluation>();
+        for (int i = 0; i < candidates.size(); i++) {
+            var values = new LinkedHashMap<>(results.get(i).values());
+            values.put("accuracy_measured", candidates.get(i).value(dev.squeeze.results.Objective.ACCURACY));
+            out.add(new Evaluation(values, results.get(i).fidelity(), results.get(i).seconds()));
+        }
+        return out;
+    }
+
+    @Override
+    public int budget(int generation) {
+        int spent = generation * rule.perGeneration();
+        return Math.max(0, Math.min(rule.perGeneration(), rule.total() - spent));
+    }
+
+    @Override
+    public String fidelity() {
+        return "recovered";
+    }
+}
