@@ -101,6 +101,11 @@ public final class SearchBackends implements AutoCloseable {
         return new LadderEvaluator(measured, table, space, screenDrop, costs);
     }
 
+    /** Wall time spent evaluating accuracy (measured and recovered rungs) so far. */
+    public double evaluatingSeconds() {
+        return measured.evaluatingSeconds() + (recovered == null ? 0 : recovered.evaluatingSeconds());
+    }
+
     public Promoter promoter() {
         return promoter;
     }

@@ -59,6 +59,7 @@ public final class SearchService {
     public record Result(Path runDir, FrontReport front, Nsga2Search.Outcome outcome) {}
 
     public static Result run(Request r, Progress progress, Consumer<String> jsonLines) {
+        long wallStart = System.nanoTime();
         RunStore store;
         Job job;
         List<Trial> previous = List.of();
@@ -133,6 +134,10 @@ public final class SearchService {
                     outcome.trials().size(), cachedBefore == 0 ? 0 : outcome.trials().stream().filter(Trial::cacheHit).count(),
                     outcome.stoppedBecause(), front.feasible() ? front.front().size() + " plans on the front"
                             : "no plan met the constraints; front.json lists the least-violating plans"));
+            double wall = (System.nanoTime() - wallStart) / 1e9;
+            double evaluating = backends.evaluatingSeconds();
+            progress.log(String.format("time: %.1f s in all, %.1f s evaluating accuracy, %.1f s (%.1f%%) everything else",
+                    wall, evaluating, wall - evaluating, 100 * (wall - evaluating) / wall));
             return new Result(store.dir(), front, outcome);
         }
     }

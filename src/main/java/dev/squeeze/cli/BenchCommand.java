@@ -1,0 +1,89 @@
+package dev.squeeze.cli;
+
+import dev.squeeze.Json;
+import dev.squeeze.results.Objective;
+import dev.squeeze.search.QualityBenchmark;
+import dev.squeeze.search.SearchQuality;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
+        subcommands = {BenchCommand.SearchQualityCommand.class})
+final class BenchCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "search-quality", mixinStandardHelpOptions = true,
+            description = {"Enumerate a small space at measured fidelity, then compare NSGA-II's front (several seeds) with the",
+                    "exhaustive front and with random search given the same number of evaluations (hypervolume ratios)."})
+    static final class SearchQualityCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--space", defaultValue = "spaces/quality-cnn.yaml", description = "A space of at most 5,000 plans (default: ${DEFAULT-VALUE}).")
+        String space;
+
+        @Option(names = "--device", defaultValue = "raspberry-pi-4", description = "Device (default: ${DEFAULT-VALUE}).")
+        String device;
+
+        @Option(names = "--objectives", split = ",", defaultValue = "accuracy,latency_ms,size_mb", description = "Objectives (default: ${DEFAULT-VALUE}).")
+        List<String> objectives;
+
+        @Option(names = "--images", defaultValue = "300", description = "Calibration images per evaluation (default: ${DEFAULT-VALUE}).")
+        int images;
+
+        @Option(names = "--population", defaultValue = "24", description = "NSGA-II population (default: ${DEFAULT-VALUE}).")
+        int population;
+
+        @Option(names = "--generations", defaultValue = "16", description = "NSGA-II generations (default: ${DEFAULT-VALUE}).")
+        int generations;
+
+        @Option(names = "--seeds", defaultValue = "5", description = "Seeds; medians are reported (default: ${DEFAULT-VALUE}).")
+        int seeds;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Evaluation threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--data", description = "Fashion-MNIST directory.")
+        Path data;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Main.startBackend();
+            SearchQuality.Result r = QualityBenchmark.run(new QualityBenchmark.Request(model, space, device,
+                    objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, seeds,
+                    threads, data), TerminalProgress.stderr(spec.commandLine().getErr()));
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(r));
+            } else {
+                out.printf("%d plans enumerated; exhaustive front hypervolume %.4f%n", r.plans(), r.exhaustiveHypervolume());
+                for (var s : r.seeds()) {
+                    out.printf("seed %d: %d evaluations (%.1f%%), NSGA-II %.4f (%.1f%% of exhaustive), random %.4f (%.1f%%)%n", s.seed(),
+                            s.evaluations(), 100.0 * s.evaluations() / r.plans(), s.nsgaHypervolume(), 100 * s.nsgaHypervolume() / r.exhaustiveHypervolume(),
+                            s.randomHypervolume(), 100 * s.randomHypervolume() / r.exhaustiveHypervolume());
+                }
+                out.printf("median: NSGA-II %.1f%% of the exhaustive hypervolume, random %.1f%%, with %.1f%% of the evaluations%n",
+                        100 * r.medianNsgaRatio(), 100 * r.medianRandomRatio(), 100 * r.medianEvaluationShare());
+            }
+            return 0;
+        }
+    }
+}

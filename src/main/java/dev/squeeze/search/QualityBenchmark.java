@@ -1,0 +1,43 @@
+package dev.squeeze.search;
+
+import dev.squeeze.ConfigFiles;
+import dev.squeeze.Progress;
+import dev.squeeze.data.DataSplits;
+import dev.squeeze.evaluators.EvaluatorSpec;
+import dev.squeeze.evaluators.SearchBackends;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import dev.squeeze.results.Objective;
+import dev.squeeze.spaces.SearchSpace;
+import dev.squeeze.spaces.SpaceLoader;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.LongStream;
+
+/** The {@code bench search-quality} service: measured accuracy for every plan of a small space, then {@link SearchQuality}. */
+public final class QualityBenchmark {
+    private QualityBenchmark() {}
+
+    public record Request(String model, String space, String device, List<Objective> objectives, int images, int population,
+                          int generations, int seeds, int threads, Path dataDir) {}
+
+    public static SearchQuality.Result run(Request r, Progress progress) {
+        ModelHandle model = ModelStore.load(r.model());
+        SearchSpace space = SpaceLoader.resolve(ConfigFiles.find(r.space(), "spaces", "space").yaml(), model.graph());
+        var spec = new EvaluatorSpec("bench search-quality", 42, r.images(), "l1", "minmax", null, r.images(), null);
+        DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
+        try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), 1, r.threads(), false, progress)) {
+            var none = backends.measured().evaluate(List.of(CompressionPlan.none())).get(0).values();
+            double baseline = none.get("accuracy");
+            double[] reference = new double[r.objectives().size()];
+            for (int i = 0; i < reference.length; i++) {
+                Objective o = r.objectives().get(i);
+                reference[i] = o == Objective.ACCURACY ? baseline - 0.10 : none.get(o.key());
+            }
+            return SearchQuality.run(space, backends.measured(), r.objectives(), baseline, reference, r.population(),
+                    r.generations(), LongStream.rangeClosed(1, r.seeds()).boxed().toList(), progress::log);
+        }
+    }
+}
