@@ -30,6 +30,15 @@ public final class Json {
         return YAML;
     }
 
+    /** One-line JSON (JSON-lines files, machine output). */
+    public static String line(Object o) {
+        try {
+            return JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise " + o.getClass().getSimpleName(), e);
+        }
+    }
+
     public static String write(Object o) {
         try {
             return JSON.writeValueAsString(o);

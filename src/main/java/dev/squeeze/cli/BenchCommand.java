@@ -61,6 +61,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--data", description = "Fashion-MNIST directory.")
         Path data;
 
+        @Option(names = "--cache", description = "JSON-lines file of enumerated evaluations: reused when present, written otherwise.")
+        Path cache;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
 
@@ -69,7 +72,7 @@ final class BenchCommand implements Runnable {
             Main.startBackend();
             SearchQuality.Result r = QualityBenchmark.run(new QualityBenchmark.Request(model, space, device,
                     objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, seeds,
-                    threads, data), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    threads, data, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(r));

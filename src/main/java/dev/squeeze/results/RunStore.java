@@ -1,7 +1,5 @@
 package dev.squeeze.results;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.squeeze.Json;
 import dev.squeeze.SqueezeException;
 
@@ -24,7 +22,6 @@ import java.util.stream.Stream;
  */
 public final class RunStore implements AutoCloseable {
     public static final String TRIALS = "trials.jsonl";
-    private static final ObjectMapper LINES = Json.json().copy().disable(SerializationFeature.INDENT_OUTPUT);
 
     private final Path dir;
     private BufferedWriter trials;
@@ -104,7 +101,7 @@ public final class RunStore implements AutoCloseable {
                 trials = Files.newBufferedWriter(dir.resolve(TRIALS), StandardCharsets.UTF_8,
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
             }
-            trials.write(LINES.writeValueAsString(t));
+            trials.write(Json.line(t));
             trials.newLine();
             trials.flush();
         } catch (IOException e) {
@@ -127,7 +124,7 @@ public final class RunStore implements AutoCloseable {
                 String line = lines.get(i);
                 if (line.isBlank()) continue;
                 try {
-                    out.add(LINES.readValue(line, Trial.class));
+                    out.add(Json.json().readValue(line, Trial.class));
                 } catch (IOException e) {
                     if (i < lines.size() - 1) {
                         throw new SqueezeException(file + ":" + (i + 1) + " is not a trial record (" + e.getMessage().lines().findFirst().orElse("") + ")");
@@ -144,11 +141,7 @@ public final class RunStore implements AutoCloseable {
     /** Rewrites trials.jsonl without a partial last line, so appends continue on a clean line. */
     public void rewriteTrials(List<Trial> trials) {
         var sb = new StringBuilder();
-        try {
-            for (Trial t : trials) sb.append(LINES.writeValueAsString(t)).append('\n');
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        for (Trial t : trials) sb.append(Json.line(t)).append('\n');
         writeAtomically(TRIALS, sb.toString());
     }
 

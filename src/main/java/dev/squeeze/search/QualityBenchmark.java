@@ -20,8 +20,9 @@ import java.util.stream.LongStream;
 public final class QualityBenchmark {
     private QualityBenchmark() {}
 
+    /** @param cache a JSON-lines file of enumerated evaluations, reused when it exists (null: none) */
     public record Request(String model, String space, String device, List<Objective> objectives, int images, int population,
-                          int generations, int seeds, int threads, Path dataDir) {}
+                          int generations, int seeds, int threads, Path dataDir, Path cache) {}
 
     public static SearchQuality.Result run(Request r, Progress progress) {
         ModelHandle model = ModelStore.load(r.model());
@@ -36,8 +37,16 @@ public final class QualityBenchmark {
                 Objective o = r.objectives().get(i);
                 reference[i] = o == Objective.ACCURACY ? baseline - 0.10 : none.get(o.key());
             }
-            return SearchQuality.run(space, backends.measured(), r.objectives(), baseline, reference, r.population(),
-                    r.generations(), LongStream.rangeClosed(1, r.seeds()).boxed().toList(), progress::log);
+            // the first population as the real search seeds it: baselines, prune levels, sensitivity-guided plans
+            var table = dev.squeeze.evaluators.SensitivityTable.measure(space, backends.measured(), baseline);
+            var seedPlans = SearchService.seeds(space, table, List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8")));
+            var cache = new java.util.HashMap<String, dev.squeeze.evaluators.Evaluation>();
+            if (r.cache() != null) cache.putAll(SearchService.readCache(r.cache()));
+            int before = cache.size();
+            var result = SearchQuality.run(space, backends.measured(), r.objectives(), baseline, reference, r.population(),
+                    r.generations(), LongStream.rangeClosed(1, r.seeds()).boxed().toList(), seedPlans, cache, progress::log);
+            if (r.cache() != null && cache.size() > before) SearchService.writeCache(r.cache(), cache);
+            return result;
         }
     }
 }

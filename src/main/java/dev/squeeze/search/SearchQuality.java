@@ -32,19 +32,23 @@ public final class SearchQuality {
     public record Result(long plans, double exhaustiveHypervolume, List<SeedResult> seeds,
                          double medianNsgaRatio, double medianRandomRatio, double medianEvaluationShare) {}
 
+    /**
+     * @param cache evaluations by plan key, read and extended (a saved enumeration makes re-runs with other
+     *              search settings cheap)
+     */
     public static Result run(SearchSpace space, PlanEvaluator evaluator, List<Objective> objectives, double baselineAccuracy,
-                             double[] reference, int population, int generations, List<Long> seeds,
-                             java.util.function.Consumer<String> log) {
+                             double[] reference, int population, int generations, List<Long> seeds, List<CompressionPlan> seedPlans,
+                             Map<String, Evaluation> cache, java.util.function.Consumer<String> log) {
         List<CompressionPlan> all = enumerate(space);
         if (all.size() > 5000) throw new IllegalArgumentException("the space has " + all.size() + " plans; enumerate at most 5,000");
-        log.accept("evaluating all " + all.size() + " plans ...");
-        Map<String, Evaluation> cache = new HashMap<>();
+        List<CompressionPlan> missing = all.stream().filter(p -> !cache.containsKey(p.key())).toList();
+        log.accept("evaluating " + missing.size() + " of " + all.size() + " plans (the rest are cached) ...");
         int batch = 64;
-        for (int from = 0; from < all.size(); from += batch) {
-            List<CompressionPlan> part = all.subList(from, Math.min(all.size(), from + batch));
+        for (int from = 0; from < missing.size(); from += batch) {
+            List<CompressionPlan> part = missing.subList(from, Math.min(missing.size(), from + batch));
             List<Evaluation> ev = evaluator.evaluate(part);
             for (int i = 0; i < part.size(); i++) cache.put(part.get(i).key(), ev.get(i));
-            log.accept(String.format("  %d/%d", Math.min(all.size(), from + batch), all.size()));
+            log.accept(String.format("  %d/%d", Math.min(missing.size(), from + batch), missing.size()));
         }
         double exhaustive = Fronts.hypervolume(trials(all, cache), objectives, reference);
 
@@ -61,7 +65,7 @@ public final class SearchQuality {
         for (long seed : seeds) {
             var settings = new SearchSettings(objectives, List.of(), population, generations, null, 0, seed);
             var outcome = new Nsga2Search(space, settings, reference).run(cached, Promoter.NONE, baselineAccuracy, List.of(),
-                    new HashMap<>(), List.of(CompressionPlan.none()), t -> { }, g -> { });
+                    new HashMap<>(), seedPlans, t -> { }, g -> { });
             int evaluations = outcome.trials().size();
             double nsga = Fronts.hypervolume(outcome.trials(), objectives, reference);
             double random = Fronts.hypervolume(trials(randomPlans(space, all, evaluations, seed), cache), objectives, reference);

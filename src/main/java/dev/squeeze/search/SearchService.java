@@ -178,7 +178,7 @@ public final class SearchService {
     private static void report(Output output, Job job, Nsga2Search.Generation g, long start, Progress progress, Consumer<String> jsonLines) {
         switch (output) {
             case QUIET -> { }
-            case JSON_LINES -> jsonLines.accept(dev.squeeze.Json.write(g).replace("\n", "").replaceAll("\\s+", " "));
+            case JSON_LINES -> jsonLines.accept(Json.line(g));
             case TERMINAL -> {
                 double elapsed = (System.nanoTime() - start) / 1e9;
                 double perGen = elapsed / (g.generation() + 1);
@@ -193,7 +193,24 @@ public final class SearchService {
         }
     }
 
-    private static Map<String, Evaluation> readCache(Path file) {
+    /** Writes a whole cache (what {@link #readCache} reads). */
+    static void writeCache(Path file, Map<String, Evaluation> cache) {
+        var sb = new StringBuilder();
+        cache.forEach((k, e) -> {
+            var line = new LinkedHashMap<String, Object>();
+            line.put("key", k);
+            line.put("evaluation", e);
+            sb.append(Json.line(line)).append('\n');
+        });
+        try {
+            if (file.getParent() != null) Files.createDirectories(file.getParent());
+            Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SqueezeException("cannot write " + file + ": " + e.getMessage());
+        }
+    }
+
+    static Map<String, Evaluation> readCache(Path file) {
         var cache = new HashMap<String, Evaluation>();
         if (!Files.exists(file)) return cache;
         try {
@@ -233,7 +250,7 @@ public final class SearchService {
                 var line = new LinkedHashMap<String, Object>();
                 line.put("key", key);
                 line.put("evaluation", e);
-                out.write(Json.write(line).replace("\n", "").replaceAll("\\s+", " "));
+                out.write(Json.line(line));
                 out.newLine();
                 out.flush();
             } catch (IOException ex) {
