@@ -2,12 +2,9 @@ package dev.squeeze.hardware;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Json;
-import dev.squeeze.model.Architecture;
 import dev.squeeze.model.ArchitectureSpecs;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
-import dev.squeeze.model.LayerOp;
-import dev.squeeze.model.TensorShape;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -34,19 +31,10 @@ class AllDevicesTest {
         return graphs;
     }
 
-    /**
-     * The layers {@code Architecture.ATTENTION} builds (self-attention 4 heads x 16 without biases, as DL4J's
-     * SelfAttentionLayer, global max pooling, dense 128, output 10), written out so this test needs no ND4J:
-     * {@code Dl4jGraphs} on this branch predates the foundation's global-pooling shape fix.
-     */
+    /** The shipped, trained fashion-attention model's graph (read through DL4J, as the search reads it). */
     static LayerGraph fashionAttention() {
-        TensorShape in = Architecture.ATTENTION.inputShape();
-        return LayerGraph.builder("fashion-attention").input("input", in)
-                .add("attention", new LayerOp.Attention(in.last(), 4, 16, 64, false))
-                .add("pool", new LayerOp.GlobalPooling("max"))
-                .add("dense1", new LayerOp.Dense(64, 128, true, "relu"))
-                .add("output", new LayerOp.Dense(128, 10, true, "softmax"))
-                .build();
+        dev.squeeze.model.Backend.init();
+        return dev.squeeze.model.ModelStore.load("fashion-attention").graph();
     }
 
     static Stream<Arguments> cases() {
