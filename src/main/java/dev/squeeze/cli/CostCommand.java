@@ -18,15 +18,7 @@ final class CostCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
-    Source source;
-
-    static final class Source {
-        @Option(names = "--model", description = "A DL4J model zip, or a built-in model: fashion-cnn, fashion-attention.")
-        String model;
-
-        @Option(names = "--spec", description = "An architecture spec YAML, or a built-in spec: fashion-cnn, resnet18, bert-base.")
-        String spec;
-    }
+    GraphSource source;
 
     @Option(names = "--device", required = true, description = "A device profile name (see `squeeze profiles list`) or a profile YAML file.")
     String device;
