@@ -46,10 +46,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--images", defaultValue = "300", description = "Calibration images per evaluation (default: ${DEFAULT-VALUE}).")
         int images;
 
-        @Option(names = "--population", defaultValue = "24", description = "NSGA-II population (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--population", defaultValue = "32", description = "NSGA-II population (default: ${DEFAULT-VALUE}).")
         int population;
 
-        @Option(names = "--generations", defaultValue = "16", description = "NSGA-II generations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--generations", defaultValue = "18", description = "NSGA-II generations (default: ${DEFAULT-VALUE}).")
         int generations;
 
         @Option(names = "--seeds", defaultValue = "5", description = "Seeds; medians are reported (default: ${DEFAULT-VALUE}).")
