@@ -42,6 +42,15 @@ final class Tables {
         return sb.toString();
     }
 
+    static String report(RunReport r, java.nio.file.Path html) {
+        var sb = new StringBuilder(r.summary()).append("\n\n");
+        sb.append(render(r.frontTable().header(), r.frontTable().rows(), true)).append('\n');
+        sb.append(render(r.baselineTable().header(), r.baselineTable().rows(), true)).append('\n');
+        sb.append("accuracy: drop_pt is percentage points below the uncompressed baseline; fidelity says how it was measured\n");
+        r.rankAgreement().forEach(a -> sb.append("ranking ").append(a.describe()).append('\n'));
+        return sb.append("report: ").append(html).append('\n').toString();
+    }
+
     static String inspect(Inspection.Report r) {
         var rows = new ArrayList<List<String>>();
         for (Inspection.Layer l : r.layers()) {
@@ -70,15 +79,6 @@ final class Tables {
                     c.testAccuracy(), c.testExamples(), c.data().source(), c.seed(), c.epochs(), c.trainSeconds(), c.command()));
         }
         return sb.toString();
-    }
-
-    static String report(RunReport r, java.nio.file.Path html) {
-        var sb = new StringBuilder(r.summary()).append("\n\n");
-        sb.append(render(r.frontTable().header(), r.frontTable().rows(), true)).append('\n');
-        sb.append(render(r.baselineTable().header(), r.baselineTable().rows(), true)).append('\n');
-        sb.append("accuracy: drop_pt is percentage points below the uncompressed baseline; fidelity says how it was measured\n");
-        r.rankAgreement().forEach(a -> sb.append("ranking ").append(a.describe()).append('\n'));
-        return sb.append("report: ").append(html).append('\n').toString();
     }
 
     private static String shape(List<Integer> dims) {
