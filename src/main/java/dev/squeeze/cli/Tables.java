@@ -1,6 +1,7 @@
 package dev.squeeze.cli;
 
 import dev.squeeze.model.Inspection;
+import dev.squeeze.results.RunReport;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,11 @@ final class Tables {
 
     /** Left-aligns the first column, right-aligns the rest, pads to the widest cell. */
     static String render(List<String> header, List<List<String>> rows) {
+        return render(header, rows, false);
+    }
+
+    /** As above; {@code lastLeft} left-aligns the last column too (free text such as a plan). */
+    static String render(List<String> header, List<List<String>> rows, boolean lastLeft) {
         int[] width = new int[header.size()];
         var all = new ArrayList<List<String>>();
         all.add(header);
@@ -24,7 +30,8 @@ final class Tables {
             for (int i = 0; i < r.size(); i++) {
                 String cell = r.get(i);
                 String pad = " ".repeat(width[i] - cell.length());
-                sb.append(i == 0 ? cell + pad : pad + cell).append(i + 1 < r.size() ? "  " : "");
+                boolean left = i == 0 || (lastLeft && i == r.size() - 1);
+                sb.append(left ? (i + 1 < r.size() ? cell + pad : cell) : pad + cell).append(i + 1 < r.size() ? "  " : "");
             }
             sb.append('\n');
             if (k == 0) {
@@ -33,6 +40,15 @@ final class Tables {
             }
         }
         return sb.toString();
+    }
+
+    static String report(RunReport r, java.nio.file.Path html) {
+        var sb = new StringBuilder(r.summary()).append("\n\n");
+        sb.append(render(r.frontTable().header(), r.frontTable().rows(), true)).append('\n');
+        sb.append(render(r.baselineTable().header(), r.baselineTable().rows(), true)).append('\n');
+        sb.append("accuracy: drop_pt is percentage points below the uncompressed baseline; fidelity says how it was measured\n");
+        r.rankAgreement().forEach(a -> sb.append("ranking ").append(a.describe()).append('\n'));
+        return sb.append("report: ").append(html).append('\n').toString();
     }
 
     static String inspect(Inspection.Report r) {

@@ -1,0 +1,231 @@
+package dev.squeeze.results;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.squeeze.Json;
+import dev.squeeze.SqueezeException;
+import org.apache.commons.math3.stat.correlation.KendallsCorrelation;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * One run folder read back for people and scripts: the front and baselines as stored in {@code front.json},
+ * every trial, the hypervolume per generation from the checkpoints, the job and its provenance. It only
+ * reads; the one thing it computes is presentation statistics (how well each fidelity rung ranked the
+ * next), from values the search stored.
+ *
+ * @param run        the run's id (its folder name)
+ * @param ref        how the user named the run (id or folder), for the export commands the report suggests
+ * @param trials     the latest trial of every plan (a {@code recovered} line supersedes its plan's {@code measured} one)
+ * @param skipped    the partial last line of trials.jsonl that was skipped, or null
+ */
+public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode provenance, List<Trial> trials,
+                        FrontReport front, List<Checkpoint> generations, List<RankAgreement> rankAgreement, String skipped) {
+    /** The fidelity ladder, lowest first: each rung is judged by how well it ranked the plans the next rung measured. */
+    static final List<String> RUNGS = List.of("predicted", "measured", "recovered");
+
+    /** What the report takes from one {@code checkpoints/gen-NNNN.json}. */
+    public record Checkpoint(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume, double seconds) {}
+
+    /**
+     * Kendall tau between a rung's accuracy and the next rung's, over the plans both measured
+     * ({@code accuracy_<from>} stored on trials of fidelity {@code to}); null when there are fewer than two pairs.
+     */
+    public record RankAgreement(String from, String to, int pairs, Double tau) {
+        public String describe() {
+            return from + " -> " + to + ": " + (tau == null ? "not enough data (" + pairs + (pairs == 1 ? " pair)" : " pairs)")
+                    : String.format("Kendall tau %.2f over %d plans", tau, pairs));
+        }
+    }
+
+    /** Column headers and rows of one table, shared by the terminal, markdown and HTML renderings. */
+    public record Table(List<String> header, List<List<String>> rows) {}
+
+    /** Reads the run named by {@code run}: a run folder, or a run id under {@code resultsDir}. */
+    public static RunReport load(String run, Path resultsDir) {
+        Path dir = locate(run, resultsDir);
+        RunStore.TrialsRead read = RunStore.open(dir).readTrials();
+        var latest = new LinkedHashMap<String, Trial>();
+        for (Trial t : read.trials()) {
+            latest.remove(t.plan().key()); // re-insert so the order follows the superseding line
+            latest.put(t.plan().key(), t);
+        }
+        List<Trial> trials = List.copyOf(latest.values());
+        JsonNode job = Files.isRegularFile(dir.resolve("run.yaml")) ? read(dir.resolve("run.yaml"), Json.yaml(), JsonNode.class) : null;
+        JsonNode provenance = Files.isRegularFile(dir.resolve("provenance.json")) ? read(dir.resolve("provenance.json"), Json.json(), JsonNode.class) : null;
+        String id = dir.toAbsolutePath().normalize().getFileName().toString();
+        return new RunReport(id, run, dir, job, provenance, trials, front(dir, id, job, trials), checkpoints(dir),
+                rankAgreement(read.trials()), read.skipped());
+    }
+
+    private static Path locate(String run, Path resultsDir) {
+        for (Path candidate : List.of(Path.of(run), resultsDir.resolve(run))) {
+            if (Files.isRegularFile(candidate.resolve("run.yaml")) || Files.isRegularFile(candidate.resolve(RunStore.TRIALS))) {
+                return candidate;
+            }
+        }
+        throw new SqueezeException("no run '" + run + "' (neither a run folder nor a run id under " + resultsDir + "); "
+                + RunStore.existingRuns(resultsDir));
+    }
+
+    /** front.json when the search finished; for a run still going or killed, the front of the trials so far. */
+    private static FrontReport front(Path dir, String id, JsonNode job, List<Trial> trials) {
+        Path file = dir.resolve("front.json");
+        if (Files.isRegularFile(file)) return read(file, Json.json(), FrontReport.class);
+        if (job == null || !job.has("objectives")) {
+            throw new SqueezeException(dir + " has neither front.json nor run.yaml with objectives: nothing to report; re-run the search");
+        }
+        var objectives = new ArrayList<Objective>();
+        job.get("objectives").forEach(o -> objectives.add(Objective.parse(o.asText(), dir.resolve("run.yaml").toString())));
+        return FrontReport.of(id, objectives, trials, List.of(), "not finished (no front.json yet): front of the trials so far");
+    }
+
+    private static List<Checkpoint> checkpoints(Path dir) {
+        Path folder = dir.resolve("checkpoints");
+        if (!Files.isDirectory(folder)) return List.of();
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> p.getFileName().toString().matches("gen-\\d+\\.json")).sorted()
+                    .map(p -> read(p, Json.json(), Checkpoint.class)).toList();
+        } catch (IOException e) {
+            throw new SqueezeException("cannot list " + folder + ": " + e.getMessage());
+        }
+    }
+
+    static List<RankAgreement> rankAgreement(List<Trial> lines) {
+        var out = new ArrayList<RankAgreement>();
+        for (int i = 0; i + 1 < RUNGS.size(); i++) {
+            String from = RUNGS.get(i), to = RUNGS.get(i + 1), key = "accuracy_" + from;
+            List<Trial> pairs = lines.stream().filter(t -> t.fidelity().equals(to) && t.values().containsKey(key)
+                    && t.values().containsKey("accuracy")).toList();
+            double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
+            double[] y = pairs.stream().mapToDouble(t -> t.values().get("accuracy")).toArray();
+            Double tau = x.length < 2 ? null : new KendallsCorrelation().correlation(x, y);
+            out.add(new RankAgreement(from, to, x.length, tau == null || tau.isNaN() ? null : tau));
+        }
+        return out;
+    }
+
+    /** The plans the report is about: the front, or the least-violating plans when nothing was feasible. */
+    public List<FrontReport.Point> members() {
+        if (front.feasible()) return front.front();
+        return front.leastViolating() == null ? List.of() : front.leastViolating();
+    }
+
+    public Optional<FrontReport.Baseline> baseline(String name) {
+        return front.baselines().stream().filter(b -> b.name().equals(name)).findFirst();
+    }
+
+    /** Objective keys any trial or baseline has, in objective order. */
+    public List<String> valueKeys() {
+        var seen = new java.util.HashSet<String>();
+        trials.forEach(t -> seen.addAll(t.values().keySet()));
+        front.baselines().forEach(b -> seen.addAll(b.values().keySet()));
+        return Stream.of(Objective.values()).map(Objective::key).filter(seen::contains).toList();
+    }
+
+    /** The front (or least-violating plans) with accuracy drop against the uncompressed baseline. */
+    public Table frontTable() {
+        var rows = new ArrayList<List<String>>();
+        for (FrontReport.Point p : members()) rows.add(row(p.id(), p.values(), p.fidelity(), p.plan()));
+        return new Table(header("trial"), rows);
+    }
+
+    public Table baselineTable() {
+        var rows = new ArrayList<List<String>>();
+        for (FrontReport.Baseline b : front.baselines()) rows.add(row(b.name(), b.values(), "measured", b.plan()));
+        return new Table(header("baseline"), rows);
+    }
+
+    private List<String> header(String first) {
+        var h = new ArrayList<>(List.of(first));
+        for (String k : valueKeys()) {
+            h.add(k);
+            if (k.equals("accuracy")) h.add("drop_pt");
+        }
+        h.addAll(List.of("fidelity", "plan"));
+        return h;
+    }
+
+    private List<String> row(String id, Map<String, Double> values, String fidelity, dev.squeeze.model.CompressionPlan plan) {
+        var r = new ArrayList<>(List.of(id));
+        for (String k : valueKeys()) {
+            r.add(values.containsKey(k) ? num(values.get(k)) : "-");
+            if (k.equals("accuracy")) r.add(dropPoints(values).map(d -> String.format("%.2f", d)).orElse("-"));
+        }
+        r.add(fidelity);
+        r.add(plan == null ? "-" : FrontReport.compact(plan));
+        return r;
+    }
+
+    /** Accuracy drop in percentage points against the uncompressed baseline (negative: better than it). */
+    public Optional<Double> dropPoints(Map<String, Double> values) {
+        return baseline("uncompressed").map(b -> b.values().get("accuracy"))
+                .filter(base -> values.containsKey("accuracy")).map(base -> 100 * (base - values.get("accuracy")));
+    }
+
+    /** One line on how the run ended and what its front holds. */
+    public String summary() {
+        return String.format("run %s: %d trials, stopped on %s; %s", run, front.trials(), front.stoppedBecause(),
+                front.feasible() ? front.front().size() + " plans on the front"
+                        : "no plan met the constraints, showing the least-violating plans");
+    }
+
+    /** {@code front.csv}'s layout: the front, then the baselines. */
+    public String csv() {
+        return front.csv(valueKeys());
+    }
+
+    /** {@code front.json}'s layout, so scripts need one parser for both. */
+    public String json() {
+        return Json.write(front);
+    }
+
+    public String markdown() {
+        var sb = new StringBuilder("## ").append(summary()).append("\n\n");
+        markdown(sb, frontTable());
+        sb.append('\n');
+        markdown(sb, baselineTable());
+        sb.append('\n');
+        rankAgreement.forEach(a -> sb.append("- ").append(a.describe()).append('\n'));
+        return sb.toString();
+    }
+
+    private static void markdown(StringBuilder sb, Table t) {
+        sb.append("| ").append(String.join(" | ", t.header())).append(" |\n|");
+        t.header().forEach(h -> sb.append(" --- |"));
+        sb.append('\n');
+        for (List<String> r : t.rows()) {
+            sb.append("| ").append(String.join(" | ", r.stream().map(c -> c.replace("|", "\\|")).toList())).append(" |\n");
+        }
+    }
+
+    /** Writes {@code report.html} into the run folder and returns its path. */
+    public Path writeHtml() {
+        RunStore.open(dir).writeText("report.html", ReportHtml.of(this));
+        return dir.resolve("report.html");
+    }
+
+    /** Four significant digits, never scientific notation. */
+    static String num(double v) {
+        if (Double.isNaN(v) || Double.isInfinite(v)) return String.valueOf(v);
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+    }
+
+    private static <T> T read(Path file, ObjectMapper mapper, Class<T> type) {
+        try {
+            return mapper.readValue(file.toFile(), type);
+        } catch (IOException e) {
+            throw new SqueezeException("cannot read " + file + " (" + e.getMessage().lines().findFirst().orElse("") + "): restore it or re-run the search");
+        }
+    }
+}
