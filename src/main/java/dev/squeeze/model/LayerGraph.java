@@ -104,6 +104,28 @@ public final class LayerGraph {
         return groupOf(layer).map(DependencyGroup::units).orElse(0);
     }
 
+    /**
+     * The graph after structured pruning: each group keeps {@code keptByGroup.get(id)} units (absent groups keep
+     * all), and every reader is resized to what it now receives. Params and MACs of the result are what a
+     * physically pruned network has; one traversal serves conv channels, dense units and attention heads.
+     */
+    public LayerGraph pruned(Map<String, Integer> keptByGroup) {
+        var b = builder(name);
+        inputs.forEach(b::input);
+        for (LayerNode n : nodes) {
+            int units = groupOf(n.name()).map(g -> keptByGroup.getOrDefault(g.id(), -1)).orElse(-1);
+            b.add(n.name(), n.op().resized(b.shapeOf(n.inputs().get(0)), units), n.inputs());
+        }
+        return b.build();
+    }
+
+    /** The graph a plan's pruning leaves, kept counts rounded up to {@code align}. */
+    public LayerGraph pruned(CompressionPlan plan, int align) {
+        var kept = new HashMap<String, Integer>();
+        for (DependencyGroup g : groups) kept.put(g.id(), plan.keptUnits(this, g, align));
+        return pruned(kept);
+    }
+
     /** Same layers, shapes and ops (the name is a label and does not count). */
     public boolean sameStructure(LayerGraph other) {
         return inputs.equals(other.inputs) && nodes.equals(other.nodes);

@@ -41,6 +41,14 @@ public sealed interface LayerOp {
         return 0;
     }
 
+    /**
+     * The same op fitted to a (pruned) input shape and, for a producer, a new unit count
+     * ({@code units < 0} keeps its own). Ops without feature-sized hyper-parameters return themselves.
+     */
+    default LayerOp resized(TensorShape in, int units) {
+        return this;
+    }
+
     /** Feature-dimension behaviour, which decides the dependency groups. */
     enum FeatureFlow {
         /** Consumes the input features and makes a new feature space (conv, dense). */
@@ -102,6 +110,12 @@ public sealed interface LayerOp {
         public FeatureFlow flow() { return depthwise() ? FeatureFlow.PASSES : FeatureFlow.CREATES; }
         public PrunableUnit unit() { return depthwise() ? PrunableUnit.NONE : PrunableUnit.CHANNELS; }
         public int unitCount() { return depthwise() ? 0 : outChannels; }
+
+        public LayerOp resized(TensorShape in, int units) {
+            int c = in.dim(0);
+            if (depthwise()) return new Conv2d(c, c, kernelH, kernelW, strideH, strideW, padH, padW, c, bias, activation);
+            return new Conv2d(c, units < 0 ? outChannels : units, kernelH, kernelW, strideH, strideW, padH, padW, groups, bias, activation);
+        }
     }
 
     /** Fully connected layer over the last dimension (applied per token for sequences). */
@@ -132,6 +146,10 @@ public sealed interface LayerOp {
         public FeatureFlow flow() { return FeatureFlow.CREATES; }
         public PrunableUnit unit() { return PrunableUnit.UNITS; }
         public int unitCount() { return out; }
+
+        public LayerOp resized(TensorShape inShape, int units) {
+            return new Dense(inShape.last(), units < 0 ? out : units, bias, activation);
+        }
     }
 
     /** Max or average pooling over {@code [C, H, W]}. */
@@ -210,6 +228,10 @@ public sealed interface LayerOp {
             return in;
         }
 
+        public LayerOp resized(TensorShape in, int units) {
+            return new BatchNorm(in.features());
+        }
+
         public FeatureFlow flow() { return FeatureFlow.PASSES; }
     }
 
@@ -222,6 +244,10 @@ public sealed interface LayerOp {
             TensorShape in = single("layernorm", inputs);
             require(in.last() == features, "layernorm has " + features + " features, its input has " + in.last());
             return in;
+        }
+
+        public LayerOp resized(TensorShape in, int units) {
+            return new LayerNorm(in.last());
         }
 
         public FeatureFlow flow() { return FeatureFlow.PASSES; }
@@ -291,5 +317,9 @@ public sealed interface LayerOp {
         public FeatureFlow flow() { return FeatureFlow.CREATES_FIXED; }
         public PrunableUnit unit() { return PrunableUnit.HEADS; }
         public int unitCount() { return heads; }
+
+        public LayerOp resized(TensorShape in, int units) {
+            return new Attention(in.last(), units < 0 ? heads : units, headSize, outWidth, bias);
+        }
     }
 }

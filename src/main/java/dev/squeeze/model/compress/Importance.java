@@ -1,0 +1,177 @@
+package dev.squeeze.model.compress;
+
+import dev.squeeze.data.Images;
+import dev.squeeze.data.InputEncoding;
+import dev.squeeze.model.DependencyGroup;
+import dev.squeeze.model.LayerGraph;
+import dev.squeeze.model.LayerNode;
+import dev.squeeze.model.LayerOp;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Ranks each dependency group's units, least important first, by a named criterion. Data-driven criteria
+ * read up to {@link #SAMPLES} calibration images. The network is never modified (gradients come from a copy).
+ */
+public enum Importance {
+    /** Sum of |w| over the producers' weights for the unit. */
+    L1,
+    /** Euclidean norm of the producers' weights for the unit. */
+    L2,
+    /** Distance to the other units' filters (He et al. 2019): units near the geometric median are redundant. */
+    FPGM,
+    /** Mean |activation| of the unit on calibration data (for heads: of the head's contribution through Wo). */
+    ACTIVATION,
+    /** Sum of |w x dLoss/dw| over the unit's producer weights on calibration data (first-order Taylor). */
+    TAYLOR;
+
+    public static final int SAMPLES = 500;
+
+    public static Importance parse(String name, String where) {
+        for (Importance i : values()) if (i.label().equals(name)) return i;
+        throw new dev.squeeze.SqueezeException(where + ": unknown importance '" + name + "': use one of "
+                + String.join(", ", Arrays.stream(values()).map(Importance::label).toList()));
+    }
+
+    public String label() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public boolean needsData() {
+        return this == ACTIVATION || this == TAYLOR;
+    }
+
+    /** Group id -> unit indices, least important first (ties by index, so the order repeats). */
+    public Map<String, int[]> order(MultiLayerNetwork net, LayerGraph graph, Images calibration, InputEncoding encoding) {
+        if (needsData() && (calibration == null || calibration.count() == 0)) {
+            throw new IllegalArgumentException("importance '" + label() + "' needs calibration images");
+        }
+        INDArray x = needsData() ? encoding.features(calibration, 0, Math.min(SAMPLES, calibration.count())) : null;
+        Map<String, INDArray> gradients = this == TAYLOR ? gradients(net, x, calibration) : Map.of();
+        List<INDArray> activations = this == ACTIVATION ? net.feedForward(x, false) : List.of();
+        var index = Networks.indexByName(net);
+        var result = new HashMap<String, int[]>();
+        for (DependencyGroup g : graph.groups()) {
+            double[] score = switch (this) {
+                case L1, L2, FPGM, TAYLOR -> weightScores(net, graph, g, gradients);
+                case ACTIVATION -> activationScores(net, graph, g, activations, index, x);
+            };
+            result.put(g.id(), ascending(score));
+        }
+        return result;
+    }
+
+    /** Per unit, a score from the producers' weight slices (Wo excluded: heads are scored by what they read). */
+    private double[] weightScores(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> gradients) {
+        int units = g.units();
+        double[] score = new double[units];
+        float[][] filters = new float[units][0];
+        for (DependencyGroup.Member m : g.members()) {
+            if (m.role() != DependencyGroup.Role.PRODUCER) continue; // producers are always DL4J layers
+            Layer layer = Networks.layer(net, m.layer());
+            for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layer)) {
+                if (a.key().equals("Wo") || a.key().equals("b")) continue;
+                INDArray w = layer.getParam(a.key());
+                INDArray v = this == TAYLOR ? w.mul(gradients.get(m.layer() + "/" + a.key())) : w;
+                for (int u = 0; u < units; u++) {
+                    float[] slice = Tensors.flat(Tensors.take(v, a.axis(), new int[]{u}, a.block()));
+                    switch (this) {
+                        case L1, TAYLOR -> { for (float f : slice) score[u] += Math.abs(f); }
+                        case L2 -> { for (float f : slice) score[u] += (double) f * f; }
+                        default -> filters[u] = concat(filters[u], slice);
+                    }
+                }
+            }
+        }
+        if (this == L2) for (int u = 0; u < units; u++) score[u] = Math.sqrt(score[u]);
+        if (this == FPGM) {
+            for (int u = 0; u < units; u++) {
+                for (int v = 0; v < units; v++) if (u != v) score[u] += distance(filters[u], filters[v]);
+            }
+        }
+        return score;
+    }
+
+    private static double[] activationScores(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, List<INDArray> acts,
+                                             Map<String, Integer> index, INDArray x) {
+        LayerNode producer = graph.node(g.id());
+        if (producer.op() instanceof LayerOp.Attention) return headContributions(net, graph, g, x, index);
+        // The producer's output after its fused followers (BN, activation), as the next layer reads it.
+        String at = producer.name();
+        for (DependencyGroup.Member m : g.members()) {
+            if (m.role() == DependencyGroup.Role.CONSUMER) break;
+            var op = graph.node(m.layer()).op();
+            if (m.role() == DependencyGroup.Role.FOLLOWER && (op instanceof LayerOp.BatchNorm || op instanceof LayerOp.Activation)) at = m.layer();
+        }
+        INDArray a = acts.get(index.get(at) + 1); // feedForward's first entry is the input
+        INDArray abs = org.nd4j.linalg.ops.transforms.Transforms.abs(a, true);
+        int[] others = java.util.stream.IntStream.range(0, abs.rank()).filter(d -> d != 1).toArray();
+        return abs.mean(others).toDoubleVector();
+    }
+
+    /**
+     * A head's activation is internal to the attention layer; what it passes on is its share of the output
+     * projection, so each head is scored by the mean |output| with every other head's rows of Wo zeroed.
+     */
+    private static double[] headContributions(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, INDArray x, Map<String, Integer> index) {
+        var a = (LayerOp.Attention) graph.node(g.id()).op();
+        int layerIndex = index.get(g.id());
+        MultiLayerNetwork probe = Networks.copy(net);
+        Layer layer = probe.getLayer(layerIndex);
+        INDArray wo = layer.getParam("Wo").dup();
+        double[] score = new double[a.heads()];
+        for (int h = 0; h < a.heads(); h++) {
+            int head = h;
+            int[] others = java.util.stream.IntStream.range(0, a.heads()).filter(o -> o != head).toArray();
+            layer.getParam("Wo").assign(Tensors.zero(wo, 0, others, a.headSize()));
+            INDArray alone = probe.feedForwardToLayer(layerIndex, x, false).get(layerIndex + 1);
+            score[h] = org.nd4j.linalg.ops.transforms.Transforms.abs(alone, false).meanNumber().doubleValue();
+        }
+        return score;
+    }
+
+    /** dLoss/dw for every producer weight, from a copy of the network, keyed "layer/param". */
+    private static Map<String, INDArray> gradients(MultiLayerNetwork net, INDArray x, Images images) {
+        MultiLayerNetwork copy = Networks.copy(net);
+        copy.setInput(x);
+        copy.setLabels(InputEncoding.oneHot(images, 0, (int) x.size(0)));
+        copy.computeGradientAndScore();
+        var out = new HashMap<String, INDArray>();
+        var confs = copy.getLayerWiseConfigurations().getConfs();
+        copy.gradient().gradientForVariable().forEach((k, v) -> {
+            int sep = k.indexOf('_');
+            String layer = confs.get(Integer.parseInt(k.substring(0, sep))).getLayer().getLayerName();
+            out.put(layer + "/" + k.substring(sep + 1), v.dup());
+        });
+        return out;
+    }
+
+    private static int[] ascending(double[] score) {
+        Integer[] idx = new Integer[score.length];
+        for (int i = 0; i < idx.length; i++) idx[i] = i;
+        Arrays.sort(idx, (a, b) -> score[a] != score[b] ? Double.compare(score[a], score[b]) : Integer.compare(a, b));
+        return Arrays.stream(idx).mapToInt(Integer::intValue).toArray();
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static double distance(float[] a, float[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            double d = a[i] - b[i];
+            s += d * d;
+        }
+        return Math.sqrt(s);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.squeeze.model.compress;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Gathers or zeroes blocks of indices along one axis of a parameter, on a plain copy of its data. ND4J's
+ * index views at non-zero offsets and {@code NDArrayIndex.indices} on 4-D arrays are unreliable (STACK.md),
+ * and these arrays are small, so a flat copy is both safe and fast.
+ */
+final class Tensors {
+    private Tensors() {}
+
+    /** Positions along {@code axis} owned by the given units: unit {@code u} owns {@code u*block ... u*block+block-1}. */
+    static long[] rows(int[] units, long block) {
+        long[] rows = new long[(int) (units.length * block)];
+        for (int j = 0; j < units.length; j++) {
+            for (int r = 0; r < block; r++) rows[(int) (j * block + r)] = units[j] * block + r;
+        }
+        return rows;
+    }
+
+    /** A new array holding only the given units' positions along {@code axis}, in the order given. */
+    static INDArray take(INDArray a, int axis, int[] units, long block) {
+        long[] shape = a.shape();
+        long outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
+        long len = shape[axis];
+        long[] keep = rows(units, block);
+        float[] src = flat(a);
+        float[] dst = new float[(int) (outer * keep.length * inner)];
+        for (long o = 0; o < outer; o++) {
+            for (int j = 0; j < keep.length; j++) {
+                System.arraycopy(src, (int) ((o * len + keep[j]) * inner), dst, (int) ((o * keep.length + j) * inner), (int) inner);
+            }
+        }
+        long[] out = shape.clone();
+        out[axis] = keep.length;
+        return Nd4j.create(dst, out, 'c');
+    }
+
+    /** A copy of {@code a} with the given units' positions along {@code axis} set to zero. */
+    static INDArray zero(INDArray a, int axis, int[] units, long block) {
+        long[] shape = a.shape();
+        long outer = 1, inner = 1;
+        for (int d = 0; d < axis; d++) outer *= shape[d];
+        for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
+        long len = shape[axis];
+        float[] data = flat(a);
+        for (long o = 0; o < outer; o++) {
+            for (long row : rows(units, block)) {
+                int from = (int) ((o * len + row) * inner);
+                java.util.Arrays.fill(data, from, (int) (from + inner), 0f);
+            }
+        }
+        return Nd4j.create(data, shape, 'c');
+    }
+
+    /** The array's values in C order, as a fresh float array. */
+    static float[] flat(INDArray a) {
+        INDArray c = a.dataType() == DataType.FLOAT ? a.dup('c') : a.castTo(DataType.FLOAT).dup('c');
+        return c.data().asFloat();
+    }
+}
