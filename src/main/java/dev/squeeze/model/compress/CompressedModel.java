@@ -1,0 +1,68 @@
+package dev.squeeze.model.compress;
+
+import dev.squeeze.data.Images;
+import dev.squeeze.data.InputEncoding;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.LayerGraph;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Map;
+
+/**
+ * A network after a plan: physically pruned, weights fake-quantised in place of the floats, and activation
+ * quantisers that {@link #output} applies between layers. Keeps the scales and zero points, because export
+ * writes them. The network belongs to this object: read it, don't modify it.
+ *
+ * @param network     the pruned network with quantised weights
+ * @param graph       its layer graph (the original graph pruned by the plan)
+ * @param plan        the plan applied
+ * @param pruning     the kept units of every pruned group, in the original network's numbering
+ * @param weights     layer -> weight key -> how it was quantised (only quantised weights appear)
+ * @param activations DL4J layer after whose output a quantiser sits -> quantiser
+ */
+public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
+                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+    public CompressedModel {
+        weights = Map.copyOf(weights);
+        activations = Map.copyOf(activations);
+    }
+
+    /** Class probabilities, with every activation quantiser applied where a deployed model would apply it. */
+    public INDArray output(INDArray features) {
+        return forward(network, activations, features);
+    }
+
+    public int[] predict(INDArray features) {
+        return output(features).argMax(1).toIntVector();
+    }
+
+    public double accuracy(Images images, InputEncoding encoding) {
+        int correct = 0;
+        for (int from = 0; from < images.count(); from += dev.squeeze.model.Accuracy.BATCH) {
+            int to = Math.min(images.count(), from + dev.squeeze.model.Accuracy.BATCH);
+            int[] p = predict(encoding.features(images, from, to));
+            for (int i = 0; i < p.length; i++) if (p[i] == images.labels()[from + i]) correct++;
+        }
+        return (double) correct / images.count();
+    }
+
+    /** Layer by layer (inference mode), fake-quantising the outputs named in {@code quantisers}. */
+    static INDArray forward(MultiLayerNetwork net, Map<String, ActivationQuant> quantisers, INDArray x) {
+        if (quantisers.isEmpty()) return net.output(x, false);
+        var mgr = LayerWorkspaceMgr.noWorkspaces();
+        var conf = net.getLayerWiseConfigurations();
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            InputPreProcessor pp = conf.getInputPreProcess(i);
+            if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
+            x = layers[i].activate(x, false, mgr);
+            ActivationQuant q = quantisers.get(conf.getConf(i).getLayer().getLayerName());
+            if (q != null) x = q.apply(x);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.squeeze.model.compress;
+
+import dev.squeeze.data.Images;
+import dev.squeeze.data.InputEncoding;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.LayerGraph;
+import dev.squeeze.model.LayerNode;
+import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.ModelHandle;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Applies a plan in the order a deployment needs: prune physically, (fine-tune, see {@link FineTuner}),
+ * quantise weights, calibrate activation quantisers. Never modifies its input network.
+ */
+public final class Compressor {
+    /**
+     * @param importance        how units are ranked for pruning
+     * @param align             kept counts rounded up to this multiple (1 = exact ratio)
+     * @param calibration       how activation ranges are chosen
+     * @param calibrationImages images used to rank units (data-driven criteria) and calibrate ranges
+     */
+    public record Options(Importance importance, int align, ActivationCalibration calibration, int calibrationImages) {
+        public static final Options DEFAULT = new Options(Importance.L1, 1, ActivationCalibration.MINMAX, 500);
+    }
+
+    /** A physically pruned float network, ready to fine-tune or quantise. */
+    public record Pruned(MultiLayerNetwork network, LayerGraph graph, UnitSelection selection) {}
+
+    private final ModelHandle model;
+    private final Options options;
+    private final Images calibration;
+    private final Map<String, int[]> order;
+
+    /** Ranks units once; every plan applied through this compressor reuses the ranking. */
+    public Compressor(ModelHandle model, Options options, Images calibration) {
+        this.model = model;
+        this.options = options;
+        this.calibration = calibration.head(Math.min(options.calibrationImages(), calibration.count()));
+        this.order = options.importance().order(model.multiLayer(), model.graph(), this.calibration, model.encoding());
+    }
+
+    public ModelHandle model() {
+        return model;
+    }
+
+    /** Prune, then quantise: the compressed model without fine-tuning. */
+    public CompressedModel apply(CompressionPlan plan) {
+        return quantize(prune(plan), plan);
+    }
+
+    public UnitSelection selection(CompressionPlan plan) {
+        return UnitSelection.of(model.graph(), plan, order, options.align());
+    }
+
+    public Pruned prune(CompressionPlan plan) {
+        UnitSelection s = selection(plan);
+        return new Pruned(Pruning.physical(model.multiLayer(), model.graph(), s), model.graph().pruned(s.counts()), s);
+    }
+
+    /** Quantises a (possibly fine-tuned) pruned network's weights and calibrates its activations; the input stays float. */
+    public CompressedModel quantize(Pruned pruned, CompressionPlan plan) {
+        MultiLayerNetwork net = Networks.copy(pruned.network());
+        var weights = quantizeWeights(net, pruned.graph(), plan);
+        var points = quantisationPoints(pruned.graph(), plan);
+        var activations = calibrate(net, points, options.calibration(), model.encoding().features(calibration, 0, calibration.count()));
+        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations);
+    }
+
+    /** Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value. */
+    static Map<String, Map<String, WeightQuant>> quantizeWeights(MultiLayerNetwork net, LayerGraph graph, CompressionPlan plan) {
+        var index = Networks.indexByName(net);
+        var result = new HashMap<String, Map<String, WeightQuant>>();
+        for (LayerNode n : graph.nodes()) {
+            int bits = plan.forLayer(n.name()).weightBits();
+            if (bits == 32 || !index.containsKey(n.name())) continue;
+            Layer layer = net.getLayer(index.get(n.name()));
+            var perKey = new LinkedHashMap<String, WeightQuant>();
+            for (String key : ParamAxes.weights(n.op())) {
+                INDArray w = layer.getParam(key);
+                if (bits == 16) {
+                    w.assign(Quantization.fp16(w));
+                    perKey.put(key, new WeightQuant(16, -1, new float[0]));
+                    continue;
+                }
+                int axis = ParamAxes.outputAxis(n.op(), key);
+                // Wq/Wk/Wv [heads, headSize, in]: each (head, position) pair is an output channel.
+                INDArray shaped = axis < 0 ? w.reshape('c', w.size(0) * w.size(1), w.size(2)) : w;
+                int a = Math.max(axis, 0);
+                float[] rows = Quantization.rows(shaped, a);
+                int nRows = (int) shaped.size(a);
+                float[] scales = Quantization.symmetricScales(rows, nRows, bits);
+                float[] q = Quantization.dequantize(Quantization.codes(rows, scales, bits), scales);
+                w.assign(Quantization.fromRows(q, shaped.shape(), a).reshape('c', w.shape()));
+                perKey.put(key, new WeightQuant(bits, axis, scales));
+            }
+            result.put(n.name(), perKey);
+        }
+        return result;
+    }
+
+    /**
+     * Where each weighted layer's activation quantiser sits: after the layer and the batch norm and activation
+     * that a deployment fuses into it (conv-BN-ReLU is one int8 op), so the quantised tensor is the one that
+     * travels between ops. The network's output stays float, as a deployed model returns it.
+     */
+    static Map<String, Integer> quantisationPoints(LayerGraph graph, CompressionPlan plan) {
+        var points = new LinkedHashMap<String, Integer>();
+        List<LayerNode> outputs = graph.outputs();
+        for (LayerNode n : graph.nodes()) {
+            int bits = plan.forLayer(n.name()).actBits();
+            if (bits == 32 || ParamAxes.weights(n.op()).length == 0 || outputs.contains(n)) continue;
+            LayerNode end = n;
+            while (true) {
+                List<LayerNode> next = graph.successors(end.name());
+                if (next.size() != 1 || !(next.get(0).op() instanceof LayerOp.BatchNorm || next.get(0).op() instanceof LayerOp.Activation)) break;
+                end = next.get(0);
+            }
+            points.put(end.name(), bits);
+        }
+        return points;
+    }
+
+    /** Runs the calibration images layer by layer, fixing each quantiser on inputs already quantised upstream. */
+    static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
+        var result = new HashMap<String, ActivationQuant>();
+        if (points.isEmpty()) return result;
+        var mgr = LayerWorkspaceMgr.noWorkspaces();
+        var conf = net.getLayerWiseConfigurations();
+        Layer[] layers = net.getLayers();
+        for (int i = 0; i < layers.length; i++) {
+            InputPreProcessor pp = conf.getInputPreProcess(i);
+            if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
+            x = layers[i].activate(x, false, mgr);
+            Integer bits = points.get(conf.getConf(i).getLayer().getLayerName());
+            if (bits == null) continue;
+            ActivationQuant q = method.calibrate(Tensors.flat(x), bits);
+            result.put(conf.getConf(i).getLayer().getLayerName(), q);
+            x = q.apply(x);
+        }
+        return result;
+    }
+}

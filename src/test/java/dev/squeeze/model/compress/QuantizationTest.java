@@ -1,0 +1,96 @@
+package dev.squeeze.model.compress;
+
+import dev.squeeze.data.DataSplits;
+import dev.squeeze.model.Accuracy;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import dev.squeeze.model.TestData;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QuantizationTest {
+
+    @Test
+    void symmetricWeightsRoundHalfToEven() {
+        // 4 bits: qmax 7; max|row| 7 gives scale 1, so codes are the values rounded half to even.
+        float[] row = {7f, -3.5f, 2.5f, 0.5f, -0.5f, 1.5f};
+        float[] scales = Quantization.symmetricScales(row, 1, 4);
+        assertArrayEquals(new float[]{1f}, scales);
+        assertArrayEquals(new int[]{7, -4, 2, 0, 0, 2}, Quantization.codes(row, scales, 4));
+    }
+
+    @Test
+    void allZeroChannelStaysZeroWithAUsableScale() {
+        float[] rows = {0f, 0f, 0f, 2f, -1f, 0.25f}; // two channels of three
+        float[] scales = Quantization.symmetricScales(rows, 2, 8);
+        assertEquals(1f, scales[0]);       // any positive scale decodes zeros; 1 keeps DequantizeLinear valid
+        assertEquals(2f / 127, scales[1], 1e-9);
+        int[] codes = Quantization.codes(rows, scales, 8);
+        assertArrayEquals(new int[]{0, 0, 0, 127, -64, 16}, codes); // -63.5 -> -64, 15.875 -> 16
+        assertArrayEquals(new float[]{0, 0, 0}, java.util.Arrays.copyOf(Quantization.dequantize(codes, scales), 3));
+    }
+
+    @Test
+    void oneLargeOutlierFlattensTheRestOfItsChannelOnly() {
+        float[] rows = {100f, 1f, 2f, -3f, /* second channel */ 1f, 2f, -3f, 0.5f};
+        float[] scales = Quantization.symmetricScales(rows, 2, 4);
+        assertEquals(100f / 7, scales[0], 1e-6);
+        assertEquals(3f / 7, scales[1], 1e-7);
+        int[] codes = Quantization.codes(rows, scales, 4);
+        assertArrayEquals(new int[]{7, 0, 0, 0, 2, 5, -7, 1}, codes); // 2.33->2, 4.67->5, 1.17->1
+    }
+
+    @Test
+    void activationsAreAsymmetricRoundHalfToEvenAndSaturate() {
+        ActivationQuant q = ActivationQuant.ofRange(-2, 253, 8); // scale 1, zero point 2
+        assertEquals(1f, q.scale());
+        assertEquals(2, q.zeroPoint());
+        float[] x = {0.5f, 1.5f, 2.5f, -2.5f, 300f, -10f, 17.25f};
+        float[] expected = {0f, 2f, 2f, -2f, 253f, -2f, 17f};
+        for (int i = 0; i < x.length; i++) assertEquals(expected[i], q.apply(x[i]), "x=" + x[i]);
+        assertArrayEquals(expected, q.apply(Nd4j.createFromArray(x)).toFloatVector(), "ND4J path = scalar path");
+        // a range that excludes 0 is widened to include it, so zero padding and ReLU zeros stay exact
+        ActivationQuant positive = ActivationQuant.ofRange(1, 16, 4);
+        assertEquals(0, positive.zeroPoint());
+        assertEquals(0f, positive.apply(0f));
+    }
+
+    @Test
+    void fp16RoundsToHalfPrecision() {
+        float[] x = {1f + 1f / 4096, 65504f, 1e-8f};
+        float[] r = Quantization.fp16(Nd4j.createFromArray(x)).toFloatVector();
+        assertArrayEquals(new float[]{1f, 65504f, 0f}, r);
+    }
+
+    @Test
+    void calibrationMethodsClipOutliersDifferently() {
+        float[] values = new float[100_001];
+        for (int i = 0; i < 100_000; i++) values[i] = i / 1000f;
+        values[100_000] = 10_000f;
+        ActivationQuant minmax = ActivationCalibration.MINMAX.calibrate(values, 8);
+        ActivationQuant percentile = ActivationCalibration.PERCENTILE.calibrate(values, 8);
+        ActivationQuant mse = ActivationCalibration.MSE.calibrate(values, 8);
+        assertEquals(10_000, minmax.max(), 1);
+        assertTrue(percentile.max() < 101, "percentile max " + percentile.max());
+        assertTrue(mse.max() < minmax.max(), "mse max " + mse.max());
+    }
+
+    /** Acceptance: int8 weights and activations everywhere, no fine-tuning, lose <= 0.5 points on the test split. */
+    @Test
+    void int8EverywhereLosesAtMostHalfAPointOnFashionCnn() {
+        ModelHandle m = ModelStore.load("fashion-cnn");
+        DataSplits s = TestData.splits();
+        double baseline = Accuracy.of(m.network(), s.test(), m.encoding());
+        var compressor = new Compressor(m, Compressor.Options.DEFAULT, s.calibration());
+        CompressedModel c = compressor.apply(CompressionPlan.uniform("w8a8").validate(m.graph(), "test"));
+        double int8 = c.accuracy(s.test(), m.encoding());
+        System.out.printf("fashion-cnn test accuracy: float %.4f, w8a8 %.4f (%d images)%n", baseline, int8, s.test().count());
+        assertTrue(baseline - int8 <= 0.005, "int8 lost " + (baseline - int8));
+        assertEquals(java.util.Set.of("relu1", "relu2", "dense1"), c.activations().keySet(), "after conv-BN-ReLU blocks and dense1, not after the output");
+    }
+}
