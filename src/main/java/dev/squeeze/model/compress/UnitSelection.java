@@ -30,9 +30,16 @@ public record UnitSelection(Map<String, int[]> kept) {
      * @param order group id -> unit indices, least important first
      */
     public static UnitSelection of(LayerGraph graph, CompressionPlan plan, Map<String, int[]> order, int align) {
+        var counts = new HashMap<String, Integer>();
+        for (DependencyGroup g : graph.groups()) counts.put(g.id(), plan.keptUnits(graph, g, align));
+        return ofCounts(graph, counts, order);
+    }
+
+    /** Keeps {@code counts.get(id)} most important units of each group (absent or full counts keep all). */
+    public static UnitSelection ofCounts(LayerGraph graph, Map<String, Integer> counts, Map<String, int[]> order) {
         var kept = new HashMap<String, int[]>();
         for (DependencyGroup g : graph.groups()) {
-            int keep = plan.keptUnits(graph, g, align);
+            int keep = counts.getOrDefault(g.id(), g.units());
             if (keep >= g.units()) continue;
             int[] ranked = order.get(g.id());
             int[] chosen = Arrays.copyOfRange(ranked, g.units() - keep, g.units());
@@ -40,6 +47,19 @@ public record UnitSelection(Map<String, int[]> kept) {
             kept.put(g.id(), chosen);
         }
         return new UnitSelection(kept);
+    }
+
+    /**
+     * This selection followed by {@code next}, which numbers units as the network this one produced: the
+     * result names the finally kept units in the original numbering (progressive pruning).
+     */
+    public UnitSelection then(UnitSelection next) {
+        var composed = new HashMap<String, int[]>(kept);
+        next.kept.forEach((group, k) -> {
+            int[] first = kept.get(group);
+            composed.put(group, first == null ? k.clone() : Arrays.stream(k).map(i -> first[i]).toArray());
+        });
+        return new UnitSelection(composed);
     }
 
     /** Kept units of a group, or null when it keeps all. */
