@@ -49,13 +49,13 @@ public final class SearchBackends implements AutoCloseable {
             org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(1);
         }
         var images = splits.calibration().head(spec.measuredImages());
-        var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec.importance()), costs,
+        var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec), costs,
                 "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name());
         Promoter promoter = Promoter.NONE;
         ParallelEvaluator recovered = null;
         if (spec.recovery() != null) {
             var r = spec.recovery();
-            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec.importance(), r, splits.train()), costs,
+            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec, r, splits.train()), costs,
                     "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe());
             promoter = new RecoveryPromoter(recovered, r);
         }

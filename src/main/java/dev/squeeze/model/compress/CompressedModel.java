@@ -31,6 +31,24 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
         activations = Map.copyOf(activations);
     }
 
+    /**
+     * Stored size in MB (10^6 bytes): quantised weights at their bits plus a 4-byte scale per output channel,
+     * fp16 weights at 2 bytes, everything else (biases, normalisation) at 4 bytes.
+     */
+    public double sizeMb() {
+        double bytes = 0;
+        var index = Networks.indexByName(network);
+        for (var e : index.entrySet()) {
+            var quant = weights.getOrDefault(e.getKey(), Map.of());
+            for (var p : network.getLayer(e.getValue()).paramTable().entrySet()) {
+                WeightQuant q = quant.get(p.getKey());
+                long n = p.getValue().length();
+                bytes += q == null ? 4.0 * n : q.bits() == 16 ? 2.0 * n : n * q.bits() / 8.0 + 4.0 * q.scales().length;
+            }
+        }
+        return bytes / 1e6;
+    }
+
     /** Class probabilities, with every activation quantiser applied where a deployed model would apply it. */
     public INDArray output(INDArray features) {
         return forward(network, activations, features);

@@ -1,5 +1,6 @@
 package dev.squeeze.model.compress;
 
+import dev.squeeze.Progress;
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.CompressionPlan;
@@ -65,6 +66,38 @@ public final class Compressor {
     public Pruned prune(CompressionPlan plan) {
         UnitSelection s = selection(plan);
         return new Pruned(Pruning.physical(model.multiLayer(), model.graph(), s), model.graph().pruned(s.counts()), s);
+    }
+
+    /**
+     * Prunes to the plan in {@code steps} equal steps, re-ranking units on the current network and fine-tuning
+     * with distillation from the original for {@code settings.epochs() / steps} after each (a progressive
+     * schedule; 1 step = prune once, then fine-tune). The result's selection numbers units as the original does.
+     */
+    public Pruned pruneAndFineTune(CompressionPlan plan, int steps, Images train, FineTuner.Settings settings, Progress progress) {
+        if (steps < 1) throw new IllegalArgumentException("progressive steps must be >= 1, got " + steps);
+        LayerGraph original = model.graph();
+        MultiLayerNetwork net = model.multiLayer();
+        LayerGraph graph = original;
+        UnitSelection total = UnitSelection.NONE;
+        for (int step = 1; step <= steps; step++) {
+            var counts = new HashMap<String, Integer>();
+            for (var g : original.groups()) {
+                int finalKept = plan.keptUnits(original, g, options.align());
+                counts.put(g.id(), (int) Math.round(g.units() - (g.units() - finalKept) * step / (double) steps));
+            }
+            var handle = new ModelHandle(model.name(), model.source(), net, model.card(), graph, model.encoding());
+            Map<String, int[]> rank = step == 1 ? order : options.importance().order(net, graph, calibration, model.encoding());
+            UnitSelection s = UnitSelection.ofCounts(handle.graph(), counts, rank);
+            net = Pruning.physical(net, graph, s);
+            graph = graph.pruned(s.counts());
+            total = total.then(s);
+            if (steps > 1) progress.log(String.format("progressive step %d/%d: %,d params", step, steps, graph.params()));
+            if (settings != null) {
+                net = FineTuner.fineTune(net, graph, total, model.multiLayer(), original, plan, train, model.encoding(),
+                        settings.withEpochs(settings.epochs() / steps), progress).network();
+            }
+        }
+        return new Pruned(net, graph, total);
     }
 
     /** Quantises a (possibly fine-tuned) pruned network's weights and calibrates its activations; the input stays float. */

@@ -1,0 +1,90 @@
+package dev.squeeze.model.compress;
+
+import dev.squeeze.Json;
+import dev.squeeze.Progress;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.data.DataSplits;
+import dev.squeeze.model.Accuracy;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.ModelCard;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import dev.squeeze.model.Plans;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code squeeze apply}: one plan applied to one model, with figures before and after. */
+public final class Applying {
+    private Applying() {}
+
+    /**
+     * @param model          built-in name or model zip
+     * @param plan           plan file, or null with {@code uniform}
+     * @param uniform        plan shorthand (w8a8, w4a8p0.5), or null with {@code plan}
+     * @param finetuneEpochs epochs of distillation fine-tuning (0 = none)
+     * @param progressive    prune in this many steps with fine-tuning between (1 = at once)
+     * @param out            where to write the compressed DL4J zip (null = nowhere)
+     */
+    public record Request(String model, Path plan, String uniform, double finetuneEpochs, int progressive, Path out,
+                          Compressor.Options options, boolean quantizationAware, Path dataDir, long seed, String command) {}
+
+    /** The figures {@code apply} prints for a network. */
+    public record Figures(long params, long macs, double sizeMb, double accuracy) {}
+
+    public record Result(String model, CompressionPlan plan, Figures before, Figures after, int testImages, Path written,
+                         double finetuneSeconds) {}
+
+    public static Result run(Request r, Progress progress) {
+        ModelHandle m = ModelStore.load(r.model());
+        CompressionPlan plan = Plans.resolve(r.plan(), r.uniform(), m.graph());
+        if (r.progressive() < 1) throw new SqueezeException("--progressive must be >= 1, got " + r.progressive());
+        if (r.finetuneEpochs() < 0) throw new SqueezeException("--finetune-epochs must be >= 0, got " + r.finetuneEpochs());
+        DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
+        progress.update("measuring the uncompressed model on " + splits.test().count() + " test images");
+        double baseline = Accuracy.of(m.network(), splits.test(), m.encoding());
+        Figures before = new Figures(m.graph().params(), m.graph().macs(),
+                new CompressedModel(m.multiLayer(), m.graph(), CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of()).sizeMb(), baseline);
+
+        progress.update("ranking units (" + r.options().importance().label() + ")");
+        var compressor = new Compressor(m, r.options(), splits.calibration());
+        var settings = r.finetuneEpochs() > 0
+                ? new FineTuner.Settings(r.finetuneEpochs(), 64, 3e-4, r.quantizationAware(), 1.0, r.seed()) : null;
+        long start = System.nanoTime();
+        var pruned = compressor.pruneAndFineTune(plan, r.progressive(), splits.train(), settings, progress);
+        double tuneSeconds = settings == null ? 0 : (System.nanoTime() - start) / 1e9;
+        CompressedModel c = compressor.quantize(pruned, plan);
+        progress.update("measuring the compressed model on " + splits.test().count() + " test images");
+        Figures after = new Figures(c.graph().params(), c.graph().macs(), c.sizeMb(), c.accuracy(splits.test(), m.encoding()));
+        if (r.out() != null) write(c, m, after, splits, r);
+        return new Result(m.name(), plan, before, after, splits.test().count(), r.out(), tuneSeconds);
+    }
+
+    /**
+     * The compressed network (quantised weights) as a DL4J zip with its card, and beside it
+     * {@code <name>.compression.json}: the plan, kept units, weight scales and activation scales and zero points.
+     */
+    private static void write(CompressedModel c, ModelHandle m, Figures after, DataSplits splits, Request r) {
+        var card = new ModelCard(m.name() + "-compressed", m.card() == null ? null : m.card().architecture(), m.encoding().name(),
+                m.card() == null ? null : m.card().inputShape(), after.params(), after.macs(), after.accuracy(), splits.test().count(),
+                splits.description(), r.seed(), 0, 64, 0, r.command(), dev.squeeze.Version.squeeze(), java.time.Instant.now().toString(), List.of());
+        ModelStore.save(c.network(), card, r.out());
+        var doc = new LinkedHashMap<String, Object>();
+        doc.put("plan", c.plan());
+        doc.put("kept_units", c.pruning().kept());
+        doc.put("weight_quantization", c.weights());
+        doc.put("activation_quantization", c.activations());
+        String f = r.out().getFileName().toString();
+        Path json = r.out().resolveSibling((f.endsWith(".zip") ? f.substring(0, f.length() - 4) : f) + ".compression.json");
+        try {
+            Files.writeString(json, Json.write(doc), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new SqueezeException("cannot write " + json + ": " + e.getMessage());
+        }
+    }
+}
