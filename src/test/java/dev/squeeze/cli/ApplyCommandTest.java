@@ -1,0 +1,57 @@
+package dev.squeeze.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.squeeze.Json;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static dev.squeeze.cli.CliTest.assertOneLineError;
+import static dev.squeeze.cli.CliTest.squeeze;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ApplyCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void appliesAPlanPrintsBeforeAndAfterAndWritesALoadableModel() throws Exception {
+        Path out = dir.resolve("att.zip");
+        CliTest.Run r = squeeze("apply", "--model", "fashion-attention", "--uniform", "w8a8p0.5", "--finetune-epochs", "0.02",
+                "--out", out.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        for (String side : new String[]{"before", "after"}) {
+            for (String key : new String[]{"params", "macs", "size_mb", "accuracy"}) assertTrue(j.get(side).has(key), side + "." + key + " in " + j);
+        }
+        assertEquals(24_458, j.at("/before/params").asLong());
+        assertTrue(j.at("/after/params").asLong() < j.at("/before/params").asLong(), j.toString());
+        assertTrue(j.at("/after/size_mb").asDouble() < j.at("/before/size_mb").asDouble() / 4, "int8 + pruning: " + j);
+        assertTrue(j.at("/after/accuracy").asDouble() > 0.5, "a short fine-tune keeps it useful: " + j);
+
+        ModelHandle written = ModelStore.load(out.toString());
+        assertEquals(j.at("/after/params").asLong(), written.graph().params(), "the written model is the one measured");
+        assertEquals(j.at("/after/macs").asLong(), written.graph().macs());
+        JsonNode compression = Json.json().readTree(dir.resolve("att.compression.json").toFile());
+        assertEquals(2, compression.at("/kept_units/attention").size(), "half of 4 heads kept: " + compression.get("kept_units"));
+        assertTrue(compression.at("/activation_quantization/dense1/scale").asDouble() > 0, compression.toString());
+        assertTrue(compression.at("/weight_quantization/dense1/W/scales").size() > 0);
+    }
+
+    @Test
+    void badPlansAreOneLineErrors() throws Exception {
+        Path missing = Files.writeString(dir.resolve("missing.yaml"), "schema: squeeze-plan/v1\nlayers:\n  conv9: {prune_ratio: 0.5}\n");
+        assertOneLineError(squeeze("apply", "--model", "fashion-cnn", "--plan", missing.toString()), "conv9", "does not exist", "conv1");
+        Path all = Files.writeString(dir.resolve("all.yaml"), "schema: squeeze-plan/v1\nlayers:\n  conv2: {prune_ratio: 0.999}\n");
+        assertOneLineError(squeeze("apply", "--model", "fashion-cnn", "--plan", all.toString()), "conv2", "would remove all 64");
+        Path bits = Files.writeString(dir.resolve("bits.yaml"), "schema: squeeze-plan/v1\ndefaults: {weight_bits: 9}\n");
+        assertOneLineError(squeeze("apply", "--model", "fashion-cnn", "--plan", bits.toString()), "bits.yaml", "weight_bits", "2..8, 16");
+        assertOneLineError(squeeze("apply", "--model", "fashion-cnn", "--uniform", "w1a8"), "--uniform", "2..8");
+        assertOneLineError(squeeze("apply", "--model", "fashion-cnn", "--uniform", "w8a8", "--importance", "magic"), "--importance", "fpgm");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.squeeze.model.compress;
+
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import dev.squeeze.model.TestData;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.util.Arrays;
+import java.util.stream.IntStream;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+class ImportanceTest {
+
+    /** A dead filter (all-zero weights) is the first to go by every weight-based criterion; every order is a permutation. */
+    @Test
+    void deadFilterIsLeastImportant() {
+        ModelHandle m = ModelStore.load("fashion-cnn");
+        MultiLayerNetwork net = m.multiLayer().clone();
+        INDArray w = net.getLayer(4).getParam("W").dup(); // conv2 [64, 32, 3, 3]
+        w.assign(Tensors.zero(w, 0, new int[]{17}, 1));
+        net.getLayer(4).getParam("W").assign(w);
+        var calib = TestData.splits().calibration();
+        for (Importance i : Importance.values()) {
+            var order = i.order(net, m.graph(), calib, m.encoding());
+            assertEquals(m.graph().groups().size(), order.size());
+            for (var g : m.graph().groups()) {
+                int[] sorted = order.get(g.id()).clone();
+                Arrays.sort(sorted);
+                assertArrayEquals(IntStream.range(0, g.units()).toArray(), sorted, i + " " + g.id());
+            }
+            if (i != Importance.ACTIVATION && i != Importance.FPGM) assertEquals(17, order.get("conv2")[0], i.label());
+        }
+        assertFalse(Arrays.equals(Importance.L1.order(net, m.graph(), calib, m.encoding()).get("conv1"),
+                Importance.FPGM.order(net, m.graph(), calib, m.encoding()).get("conv1")), "fpgm ranks by redundancy, not magnitude");
+    }
+
+    /** Activation importance of channels is the mean |output| after the conv-BN-ReLU block, measured directly. */
+    @Test
+    void activationImportanceFollowsMeanActivation() {
+        ModelHandle m = ModelStore.load("fashion-cnn");
+        var calib = TestData.splits().calibration();
+        int[] order = Importance.ACTIVATION.order(m.multiLayer(), m.graph(), calib, m.encoding()).get("conv1");
+        INDArray relu1 = m.multiLayer().feedForward(m.encoding().features(calib, 0, Importance.SAMPLES), false).get(3);
+        double[] mean = relu1.mean(0, 2, 3).toDoubleVector();
+        for (int k = 1; k < order.length; k++) assertFalse(mean[order[k]] < mean[order[k - 1]], "not ascending at " + k);
+        int[] heads = Importance.ACTIVATION.order(ModelStore.load("fashion-attention").multiLayer(),
+                ModelStore.load("fashion-attention").graph(), calib, dev.squeeze.data.InputEncoding.ROW_TOKENS).get("attention");
+        assertEquals(4, heads.length);
+    }
+}
