@@ -8,6 +8,7 @@ import ai.onnxruntime.OrtSession;
 import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Version;
+import dev.squeeze.export.Ort;
 import onnx.Onnx;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -63,7 +64,7 @@ public final class Calibration {
             }
         }
         int n = request.quick() ? 256 : 1024;
-        double[] ort = onLargeStack(() -> ortFigures(n, threads, seconds, m, progress));
+        double[] ort = Ort.onLargeStack(() -> ortFigures(n, threads, seconds, m, progress));
         double ortFp32 = ort[0], ortInt8 = ort[1], ortFp32One = ort[2], ortInt8One = ort[3], overhead = ort[4];
         progress.log("memory bandwidth");
         double bandwidth = copyBandwidth(threads, request.quick() ? 32 : 256, seconds);
@@ -110,32 +111,6 @@ public final class Calibration {
             throw new SqueezeException("calibration: ONNX Runtime failed (" + e.getMessage() + ")");
         }
         return new double[]{ortFp32, ortInt8, ortFp32One, ortInt8One, overhead};
-    }
-
-    /**
-     * Runs ONNX Runtime work on a thread with a 64 MB stack: ONNX Runtime 1.29 initialises its telemetry on the
-     * first environment's thread and overflows the JVM's default 1 MB thread stack (a SIGSEGV that kills the JVM
-     * without an error report; -Xss16m or ORT_DISABLE_TELEMETRY=1 avoid it too).
-     */
-    static <T> T onLargeStack(java.util.function.Supplier<T> work) {
-        var result = new java.util.concurrent.atomic.AtomicReference<T>();
-        var failure = new java.util.concurrent.atomic.AtomicReference<RuntimeException>();
-        Thread t = new Thread(null, () -> {
-            try {
-                result.set(work.get());
-            } catch (RuntimeException e) {
-                failure.set(e);
-            }
-        }, "squeeze-onnxruntime", 64L << 20);
-        t.start();
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SqueezeException("calibration interrupted");
-        }
-        if (failure.get() != null) throw failure.get();
-        return result.get();
     }
 
     private static String yaml(List<Measurement> m, double fp32, double int8, double bandwidth, double overhead, long cache,

@@ -1,0 +1,113 @@
+package dev.squeeze.export;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OnnxValue;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.data.Images;
+import dev.squeeze.data.InputEncoding;
+import dev.squeeze.model.Accuracy;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An ONNX Runtime session over a model {@link OnnxWriter} wrote: same inputs and outputs as the DL4J network.
+ * Safe to call from several threads at once (ONNX Runtime sessions are); close it to free the native session.
+ */
+public final class OnnxRunner implements AutoCloseable {
+    private final OrtSession.SessionOptions options;
+    private final OrtSession session;
+
+    private OnnxRunner(OrtSession.SessionOptions options, OrtSession session) {
+        this.options = options;
+        this.session = session;
+    }
+
+    /** A session over model bytes; {@code intraOpThreads} threads per run, one inter-op thread (the graph is a chain). */
+    public static OnnxRunner of(byte[] model, int intraOpThreads) {
+        return open(model, null, intraOpThreads);
+    }
+
+    public static OnnxRunner of(Path model, int intraOpThreads) {
+        return open(null, model, intraOpThreads);
+    }
+
+    private static OnnxRunner open(byte[] bytes, Path path, int intraOpThreads) {
+        if (intraOpThreads < 1) throw new IllegalArgumentException("intra-op threads must be >= 1, not " + intraOpThreads);
+        var env = Ort.environment();
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try {
+            options.setIntraOpNumThreads(intraOpThreads);
+            options.setInterOpNumThreads(1);
+            OrtSession session = bytes != null ? env.createSession(bytes, options) : env.createSession(path.toString(), options);
+            return new OnnxRunner(options, session);
+        } catch (OrtException e) {
+            options.close();
+            throw new SqueezeException("ONNX Runtime cannot load the model" + (path != null ? " " + path : "") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The model's {@value OnnxWriter#OUTPUT} for a batch, as DL4J's {@code output(features, false)} returns it. */
+    public INDArray output(INDArray features) {
+        return outputs(features, Set.of(OnnxWriter.OUTPUT)).get(OnnxWriter.OUTPUT);
+    }
+
+    /** Named graph outputs for a batch, in {@code names}' iteration order. */
+    public Map<String, INDArray> outputs(INDArray features, Set<String> names) {
+        var env = Ort.environment();
+        long[] shape = features.shape();
+        float[] in = Nd4j.toFlattened('c', features.castTo(DataType.FLOAT)).toFloatVector();
+        try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), shape);
+             OrtSession.Result result = session.run(Map.of(OnnxWriter.INPUT, x), names)) {
+            var out = new LinkedHashMap<String, INDArray>();
+            for (String name : names) {
+                OnnxValue v = result.get(name).orElseThrow(() -> new SqueezeException("ONNX model has no output '" + name + "'"));
+                OnnxTensor t = (OnnxTensor) v;
+                FloatBuffer fb = t.getFloatBuffer();
+                float[] values = new float[fb.remaining()];
+                fb.get(values);
+                out.put(name, Nd4j.create(values, t.getInfo().getShape(), 'c'));
+            }
+            return out;
+        } catch (OrtException e) {
+            throw new SqueezeException("ONNX Runtime failed to run the model: " + e.getMessage(), e);
+        }
+    }
+
+    /** Predicted classes (arg max of the probabilities) for a batch. */
+    public int[] predict(INDArray features) {
+        return output(features).argMax(1).toIntVector();
+    }
+
+    /** Top-1 accuracy on images, in batches of {@value Accuracy#BATCH} like DL4J's {@link Accuracy}. */
+    public double accuracy(Images images, InputEncoding encoding) {
+        int correct = 0;
+        for (int from = 0; from < images.count(); from += Accuracy.BATCH) {
+            int to = Math.min(images.count(), from + Accuracy.BATCH);
+            int[] predicted = predict(encoding.features(images, from, to));
+            for (int i = 0; i < predicted.length; i++) {
+                if (predicted[i] == images.labels()[from + i]) correct++;
+            }
+        }
+        return (double) correct / images.count();
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new SqueezeException("ONNX Runtime failed to close a session: " + e.getMessage(), e);
+        } finally {
+            options.close();
+        }
+    }
+}

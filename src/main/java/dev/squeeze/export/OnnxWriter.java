@@ -1,0 +1,460 @@
+package dev.squeeze.export;
+
+import dev.squeeze.model.Dl4jGraphs;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.TensorShape;
+import onnx.Onnx;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationELU;
+import org.nd4j.linalg.activations.impl.ActivationHardTanH;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU6;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftPlus;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.protobuf.ByteString;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes a DL4J {@link MultiLayerNetwork} as a float32 ONNX model (opset 13, IR version 7) that computes what
+ * {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
+ * output {@value #OUTPUT}. Weights are copied as they are (a caller that fake-quantised them gets those values);
+ * after each layer named in the QDQ map, that layer's {@link ActivationQdq} is inserted.
+ *
+ * <p>Every layer's output keeps DL4J's layout (NCHW images, NCW sequences), so a per-layer comparison with DL4J
+ * needs no transposes and the QDQ sits on exactly the tensor DL4J's layer returns.
+ */
+public final class OnnxWriter {
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "probabilities";
+    public static final int OPSET = 13;
+    public static final int IR_VERSION = 7;
+
+    private OnnxWriter() {}
+
+    /** A loaded squeeze model, with the input shape its graph records. */
+    public static byte[] write(ModelHandle model, Map<String, ActivationQdq> activationQdq) {
+        Map<String, TensorShape> inputs = model.graph().inputs();
+        if (inputs.size() != 1) throw new IllegalArgumentException("model '" + model.name() + "' has " + inputs.size() + " inputs; ONNX export supports one");
+        return write(model.multiLayer(), Dl4jGraphs.toInputType(inputs.values().iterator().next()), activationQdq);
+    }
+
+    /**
+     * @param inputType     one example's input, as DL4J describes it (a MultiLayerConfiguration does not record it,
+     *                      and pooling is not invertible, so it cannot be inferred from the layers)
+     * @param activationQdq layer name to the fake quantisation of that layer's output; layers not named stay float
+     */
+    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQdq> activationQdq) {
+        return write(net, inputType, activationQdq, false);
+    }
+
+    /**
+     * As {@link #write(MultiLayerNetwork, InputType, Map)}; with {@code layerOutputs}, every layer's output (after its
+     * QDQ) is also a graph output named like the layer, so a disagreement with DL4J can be traced to one layer.
+     */
+    static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQdq> activationQdq, boolean layerOutputs) {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        int n = conf.getConfs().size();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < n; i++) names.add(layerName(conf.getConf(i).getLayer(), i));
+        Set<String> unknown = new LinkedHashSet<>(activationQdq.keySet());
+        names.forEach(unknown::remove);
+        if (!unknown.isEmpty()) throw new IllegalArgumentException("activation QDQ for unknown layer(s) " + unknown + "; layers: " + names);
+        if (layerOutputs && (names.contains(INPUT) || names.contains(OUTPUT))) {
+            throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
+        }
+        List<InputType> types = conf.getLayerActivationTypes(inputType); // also DL4J's own check that this input fits the network
+
+        var g = new Graph();
+        long[] shape = inputType.getShape(false);
+        g.proto.addInput(valueInfo(INPUT, concat(-1, shape)));
+        Value x = new Value(INPUT, shape.length + 1);
+        for (int i = 0; i < n; i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            String name = names.get(i);
+            x = preprocess(g, conf.getInputPreProcess(i), x, name);
+            x = layer(g, layer, name, net.getLayer(i).paramTable(), x);
+            ActivationQdq q = activationQdq.get(name);
+            if (q != null) x = qdq(g, name, x, q);
+            if (layerOutputs) {
+                g.proto.addNode(node("Identity", List.of(x.name), name));
+                g.proto.addOutput(valueInfo(name, null));
+                x = new Value(name, x.rank);
+            }
+        }
+        if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + names.get(n - 1) + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
+        g.proto.addNode(node("Identity", List.of(x.name), OUTPUT));
+        g.proto.addOutput(valueInfo(OUTPUT, new long[]{-1, types.get(n - 1).arrayElementsPerExample()}));
+        return Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("squeeze")
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setGraph(g.proto).build().toByteArray();
+    }
+
+    /** A value in the graph and its rank (batch included). */
+    private record Value(String name, int rank) {}
+
+    private static Value preprocess(Graph g, InputPreProcessor p, Value x, String layer) {
+        if (p == null) return x;
+        if (p instanceof CnnToFeedForwardPreProcessor c) {
+            // DL4J dups NCHW activations in 'c' order and reshapes to [N, C*H*W]: ONNX Flatten(axis 1) on NCHW is that order.
+            if (c.getFormat() != CNN2DFormat.NCHW) throw unsupported(layer, "input preprocessor with " + c.getFormat() + " data");
+            return new Value(g.node("Flatten", layer + "/flatten", List.of(x.name), attr("axis", 1)), 2);
+        }
+        if (p instanceof RnnToFeedForwardPreProcessor && x.rank == 2) {
+            // DL4J M2.1 infers a sequence type after global pooling and adds this, but it passes rank-2 data through
+            return x;
+        }
+        throw unsupported(layer, "input preprocessor " + p.getClass().getSimpleName() + " on rank-" + x.rank + " data");
+    }
+
+    private static Value layer(Graph g, Layer layer, String name, Map<String, INDArray> params, Value x) {
+        if (layer.getClass() == ConvolutionLayer.class) return conv(g, (ConvolutionLayer) layer, name, params, x);
+        if (layer.getClass() == SubsamplingLayer.class) return pool(g, (SubsamplingLayer) layer, name, x);
+        if (layer instanceof BatchNormalization bn) return batchNorm(g, bn, name, params, x);
+        if (layer instanceof ActivationLayer a) return activation(g, a.getActivationFn(), name, x);
+        if (layer instanceof DropoutLayer) return x; // inverted dropout: the identity at inference
+        if (layer.getClass() == DenseLayer.class) {
+            if (((DenseLayer) layer).hasLayerNorm()) throw unsupported(name, "dense layer with layer norm");
+            return dense(g, (BaseLayer) layer, name, params, x);
+        }
+        if (layer.getClass() == OutputLayer.class) return dense(g, (BaseLayer) layer, name, params, x);
+        if (layer instanceof GlobalPoolingLayer gp) return globalPool(g, gp, name, x);
+        if (layer instanceof SelfAttentionLayer a) return attention(g, a, name, params, x);
+        throw unsupported(name, layer.getClass().getSimpleName());
+    }
+
+    private static Value conv(Graph g, ConvolutionLayer c, String name, Map<String, INDArray> p, Value x) {
+        if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "convolution on " + c.getCnn2dDataFormat() + " data");
+        INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it
+        List<String> inputs = new ArrayList<>(List.of(x.name, g.floats(name + "/W", w)));
+        if (c.hasBias()) inputs.add(g.floats(name + "/b", p.get("b"), p.get("b").length())); // DL4J [1, nOut], ONNX [nOut]
+        var attrs = new ArrayList<>(List.of(attr("kernel_shape", c.getKernelSize()), attr("strides", c.getStride()),
+                attr("dilations", c.getDilation())));
+        attrs.add(padding(c.getConvolutionMode(), c.getPadding(), name));
+        String y = g.node("Conv", name + "/conv", inputs, attrs.toArray(Onnx.AttributeProto[]::new));
+        return activation(g, c.getActivationFn(), name, new Value(y, 4));
+    }
+
+    /** DL4J's Same mode pads like TensorFlow (any odd pixel at the bottom/right): ONNX SAME_UPPER. */
+    private static Onnx.AttributeProto padding(ConvolutionMode mode, int[] pad, String name) {
+        return switch (mode) {
+            case Same -> attr("auto_pad", "SAME_UPPER");
+            case Truncate, Strict -> attr("pads", new int[]{pad[0], pad[1], pad[0], pad[1]});
+            default -> throw unsupported(name, mode + " convolution mode");
+        };
+    }
+
+    private static Value pool(Graph g, SubsamplingLayer s, String name, Value x) {
+        if (s.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "pooling on " + s.getCnn2dDataFormat() + " data");
+        if (s.getDilation()[0] != 1 || s.getDilation()[1] != 1) throw unsupported(name, "dilated pooling");
+        var attrs = List.of(attr("kernel_shape", s.getKernelSize()), attr("strides", s.getStride()),
+                padding(s.getConvolutionMode(), s.getPadding(), name));
+        String y = switch (s.getPoolingType()) {
+            case MAX -> g.node("MaxPool", name + "/maxpool", List.of(x.name), attrs.toArray(Onnx.AttributeProto[]::new));
+            case AVG -> {
+                // without padding there is no divisor question (DL4J and ONNX differ in how they count padded cells)
+                boolean padded = s.getConvolutionMode() == ConvolutionMode.Same || s.getPadding()[0] != 0 || s.getPadding()[1] != 0;
+                if (padded) throw unsupported(name, "average pooling with padding");
+                yield g.node("AveragePool", name + "/avgpool", List.of(x.name), attrs.toArray(Onnx.AttributeProto[]::new));
+            }
+            default -> throw unsupported(name, s.getPoolingType() + " pooling");
+        };
+        return new Value(y, 4);
+    }
+
+    /** Inference batch norm: {@code gamma * (x - mean) / sqrt(var + eps) + beta} with the running statistics. */
+    private static Value batchNorm(Graph g, BatchNormalization bn, String name, Map<String, INDArray> p, Value x) {
+        if (x.rank == 4 && bn.getCnn2DFormat() != CNN2DFormat.NCHW) throw unsupported(name, "batch norm on " + bn.getCnn2DFormat() + " data");
+        INDArray mean = p.get("mean");
+        int c = (int) mean.length();
+        float[] var;
+        if (bn.isUseLogStd()) {
+            // DL4J stores log10(std) and runs with var = (10^log10std)^2 (then adds eps like any batch norm)
+            float[] log10std = floats(p.get("log10stdev"));
+            var = new float[c];
+            for (int i = 0; i < c; i++) {
+                float std = (float) Math.pow(10, log10std[i]);
+                var[i] = std * std;
+            }
+        } else {
+            var = floats(p.get("var"));
+        }
+        float[] gamma, beta;
+        if (bn.isLockGammaBeta()) {
+            gamma = new float[c];
+            beta = new float[c];
+            Arrays.fill(gamma, (float) bn.getGamma());
+            Arrays.fill(beta, (float) bn.getBeta());
+        } else {
+            gamma = floats(p.get("gamma"));
+            beta = floats(p.get("beta"));
+        }
+        long[] dims = {c};
+        String y = g.node("BatchNormalization", name + "/bn", List.of(x.name, g.floats(name + "/gamma", dims, gamma),
+                        g.floats(name + "/beta", dims, beta), g.floats(name + "/mean", dims, floats(mean)), g.floats(name + "/var", dims, var)),
+                attr("epsilon", (float) bn.getEps()));
+        return new Value(y, x.rank);
+    }
+
+    private static Value dense(Graph g, BaseLayer d, String name, Map<String, INDArray> p, Value x) {
+        if (x.rank != 2) throw unsupported(name, "dense layer on rank-" + x.rank + " input");
+        String w = g.floats(name + "/W", p.get("W")); // [nIn, nOut]
+        boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
+        String y = bias
+                ? g.node("Gemm", name + "/gemm", List.of(x.name, w, g.floats(name + "/b", p.get("b"), p.get("b").length())))
+                : g.node("MatMul", name + "/matmul", List.of(x.name, w));
+        return activation(g, d.getActivationFn(), name, new Value(y, 2));
+    }
+
+    private static Value globalPool(Graph g, GlobalPoolingLayer gp, String name, Value x) {
+        // DL4J pools over time for sequences [N, C, T] and over H, W for images [N, C, H, W] unless told otherwise
+        int[] dims = gp.getPoolingDimensions() != null ? gp.getPoolingDimensions()
+                : x.rank == 3 ? new int[]{2} : x.rank == 4 ? new int[]{2, 3} : null;
+        if (dims == null) throw unsupported(name, "global pooling on rank-" + x.rank + " input");
+        long keep = gp.isCollapseDimensions() ? 0 : 1;
+        String y = switch (gp.getPoolingType()) {
+            case MAX -> g.node("ReduceMax", name + "/max", List.of(x.name), attr("axes", dims), attr("keepdims", keep));
+            case AVG -> g.node("ReduceMean", name + "/mean", List.of(x.name), attr("axes", dims), attr("keepdims", keep));
+            // ReduceSum takes its axes as an input from opset 13 on
+            case SUM -> g.node("ReduceSum", name + "/sum", List.of(x.name, g.ints(name + "/axes", Arrays.stream(dims).asLongStream().toArray())),
+                    attr("keepdims", keep));
+            default -> throw unsupported(name, gp.getPoolingType() + " global pooling");
+        };
+        return new Value(y, keep == 1 ? x.rank : x.rank - dims.length);
+    }
+
+    /**
+     * DL4J M2.1's SelfAttentionLayer with projectInput: {@code multi_head_dot_product_attention(x, x, x, Wq, Wk, Wv, Wo,
+     * scaled=true)} on x [N, nIn, T]. Per head h: {@code Q = Wq[h] x} (likewise K, V: [headSize, T]),
+     * {@code A = softmax over keys of (K^T Q / sqrt(headSize))}, {@code O_h = V A}; the heads are concatenated
+     * head-major (row {@code h*headSize + d}) and projected by {@code Wo} [heads*headSize, nOut]; output [N, nOut, T].
+     * No biases. Here computed token-major ([N, T, features]) and transposed back to DL4J's NCW at the end.
+     */
+    private static Value attention(Graph g, SelfAttentionLayer a, String name, Map<String, INDArray> p, Value x) {
+        if (!a.isProjectInput()) throw unsupported(name, "self-attention without input projection");
+        if (x.rank != 3) throw unsupported(name, "self-attention on rank-" + x.rank + " input");
+        long heads = a.getNHeads(), hs = a.getHeadSize(), nIn = a.getNIn();
+        String xt = g.node("Transpose", name + "/tokens", List.of(x.name), attr("perm", new int[]{0, 2, 1})); // [N, T, nIn]
+        String qkvShape = g.ints(name + "/heads_shape", 0, 0, heads, hs); // 0 copies N and T
+        String[] proj = new String[3];
+        String[] keys = {"Wq", "Wk", "Wv"};
+        for (int k = 0; k < 3; k++) {
+            // W [heads, hs, nIn] -> [nIn, heads*hs] so that token . W gives column h*hs+d = sum_i W[h, d, i] x_i
+            INDArray w = p.get(keys[k]).dup('c').reshape('c', new long[]{heads * hs, nIn}).transpose();
+            String m = g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, g.floats(name + "/" + keys[k], w)));
+            proj[k] = g.node("Reshape", name + "/" + keys[k].substring(1) + "_heads", List.of(m, qkvShape)); // [N, T, H, hs]
+        }
+        String q = g.node("Transpose", name + "/q_t", List.of(proj[0]), attr("perm", new int[]{0, 2, 1, 3}));     // [N, H, T, hs]
+        String kT = g.node("Transpose", name + "/k_t", List.of(proj[1]), attr("perm", new int[]{0, 2, 3, 1}));    // [N, H, hs, T]
+        String v = g.node("Transpose", name + "/v_t", List.of(proj[2]), attr("perm", new int[]{0, 2, 1, 3}));     // [N, H, T, hs]
+        String scores = g.node("MatMul", name + "/scores", List.of(q, kT));                                      // [N, H, Tq, Tk]
+        // DL4J divides the scores by sqrt(headSize) (not the model width); a Div keeps its rounding
+        String scaled = g.node("Div", name + "/scaled", List.of(scores, g.floats(name + "/sqrt_head_size", new long[0],
+                new float[]{(float) Math.sqrt(hs)})));
+        String weights = g.node("Softmax", name + "/softmax", List.of(scaled), attr("axis", 3));                 // over keys
+        String heads4 = g.node("MatMul", name + "/attend", List.of(weights, v));                                  // [N, H, Tq, hs]
+        String tokens = g.node("Transpose", name + "/concat_t", List.of(heads4), attr("perm", new int[]{0, 2, 1, 3})); // [N, T, H, hs]
+        String concat = g.node("Reshape", name + "/concat", List.of(tokens, g.ints(name + "/concat_shape", 0, 0, heads * hs)));
+        String out = g.node("MatMul", name + "/o", List.of(concat, g.floats(name + "/Wo", p.get("Wo"))));      // [N, T, nOut]
+        String y = g.node("Transpose", name + "/ncw", List.of(out), attr("perm", new int[]{0, 2, 1}));           // [N, nOut, T]
+        return new Value(y, 3);
+    }
+
+    private static Value activation(Graph g, IActivation fn, String name, Value x) {
+        List<String> in = List.of(x.name);
+        String y;
+        if (fn == null || fn instanceof ActivationIdentity) {
+            return x;
+        } else if (fn instanceof ActivationReLU r) {
+            boolean plain = r.getMax() == null && (r.getThreshold() == null || r.getThreshold() == 0)
+                    && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0);
+            if (!plain) throw unsupported(name, "activation " + fn + " (ReLU with max, threshold or negative slope)");
+            y = g.node("Relu", name + "/relu", in);
+        } else if (fn instanceof ActivationReLU6) {
+            y = clip(g, name + "/relu6", x.name, 0f, 6f);
+        } else if (fn instanceof ActivationHardTanH) {
+            y = clip(g, name + "/hardtanh", x.name, -1f, 1f);
+        } else if (fn instanceof ActivationLReLU l) {
+            y = g.node("LeakyRelu", name + "/leakyrelu", in, attr("alpha", (float) l.getAlpha()));
+        } else if (fn instanceof ActivationELU e) {
+            y = g.node("Elu", name + "/elu", in, attr("alpha", (float) e.getAlpha()));
+        } else if (fn instanceof ActivationSigmoid) {
+            y = g.node("Sigmoid", name + "/sigmoid", in);
+        } else if (fn instanceof ActivationTanH) {
+            y = g.node("Tanh", name + "/tanh", in);
+        } else if (fn instanceof ActivationSoftPlus) {
+            y = g.node("Softplus", name + "/softplus", in);
+        } else if (fn instanceof ActivationSoftmax) {
+            if (x.rank != 2) throw unsupported(name, "softmax on rank-" + x.rank + " input");
+            y = g.node("Softmax", name + "/softmax", in, attr("axis", 1));
+        } else {
+            throw unsupported(name, "activation " + fn);
+        }
+        return new Value(y, x.rank);
+    }
+
+    private static String clip(Graph g, String base, String x, float lo, float hi) {
+        return g.node("Clip", base, List.of(x, g.floats(base + "_min", new long[0], new float[]{lo}),
+                g.floats(base + "_max", new long[0], new float[]{hi})));
+    }
+
+    /** See {@link ActivationQdq}: clip to the b-bit range, then uint8 QuantizeLinear / DequantizeLinear. */
+    private static Value qdq(Graph g, String name, Value x, ActivationQdq q) {
+        if (q.isFloat16()) {
+            String h = g.node("Cast", name + "/to_fp16", List.of(x.name), attr("to", Onnx.TensorProto.DataType.FLOAT16_VALUE));
+            return new Value(g.node("Cast", name + "/from_fp16", List.of(h), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE)), x.rank);
+        }
+        float lo = (0 - q.zeroPoint()) * q.scale(), hi = (q.levels() - q.zeroPoint()) * q.scale();
+        String clipped = clip(g, name + "/act_clip", x.name, lo, hi);
+        String scale = g.floats(name + "/act_scale", new long[0], new float[]{q.scale()});
+        String zp = g.uint8(name + "/act_zero_point", q.zeroPoint());
+        String quantised = g.node("QuantizeLinear", name + "/act_q", List.of(clipped, scale, zp));
+        return new Value(g.node("DequantizeLinear", name + "/act_dq", List.of(quantised, scale, zp)), x.rank);
+    }
+
+    private static String layerName(Layer layer, int index) {
+        String n = layer.getLayerName();
+        return n == null || n.isBlank() ? "layer" + index : n;
+    }
+
+    private static IllegalArgumentException unsupported(String layer, String what) {
+        return new IllegalArgumentException("layer '" + layer + "': " + what + " cannot be exported to ONNX; supported: "
+                + "convolution (NCHW), max/avg pooling, batch norm, activation, dropout, dense, output, global pooling, "
+                + "self-attention with input projection");
+    }
+
+    /** An array's values in logical row-major order, whatever its ordering or view offset. */
+    private static float[] floats(INDArray a) {
+        return Nd4j.toFlattened('c', a.castTo(DataType.FLOAT)).toFloatVector();
+    }
+
+    private static long[] concat(long first, long[] rest) {
+        long[] out = new long[rest.length + 1];
+        out[0] = first;
+        System.arraycopy(rest, 0, out, 1, rest.length);
+        return out;
+    }
+
+    /** A value's type; {@code dims} null leaves the shape to ONNX Runtime, -1 is the symbolic batch dimension. */
+    private static Onnx.ValueInfoProto valueInfo(String name, long[] dims) {
+        var tensor = Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT_VALUE);
+        if (dims != null) {
+            var shape = Onnx.TensorShapeProto.newBuilder();
+            for (long d : dims) {
+                var dim = Onnx.TensorShapeProto.Dimension.newBuilder();
+                shape.addDim(d < 0 ? dim.setDimParam("batch") : dim.setDimValue(d));
+            }
+            tensor.setShape(shape);
+        }
+        return Onnx.ValueInfoProto.newBuilder().setName(name).setType(Onnx.TypeProto.newBuilder().setTensorType(tensor)).build();
+    }
+
+    private static Onnx.NodeProto node(String op, List<String> inputs, String output, Onnx.AttributeProto... attrs) {
+        return Onnx.NodeProto.newBuilder().setOpType(op).setName(output).addAllInput(inputs).addOutput(output)
+                .addAllAttribute(List.of(attrs)).build();
+    }
+
+    private static Onnx.AttributeProto attr(String name, long value) {
+        return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INT).setI(value).build();
+    }
+
+    private static Onnx.AttributeProto attr(String name, float value) {
+        return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.FLOAT).setF(value).build();
+    }
+
+    private static Onnx.AttributeProto attr(String name, String value) {
+        return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(value)).build();
+    }
+
+    private static Onnx.AttributeProto attr(String name, int[] values) {
+        var b = Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INTS);
+        for (int v : values) b.addInts(v);
+        return b.build();
+    }
+
+    /** The graph under construction: nodes named after their output, value names made unique. */
+    private static final class Graph {
+        final Onnx.GraphProto.Builder proto = Onnx.GraphProto.newBuilder().setName("squeeze");
+        private final Map<String, Integer> used = new HashMap<>();
+
+        String fresh(String base) {
+            int k = used.merge(base, 1, Integer::sum);
+            return k == 1 ? base : base + "_" + k;
+        }
+
+        String node(String op, String outBase, List<String> inputs, Onnx.AttributeProto... attrs) {
+            String out = fresh(outBase);
+            proto.addNode(OnnxWriter.node(op, inputs, out, attrs));
+            return out;
+        }
+
+        String floats(String base, INDArray a) {
+            return floats(base, a.shape(), OnnxWriter.floats(a));
+        }
+
+        /** {@code a} as a 1-D initializer of {@code length} values. */
+        String floats(String base, INDArray a, long length) {
+            return floats(base, new long[]{length}, OnnxWriter.floats(a));
+        }
+
+        String floats(String base, long[] dims, float[] values) {
+            ByteBuffer bb = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+            for (float v : values) bb.putFloat(v);
+            return initializer(base, Onnx.TensorProto.DataType.FLOAT_VALUE, dims, bb.array());
+        }
+
+        String ints(String base, long... values) {
+            ByteBuffer bb = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            for (long v : values) bb.putLong(v);
+            return initializer(base, Onnx.TensorProto.DataType.INT64_VALUE, new long[]{values.length}, bb.array());
+        }
+
+        String uint8(String base, int value) {
+            return initializer(base, Onnx.TensorProto.DataType.UINT8_VALUE, new long[0], new byte[]{(byte) value});
+        }
+
+        private String initializer(String base, int type, long[] dims, byte[] raw) {
+            String name = fresh(base);
+            var t = Onnx.TensorProto.newBuilder().setName(name).setDataType(type).setRawData(ByteString.copyFrom(raw));
+            for (long d : dims) t.addDims(d);
+            proto.addInitializer(t);
+            return name;
+        }
+    }
+}
