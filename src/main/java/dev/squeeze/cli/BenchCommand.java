@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.SearchQualityCommand.class})
+        subcommands = {BenchCommand.SearchQualityCommand.class, BenchCommand.CompressCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -22,6 +22,52 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "compress", mixinStandardHelpOptions = true,
+            description = {"Accuracy of the compression operators on the held-out test split: int8 without fine-tuning,",
+                    "half the conv channels + int8 + distillation, half the attention heads + distillation, and",
+                    "distillation against hard labels on a plan that loses more than five points. Takes ~10-20 minutes."})
+    static final class CompressCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--scenarios", split = ",", defaultValue = "int8,cnn-half-channels,attention-half-heads,kd-vs-hard",
+                description = "Scenarios to run (default: ${DEFAULT-VALUE}).")
+        List<String> scenarios;
+
+        @Option(names = "--epochs", defaultValue = "1", description = "Fine-tuning epochs per scenario (default: ${DEFAULT-VALUE}).")
+        double epochs;
+
+        @Option(names = "--data", description = "Fashion-MNIST directory.")
+        Path data;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Main.startBackend();
+            var rows = dev.squeeze.model.compress.CompressionBenchmark.run(
+                    new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs, data, seed),
+                    TerminalProgress.stderr(spec.commandLine().getErr()));
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(rows));
+                return 0;
+            }
+            out.printf("%-21s %-18s %-38s %-28s %8s %8s %7s %7s %9s%n", "scenario", "model", "plan", "fine-tuning", "baseline", "after",
+                    "drop", "target", "params");
+            for (var r : rows) {
+                out.printf("%-21s %-18s %-38s %-28s %8.4f %8.4f %7.2f %7s %,9d%n", r.scenario(), r.model(), r.plan(), r.finetune(), r.baseline(),
+                        r.accuracy(), r.dropPoints(), r.targetDropPoints() == null ? "-" : (r.met() ? "<=" : "MISSED ") + r.targetDropPoints(), r.params());
+            }
+            out.println("accuracy on the held-out test split; drop in points against the uncompressed model measured the same way");
+            return 0;
+        }
     }
 
     @Command(name = "search-quality", mixinStandardHelpOptions = true,

@@ -1,5 +1,7 @@
 package dev.squeeze.export;
 
+import dev.squeeze.model.compress.ActivationQuant;
+
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.TensorShape;
@@ -54,7 +56,7 @@ import java.util.Set;
  * Writes a DL4J {@link MultiLayerNetwork} as a float32 ONNX model (opset 13, IR version 7) that computes what
  * {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
  * output {@value #OUTPUT}. Weights are copied as they are (a caller that fake-quantised them gets those values);
- * after each layer named in the QDQ map, that layer's {@link ActivationQdq} is inserted.
+ * after each layer named in the QDQ map, that layer's {@link ActivationQuant} is inserted.
  *
  * <p>Every layer's output keeps DL4J's layout (NCHW images, NCW sequences), so a per-layer comparison with DL4J
  * needs no transposes and the QDQ sits on exactly the tensor DL4J's layer returns.
@@ -68,7 +70,7 @@ public final class OnnxWriter {
     private OnnxWriter() {}
 
     /** A loaded squeeze model, with the input shape its graph records. */
-    public static byte[] write(ModelHandle model, Map<String, ActivationQdq> activationQdq) {
+    public static byte[] write(ModelHandle model, Map<String, ActivationQuant> activationQdq) {
         Map<String, TensorShape> inputs = model.graph().inputs();
         if (inputs.size() != 1) throw new IllegalArgumentException("model '" + model.name() + "' has " + inputs.size() + " inputs; ONNX export supports one");
         return write(model.multiLayer(), Dl4jGraphs.toInputType(inputs.values().iterator().next()), activationQdq);
@@ -79,7 +81,7 @@ public final class OnnxWriter {
      *                      and pooling is not invertible, so it cannot be inferred from the layers)
      * @param activationQdq layer name to the fake quantisation of that layer's output; layers not named stay float
      */
-    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQdq> activationQdq) {
+    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq) {
         return write(net, inputType, activationQdq, false);
     }
 
@@ -87,7 +89,7 @@ public final class OnnxWriter {
      * As {@link #write(MultiLayerNetwork, InputType, Map)}; with {@code layerOutputs}, every layer's output (after its
      * QDQ) is also a graph output named like the layer, so a disagreement with DL4J can be traced to one layer.
      */
-    static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQdq> activationQdq, boolean layerOutputs) {
+    static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq, boolean layerOutputs) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = conf.getConfs().size();
         List<String> names = new ArrayList<>();
@@ -109,7 +111,7 @@ public final class OnnxWriter {
             String name = names.get(i);
             x = preprocess(g, conf.getInputPreProcess(i), x, name);
             x = layer(g, layer, name, net.getLayer(i).paramTable(), x);
-            ActivationQdq q = activationQdq.get(name);
+            ActivationQuant q = activationQdq.get(name);
             if (q != null) x = qdq(g, name, x, q);
             if (layerOutputs) {
                 g.proto.addNode(node("Identity", List.of(x.name), name));
@@ -333,8 +335,8 @@ public final class OnnxWriter {
                 g.floats(base + "_max", new long[0], new float[]{hi})));
     }
 
-    /** See {@link ActivationQdq}: clip to the b-bit range, then uint8 QuantizeLinear / DequantizeLinear. */
-    private static Value qdq(Graph g, String name, Value x, ActivationQdq q) {
+    /** See {@link ActivationQuant}: clip to the b-bit range, then uint8 QuantizeLinear / DequantizeLinear. */
+    private static Value qdq(Graph g, String name, Value x, ActivationQuant q) {
         if (q.isFloat16()) {
             String h = g.node("Cast", name + "/to_fp16", List.of(x.name), attr("to", Onnx.TensorProto.DataType.FLOAT16_VALUE));
             return new Value(g.node("Cast", name + "/from_fp16", List.of(h), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE)), x.rank);

@@ -1,5 +1,7 @@
 package dev.squeeze.export;
 
+import dev.squeeze.model.compress.ActivationQuant;
+
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.Accuracy;
@@ -76,7 +78,7 @@ class OnnxRunnerTest {
     @Test
     void opensAModelFile(@TempDir Path dir) throws Exception {
         var net = OnnxFixtures.oddAttention(3);
-        byte[] onnx = OnnxWriter.write(net, OnnxFixtures.ROW_TOKENS, Map.of("dense1", ActivationQdq.ofRange(8, 0f, 2f)));
+        byte[] onnx = OnnxWriter.write(net, OnnxFixtures.ROW_TOKENS, Map.of("dense1", ActivationQuant.ofRange(0f, 2f, 8)));
         Path file = Files.write(dir.resolve("model.onnx"), onnx);
         INDArray x = OnnxFixtures.features(InputEncoding.ROW_TOKENS, 20);
         try (var fromBytes = OnnxRunner.of(onnx, 1); var fromFile = OnnxRunner.of(file, 1)) {

@@ -1,5 +1,7 @@
 package dev.squeeze.export;
 
+import dev.squeeze.model.compress.ActivationQuant;
+
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
@@ -87,7 +89,7 @@ class OnnxWriterTest {
     }
 
     @Test
-    void builtInCnnWithActivationQdqMatchesReferenceFakeQuant() {
+    void builtInCnnWithActivationQuantMatchesReferenceFakeQuant() {
         ModelHandle m = ModelStore.load("fashion-cnn");
         INDArray x = OnnxFixtures.features(InputEncoding.IMAGE, QDQ_IMAGES);
         // several bit widths, float16, asymmetric (conv, bn) and zero-based (relu) ranges, the output layer too
@@ -102,7 +104,7 @@ class OnnxWriterTest {
     }
 
     @Test
-    void attentionWithActivationQdqMatchesReferenceFakeQuant() {
+    void attentionWithActivationQuantMatchesReferenceFakeQuant() {
         ModelHandle m = ModelStore.load("fashion-attention");
         INDArray x = OnnxFixtures.features(InputEncoding.ROW_TOKENS, IMAGES);
         var bits = new LinkedHashMap<String, Integer>();
@@ -130,21 +132,21 @@ class OnnxWriterTest {
     void qdqForUnknownLayerIsRejected() {
         var net = ModelStore.load("fashion-cnn").multiLayer();
         var e = assertThrows(IllegalArgumentException.class,
-                () -> OnnxWriter.write(net, OnnxFixtures.IMAGE, Map.of("conv9", ActivationQdq.fp16())));
+                () -> OnnxWriter.write(net, OnnxFixtures.IMAGE, Map.of("conv9", ActivationQuant.FP16)));
         assertTrue(e.getMessage().contains("conv9"), e.getMessage());
     }
 
     @Test
     void activationQdqChecksItsValues() {
-        assertThrows(IllegalArgumentException.class, () -> new ActivationQdq(1, 0.1f, 0));
-        assertThrows(IllegalArgumentException.class, () -> new ActivationQdq(9, 0.1f, 0));
-        assertThrows(IllegalArgumentException.class, () -> new ActivationQdq(4, 0f, 0));
-        assertThrows(IllegalArgumentException.class, () -> new ActivationQdq(4, 0.1f, 16));
-        assertThrows(IllegalArgumentException.class, () -> new ActivationQdq(16, 0.5f, 0));
-        ActivationQdq q = ActivationQdq.ofRange(8, -1f, 3f);
+        assertThrows(IllegalArgumentException.class, () -> new ActivationQuant(1, 0.1f, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ActivationQuant(9, 0.1f, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ActivationQuant(4, 0f, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ActivationQuant(4, 0.1f, 16));
+        assertThrows(IllegalArgumentException.class, () -> new ActivationQuant(16, 0.5f, 0));
+        ActivationQuant q = ActivationQuant.ofRange(-1f, 3f, 8);
         assertEquals(4f / 255, q.scale(), 1e-7);
         assertEquals(64, q.zeroPoint());
-        assertEquals(0, ActivationQdq.ofRange(4, 0.5f, 6f).zeroPoint(), "a non-negative range starts at zero");
+        assertEquals(0, ActivationQuant.ofRange(0.5f, 6f, 4).zeroPoint(), "a non-negative range starts at zero");
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -171,16 +173,16 @@ class OnnxWriterTest {
     }
 
     /** Min/max ranges of DL4J's own activations, shrunk by a fifth so that the clip is exercised too. */
-    private static Map<String, ActivationQdq> calibrate(MultiLayerNetwork net, INDArray x, Map<String, Integer> bits) {
+    private static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, INDArray x, Map<String, Integer> bits) {
         List<INDArray> acts = net.feedForward(x, false); // [input, layer 0, layer 1, ...]
-        var out = new LinkedHashMap<String, ActivationQdq>();
+        var out = new LinkedHashMap<String, ActivationQuant>();
         for (int i = 0; i < net.getnLayers(); i++) {
             String name = net.getLayer(i).conf().getLayer().getLayerName();
             Integer b = bits.get(name);
             if (b == null) continue;
             INDArray a = acts.get(i + 1);
-            out.put(name, b == 16 ? ActivationQdq.fp16()
-                    : ActivationQdq.ofRange(b, 0.8f * a.minNumber().floatValue(), 0.8f * a.maxNumber().floatValue()));
+            out.put(name, b == 16 ? ActivationQuant.FP16
+                    : ActivationQuant.ofRange(0.8f * a.minNumber().floatValue(), 0.8f * a.maxNumber().floatValue(), b));
         }
         return out;
     }
@@ -191,7 +193,7 @@ class OnnxWriterTest {
      * where a value sits within float rounding of a rounding boundary (there the two runtimes may round apart, by
      * at most one step).
      */
-    private static void checkLayerByLayer(String what, MultiLayerNetwork net, InputType type, Map<String, ActivationQdq> qdq, INDArray x) {
+    private static void checkLayerByLayer(String what, MultiLayerNetwork net, InputType type, Map<String, ActivationQuant> qdq, INDArray x) {
         var conf = net.getLayerWiseConfigurations();
         List<String> names = new ArrayList<>();
         for (int i = 0; i < net.getnLayers(); i++) names.add(conf.getConf(i).getLayer().getLayerName());
@@ -212,7 +214,7 @@ class OnnxWriterTest {
             INDArray got = ort.get(name);
             float[] onnx = got.dup('c').data().asFloat();
             assertEquals(dl4j.length, onnx.length, name);
-            ActivationQdq q = qdq.get(name);
+            ActivationQuant q = qdq.get(name);
             float[] expected = q == null ? dl4j : fakeQuant(dl4j, q);
             float[][] band = q == null ? null : tieBand(dl4j, q);
             double maxDiff = 0, maxTieDiff = 0;
@@ -245,7 +247,7 @@ class OnnxWriterTest {
     }
 
     /** The plain reference: {@code (clamp(rint(x/scale) + zp, 0, levels) - zp) * scale}, or a float16 round trip. */
-    static float[] fakeQuant(float[] x, ActivationQdq q) {
+    static float[] fakeQuant(float[] x, ActivationQuant q) {
         if (q.isFloat16()) return Nd4j.create(x).castTo(DataType.HALF).castTo(DataType.FLOAT).toFloatVector();
         float[] out = new float[x.length];
         float s = q.scale();
@@ -262,7 +264,7 @@ class OnnxWriterTest {
      * steps): where the two differ, DL4J and ONNX Runtime (which sum in different orders) may legitimately land on
      * different sides of a tie. float16 needs no absolute term: below 0.0625 its steps are under the 1e-4 tolerance.
      */
-    private static float[][] tieBand(float[] x, ActivationQdq q) {
+    private static float[][] tieBand(float[] x, ActivationQuant q) {
         float[] lo = new float[x.length], hi = new float[x.length];
         float absolute = q.isFloat16() ? 0f : 5e-7f;
         for (int i = 0; i < x.length; i++) {

@@ -13,6 +13,27 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 public record ActivationQuant(int bits, float scale, int zeroPoint) {
     public static final ActivationQuant FP16 = new ActivationQuant(16, 1f, 0);
 
+    public ActivationQuant {
+        if (bits == 16) {
+            if (scale != 1f || zeroPoint != 0) throw new IllegalArgumentException("float16 takes no scale or zero point (use FP16)");
+        } else {
+            if (bits < 2 || bits > 8) throw new IllegalArgumentException("activation bits must be 2..8 or 16, not " + bits);
+            if (!(scale > 0) || !Float.isFinite(scale)) throw new IllegalArgumentException("scale must be positive and finite, not " + scale);
+            if (zeroPoint < 0 || zeroPoint > levels(bits)) {
+                throw new IllegalArgumentException("zero point " + zeroPoint + " is outside 0.." + levels(bits) + " for " + bits + " bits");
+            }
+        }
+    }
+
+    public boolean isFloat16() {
+        return bits == 16;
+    }
+
+    /** Highest quantised level, {@code 2^bits - 1} (not meaningful for float16). */
+    public int levels() {
+        return levels(bits);
+    }
+
     /** The quantiser whose range covers {@code [lo, hi]} widened to include 0, so that 0 is exact. */
     public static ActivationQuant ofRange(double lo, double hi, int bits) {
         if (bits == 16) return FP16;

@@ -46,23 +46,35 @@ public final class Applying {
         if (r.progressive() < 1) throw new SqueezeException("--progressive must be >= 1, got " + r.progressive());
         if (r.finetuneEpochs() < 0) throw new SqueezeException("--finetune-epochs must be >= 0, got " + r.finetuneEpochs());
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
+        var settings = r.finetuneEpochs() > 0
+                ? new FineTuner.Settings(r.finetuneEpochs(), 64, 3e-4, r.quantizationAware(), 1.0, r.seed()) : null;
+        Outcome o = apply(m, plan, splits, r.options(), settings, r.progressive(), progress);
+        if (r.out() != null) write(o.model(), m, o.after(), splits, r);
+        return new Result(m.name(), plan, o.before(), o.after(), splits.test().count(), r.out(), o.finetuneSeconds());
+    }
+
+    /** A plan applied to a loaded model, with its figures before and after on the test split. */
+    public record Outcome(CompressedModel model, Figures before, Figures after, double finetuneSeconds) {}
+
+    /**
+     * Prunes (in {@code progressive} steps), fine-tunes when {@code settings} is not null, quantises, and
+     * measures both networks on {@code splits.test()}.
+     */
+    public static Outcome apply(ModelHandle m, CompressionPlan plan, DataSplits splits, Compressor.Options options,
+                                FineTuner.Settings settings, int progressive, Progress progress) {
         progress.update("measuring the uncompressed model on " + splits.test().count() + " test images");
         double baseline = Accuracy.of(m.network(), splits.test(), m.encoding());
         Figures before = new Figures(m.graph().params(), m.graph().macs(),
                 new CompressedModel(m.multiLayer(), m.graph(), CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of()).sizeMb(), baseline);
-
-        progress.update("ranking units (" + r.options().importance().label() + ")");
-        var compressor = new Compressor(m, r.options(), splits.calibration());
-        var settings = r.finetuneEpochs() > 0
-                ? new FineTuner.Settings(r.finetuneEpochs(), 64, 3e-4, r.quantizationAware(), 1.0, r.seed()) : null;
+        progress.update("ranking units (" + options.importance().label() + ")");
+        var compressor = new Compressor(m, options, splits.calibration());
         long start = System.nanoTime();
-        var pruned = compressor.pruneAndFineTune(plan, r.progressive(), splits.train(), settings, progress);
+        var pruned = compressor.pruneAndFineTune(plan, progressive, splits.train(), settings, progress);
         double tuneSeconds = settings == null ? 0 : (System.nanoTime() - start) / 1e9;
         CompressedModel c = compressor.quantize(pruned, plan);
         progress.update("measuring the compressed model on " + splits.test().count() + " test images");
         Figures after = new Figures(c.graph().params(), c.graph().macs(), c.sizeMb(), c.accuracy(splits.test(), m.encoding()));
-        if (r.out() != null) write(c, m, after, splits, r);
-        return new Result(m.name(), plan, before, after, splits.test().count(), r.out(), tuneSeconds);
+        return new Outcome(c, before, after, tuneSeconds);
     }
 
     /**
