@@ -39,6 +39,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--epochs", defaultValue = "1", description = "Fine-tuning epochs per scenario (default: ${DEFAULT-VALUE}).")
         double epochs;
 
+        @Option(names = "--lr", defaultValue = "1e-3", description = "Fine-tuning learning rate, decayed linearly to zero (default: ${DEFAULT-VALUE}).")
+        double lr;
+
         @Option(names = "--data", description = "Fashion-MNIST directory.")
         Path data;
 
@@ -52,7 +55,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             Main.startBackend();
             var rows = dev.squeeze.model.compress.CompressionBenchmark.run(
-                    new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs, data, seed),
+                    new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs, lr, data, seed),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {

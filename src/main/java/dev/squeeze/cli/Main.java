@@ -19,7 +19,11 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+        // Libraries print to System.out (ND4J's SameDiff announces every op it registers); squeeze's own output
+        // keeps the real stdout, so `--json` stays parseable, and stray library lines go to stderr.
+        var stdout = new PrintWriter(System.out, true);
+        System.setOut(System.err);
+        System.exit(run(stdout, new PrintWriter(System.err, true), args));
     }
 
     /** Runs squeeze with the given streams and returns the exit code (tests call this). */

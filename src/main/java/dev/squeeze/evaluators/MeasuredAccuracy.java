@@ -50,7 +50,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
             c = compressor.apply(plan);
         } else {
             var pruned = compressor.prune(plan);
-            var settings = new FineTuner.Settings(1, recovery.batch(), 3e-4, true, 1.0, plan.key().hashCode());
+            var settings = new FineTuner.Settings(1, recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
             var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), model.multiLayer(), model.graph(),
                     plan, train, model.encoding(), settings, Progress.NONE);
             c = compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan);

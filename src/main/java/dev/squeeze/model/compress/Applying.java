@@ -28,10 +28,11 @@ public final class Applying {
      * @param plan           plan file, or null with {@code uniform}
      * @param uniform        plan shorthand (w8a8, w4a8p0.5), or null with {@code plan}
      * @param finetuneEpochs epochs of distillation fine-tuning (0 = none)
+     * @param learningRate   Adam's first step size (decays linearly to zero)
      * @param progressive    prune in this many steps with fine-tuning between (1 = at once)
      * @param out            where to write the compressed DL4J zip (null = nowhere)
      */
-    public record Request(String model, Path plan, String uniform, double finetuneEpochs, int progressive, Path out,
+    public record Request(String model, Path plan, String uniform, double finetuneEpochs, double learningRate, int progressive, Path out,
                           Compressor.Options options, boolean quantizationAware, Path dataDir, long seed, String command) {}
 
     /** The figures {@code apply} prints for a network. */
@@ -47,7 +48,7 @@ public final class Applying {
         if (r.finetuneEpochs() < 0) throw new SqueezeException("--finetune-epochs must be >= 0, got " + r.finetuneEpochs());
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
         var settings = r.finetuneEpochs() > 0
-                ? new FineTuner.Settings(r.finetuneEpochs(), 64, 3e-4, r.quantizationAware(), 1.0, r.seed()) : null;
+                ? new FineTuner.Settings(r.finetuneEpochs(), 64, r.learningRate(), r.quantizationAware(), 1.0, r.seed()) : null;
         Outcome o = apply(m, plan, splits, r.options(), settings, r.progressive(), progress);
         if (r.out() != null) write(o.model(), m, o.after(), splits, r);
         return new Result(m.name(), plan, o.before(), o.after(), splits.test().count(), r.out(), o.finetuneSeconds());

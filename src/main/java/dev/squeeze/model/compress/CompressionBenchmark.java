@@ -23,7 +23,7 @@ public final class CompressionBenchmark {
 
     public static final List<String> SCENARIOS = List.of("int8", "cnn-half-channels", "attention-half-heads", "kd-vs-hard");
 
-    public record Request(List<String> scenarios, double epochs, Path dataDir, long seed) {}
+    public record Request(List<String> scenarios, double epochs, double learningRate, Path dataDir, long seed) {}
 
     /**
      * @param targetDropPoints the most the scenario may lose against the baseline, or null (report only)
@@ -40,7 +40,7 @@ public final class CompressionBenchmark {
         var models = new LinkedHashMap<String, ModelHandle>();
         var rows = new ArrayList<Row>();
         var kd = new CompressionPlan.Distillation(4, 0.3, List.of());
-        var settings = new FineTuner.Settings(r.epochs(), 64, 3e-4, true, 1.0, r.seed());
+        var settings = new FineTuner.Settings(r.epochs(), 64, r.learningRate(), true, 1.0, r.seed());
         String epochs = r.epochs() + " epoch" + (r.epochs() == 1 ? "" : "s");
         for (String s : r.scenarios()) {
             progress.log("scenario " + s);

@@ -36,17 +36,21 @@ public final class FineTuner {
     /**
      * @param epochs           passes over the training images (fractions allowed: 0.1 = a tenth of an epoch)
      * @param batch            images per step
-     * @param learningRate     Adam's step size
+     * @param learningRate     Adam's first step size, decayed linearly to zero over the fine-tune
      * @param quantizationAware re-quantise weights every step with a straight-through gradient
      * @param featureWeight    weight of the feature MSE term (used when the plan names feature layers)
      * @param seed             shuffling and dropout seed, so a fine-tune repeats
      */
     public record Settings(double epochs, int batch, double learningRate, boolean quantizationAware, double featureWeight, long seed) {
-        public static final Settings DEFAULT = new Settings(1, 64, 3e-4, true, 1.0, 42);
+        public static final Settings DEFAULT = new Settings(1, 64, 1e-3, true, 1.0, 42);
 
         public Settings {
             if (!(epochs > 0)) throw new IllegalArgumentException("fine-tuning epochs must be > 0, got " + epochs);
             if (batch < 1) throw new IllegalArgumentException("fine-tuning batch must be >= 1, got " + batch);
+        }
+
+        public Settings withSeed(long seed) {
+            return new Settings(epochs, batch, learningRate, quantizationAware, featureWeight, seed);
         }
 
         public Settings withEpochs(double e) {
@@ -67,7 +71,11 @@ public final class FineTuner {
                                              MultiLayerNetwork teacher, LayerGraph teacherGraph, CompressionPlan plan,
                                              Images train, InputEncoding encoding, Settings s, Progress progress) {
         var kd = plan.distillation();
-        MultiLayerNetwork net = trainable(student, s.learningRate(), new DistillationLoss(kd.temperature(), kd.alpha()));
+        int perEpoch = Math.max(1, train.count() / s.batch());
+        int steps = (int) Math.max(1, Math.round(s.epochs() * perEpoch));
+        // Linear decay to zero over the fine-tune: a short recovery needs a large first step and a quiet finish.
+        var schedule = new org.nd4j.linalg.schedule.PolySchedule(org.nd4j.linalg.schedule.ScheduleType.ITERATION, s.learningRate(), 1.0, steps);
+        MultiLayerNetwork net = trainable(student, schedule, new DistillationLoss(kd.temperature(), kd.alpha()));
         var index = Networks.indexByName(net);
         var features = new HashMap<Integer, int[]>(); // student layer index -> teacher units it kept (null = all)
         for (String f : kd.featureLayers()) {
@@ -80,8 +88,6 @@ public final class FineTuner {
         long start = System.nanoTime();
         var random = new java.util.Random(s.seed());
         Nd4j.getRandom().setSeed(s.seed());
-        int perEpoch = Math.max(1, train.count() / s.batch());
-        int steps = (int) Math.max(1, Math.round(s.epochs() * perEpoch));
         int[] order = dev.squeeze.data.DataSplits.permutation(train.count(), random);
         double recent = 0;
         int recentCount = 0, correct = 0, seen = 0;
@@ -169,8 +175,8 @@ public final class FineTuner {
         return new StepResult(loss, acts[last].argMax(1).toIntVector());
     }
 
-    /** A fresh copy with Adam at {@code lr} on every layer and the distillation loss on the output layer. */
-    static MultiLayerNetwork trainable(MultiLayerNetwork student, double lr, DistillationLoss loss) {
+    /** A fresh copy with Adam on the {@code lr} schedule on every layer and the distillation loss on the output layer. */
+    static MultiLayerNetwork trainable(MultiLayerNetwork student, org.nd4j.linalg.schedule.ISchedule lr, DistillationLoss loss) {
         MultiLayerConfiguration conf = student.getLayerWiseConfigurations().clone();
         for (var c : conf.getConfs()) {
             var layer = c.getLayer();

@@ -28,8 +28,8 @@ class FineTunerTest {
         INDArray x = m.encoding().features(batch, 0, 32);
         INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, 32), m.multiLayer().output(x, false), 4);
         var loss = new DistillationLoss(4, 0.3);
-        MultiLayerNetwork viaFit = FineTuner.trainable(m.multiLayer(), 1e-3, loss);
-        MultiLayerNetwork viaStep = FineTuner.trainable(m.multiLayer(), 1e-3, loss);
+        MultiLayerNetwork viaFit = FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        MultiLayerNetwork viaStep = FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
         for (int i = 0; i < 3; i++) {
             viaFit.fit(new org.nd4j.linalg.dataset.DataSet(x, labels));
             FineTuner.step(viaStep, x, labels, Map.of(), List.of(), 0);
