@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.SearchQualityCommand.class, BenchCommand.CompressCommand.class})
+        subcommands = {BenchCommand.SearchQualityCommand.class, BenchCommand.CompressCommand.class, BenchCommand.EvalSpeedCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -69,6 +69,52 @@ final class BenchCommand implements Runnable {
                         r.accuracy(), r.dropPoints(), r.targetDropPoints() == null ? "-" : (r.met() ? "<=" : "MISSED ") + r.targetDropPoints(), r.params());
             }
             out.println("accuracy on the held-out test split; drop in points against the uncompressed model measured the same way");
+            return 0;
+        }
+    }
+
+    @Command(name = "eval-speed", mixinStandardHelpOptions = true,
+            description = {"Throughput of the measured rung (apply a plan, then measure accuracy) in DL4J and in ONNX Runtime,",
+                    "side by side with ONNX Runtime's inference throughput on the uncompressed model: same images, same threads."})
+    static final class EvalSpeedCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--images", defaultValue = "2000", description = "Calibration images per evaluation (default: ${DEFAULT-VALUE}).")
+        int images;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Threads for both sides (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--rounds", defaultValue = "2", description = "Passes over the 8 benchmark plans (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--data", description = "Fashion-MNIST directory.")
+        Path data;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Main.startBackend();
+            var r = dev.squeeze.evaluators.EvaluationSpeed.run(new dev.squeeze.evaluators.EvaluationSpeed.Request(model, images, threads, rounds, data),
+                    TerminalProgress.stderr(spec.commandLine().getErr()));
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(r));
+                return 0;
+            }
+            out.printf("%s, %d calibration images, %d threads, %d plan evaluations per rung%n", r.model(), r.images(), r.threads(), r.plansEvaluated());
+            out.printf("  ONNX Runtime inference, uncompressed model:     %8.0f img/s%n", r.ortUncompressedImagesPerSecond());
+            out.printf("  measured rung, DL4J simulation (apply+measure): %8.0f img/s  (%.0f%% of ONNX Runtime)%n", r.dl4jImagesPerSecond(), 100 * r.dl4jShare());
+            out.printf("  measured rung, ONNX Runtime (apply+measure):    %8.0f img/s  (%.0f%% of ONNX Runtime)%n", r.onnxImagesPerSecond(), 100 * r.onnxShare());
+            out.printf("  largest accuracy difference between the two rungs on 3 plans: %.4f%n", r.maxAccuracyDifference());
+            out.println("  per plan, one thread (median ms):");
+            for (var s : r.stages()) out.printf("    %-42s %8.1f%n", s.name(), s.millis());
             return 0;
         }
     }

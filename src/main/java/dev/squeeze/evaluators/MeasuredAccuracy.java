@@ -29,13 +29,24 @@ final class MeasuredAccuracy implements AccuracyProxy {
     }
 
     MeasuredAccuracy(ModelHandle model, Images images, EvaluatorSpec spec, EvaluatorSpec.Recovery recovery, Images train) {
+        this(model, images, options(spec), recovery, train);
+    }
+
+    MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options) {
+        this(model, images, options, null, null);
+    }
+
+    private MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, EvaluatorSpec.Recovery recovery, Images train) {
         this.model = model;
         this.images = images;
-        var options = new Compressor.Options(Importance.parse(spec.importance(), spec.source()), 1,
-                ActivationCalibration.parse(spec.actCalibration(), spec.source()), Compressor.Options.DEFAULT.calibrationImages());
         this.compressor = new Compressor(model, options, images);
         this.recovery = recovery;
         this.train = recovery == null ? null : train.head(Math.min(train.count(), recovery.steps() * recovery.batch()));
+    }
+
+    static Compressor.Options options(EvaluatorSpec spec) {
+        return new Compressor.Options(Importance.parse(spec.importance(), spec.source()), 1,
+                ActivationCalibration.parse(spec.actCalibration(), spec.source()), Compressor.Options.DEFAULT.calibrationImages());
     }
 
     @Override
