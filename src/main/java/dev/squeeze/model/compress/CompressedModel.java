@@ -71,15 +71,21 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
     /** Layer by layer (inference mode), fake-quantising the outputs named in {@code quantisers}. */
     static INDArray forward(MultiLayerNetwork net, Map<String, ActivationQuant> quantisers, INDArray x) {
         if (quantisers.isEmpty()) return net.output(x, false);
+        return forward(net, x, (layer, a) -> {
+            ActivationQuant q = quantisers.get(layer);
+            return q == null ? a : q.apply(a);
+        });
+    }
+
+    /** Layer by layer in inference mode; {@code after} sees each layer's output by name and returns what the next layer reads. */
+    static INDArray forward(MultiLayerNetwork net, INDArray x, java.util.function.BiFunction<String, INDArray, INDArray> after) {
         var mgr = LayerWorkspaceMgr.noWorkspaces();
         var conf = net.getLayerWiseConfigurations();
         Layer[] layers = net.getLayers();
         for (int i = 0; i < layers.length; i++) {
             InputPreProcessor pp = conf.getInputPreProcess(i);
             if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
-            x = layers[i].activate(x, false, mgr);
-            ActivationQuant q = quantisers.get(conf.getConf(i).getLayer().getLayerName());
-            if (q != null) x = q.apply(x);
+            x = after.apply(conf.getConf(i).getLayer().getLayerName(), layers[i].activate(x, false, mgr));
         }
         return x;
     }

@@ -9,9 +9,7 @@ import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.LayerOp;
 import dev.squeeze.model.ModelHandle;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
@@ -167,19 +165,13 @@ public final class Compressor {
     static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
         var result = new HashMap<String, ActivationQuant>();
         if (points.isEmpty()) return result;
-        var mgr = LayerWorkspaceMgr.noWorkspaces();
-        var conf = net.getLayerWiseConfigurations();
-        Layer[] layers = net.getLayers();
-        for (int i = 0; i < layers.length; i++) {
-            InputPreProcessor pp = conf.getInputPreProcess(i);
-            if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
-            x = layers[i].activate(x, false, mgr);
-            Integer bits = points.get(conf.getConf(i).getLayer().getLayerName());
-            if (bits == null) continue;
-            ActivationQuant q = method.calibrate(Tensors.flat(x), bits);
-            result.put(conf.getConf(i).getLayer().getLayerName(), q);
-            x = q.apply(x);
-        }
+        CompressedModel.forward(net, x, (layer, a) -> {
+            Integer bits = points.get(layer);
+            if (bits == null) return a;
+            ActivationQuant q = method.calibrate(Tensors.flat(a), bits);
+            result.put(layer, q);
+            return q.apply(a);
+        });
         return result;
     }
 }

@@ -24,10 +24,7 @@ final class Tensors {
     /** A new array holding only the given units' positions along {@code axis}, in the order given. */
     static INDArray take(INDArray a, int axis, int[] units, long block) {
         long[] shape = a.shape();
-        long outer = 1, inner = 1;
-        for (int d = 0; d < axis; d++) outer *= shape[d];
-        for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
-        long len = shape[axis];
+        long outer = product(shape, 0, axis), inner = product(shape, axis + 1, shape.length), len = shape[axis];
         long[] keep = rows(units, block);
         float[] src = flat(a);
         float[] dst = new float[(int) (outer * keep.length * inner)];
@@ -44,10 +41,7 @@ final class Tensors {
     /** A copy of {@code a} with the given units' positions along {@code axis} set to zero. */
     static INDArray zero(INDArray a, int axis, int[] units, long block) {
         long[] shape = a.shape();
-        long outer = 1, inner = 1;
-        for (int d = 0; d < axis; d++) outer *= shape[d];
-        for (int d = axis + 1; d < shape.length; d++) inner *= shape[d];
-        long len = shape[axis];
+        long outer = product(shape, 0, axis), inner = product(shape, axis + 1, shape.length), len = shape[axis];
         float[] data = flat(a);
         for (long o = 0; o < outer; o++) {
             for (long row : rows(units, block)) {
@@ -56,6 +50,12 @@ final class Tensors {
             }
         }
         return Nd4j.create(data, shape, 'c');
+    }
+
+    private static long product(long[] shape, int from, int to) {
+        long p = 1;
+        for (int d = from; d < to; d++) p *= shape[d];
+        return p;
     }
 
     /** The array's values in C order, as a fresh float array. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FineTunerTest {
@@ -60,5 +61,32 @@ class FineTunerTest {
         System.out.printf("conv2 pruned 75%% + w4a8: %.4f -> %.4f after %d KD steps (%.1f s)%n", before, after, tuned.steps(), tuned.seconds());
         assertTrue(after > before + 0.02, before + " -> " + after);
         assertArrayEquals(new long[]{16, 32, 3, 3}, tuned.network().getLayer(4).getParam("W").shape(), "the student stays pruned");
+    }
+
+    /** A progressive schedule prunes in steps and names the finally kept heads in the original numbering. */
+    @Test
+    void progressivePruningReachesThePlanInSteps() {
+        ModelHandle m = ModelStore.load("fashion-attention");
+        DataSplits s = TestData.splits();
+        var plan = new CompressionPlan(CompressionPlan.NONE, Map.of("attention", new CompressionPlan.LayerPlan(0.75, 32, 32),
+                "dense1", new CompressionPlan.LayerPlan(0.5, 32, 32)), CompressionPlan.Distillation.DEFAULT).validate(m.graph(), "test");
+        var compressor = new Compressor(m, new Compressor.Options(Importance.TAYLOR, 1, ActivationCalibration.MINMAX, 500), s.calibration());
+        var log = new java.util.ArrayList<String>();
+        Progress progress = new Progress() {
+            public void update(String status) {}
+            public void log(String line) { log.add(line); }
+        };
+        var settings = new FineTuner.Settings(2 * 20.0 * 64 / s.train().count(), 64, 1e-3, false, 1.0, 3);
+        var pruned = compressor.pruneAndFineTune(plan, 2, s.train(), settings, progress);
+        assertEquals(m.graph().pruned(plan, 1).params(), pruned.graph().params());
+        assertEquals(1, pruned.selection().keptOf("attention").length);
+        assertEquals(64, pruned.selection().keptOf("dense1").length);
+        int[] heads = pruned.selection().keptOf("attention");
+        assertTrue(heads[0] >= 0 && heads[0] < 4);
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("progressive step 1/2")), log.toString());
+        assertTrue(log.stream().anyMatch(l -> l.startsWith("progressive step 2/2")), log.toString());
+        assertTrue(log.stream().filter(l -> l.startsWith("fine-tune epoch")).count() >= 2, "fine-tuning between steps: " + log);
+        double acc = compressor.quantize(pruned, plan).accuracy(s.calibration().head(500), m.encoding());
+        assertTrue(acc > 0.3, "still a classifier: " + acc);
     }
 }
