@@ -37,6 +37,12 @@ public final class SearchBackends implements AutoCloseable {
         this.screenDrop = screenDrop;
     }
 
+    /**
+     * Changes whenever the rungs measure differently, so persisted caches from older code are not reused:
+     * 2 = plans applied by model.compress (physical pruning, quantisers after each conv-BN-ReLU block).
+     */
+    public static final int RUNGS_VERSION = 2;
+
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
                                     int batch, int threads, boolean strict, Progress progress) {
         HardwareProfile profile = Profiles.load(device);

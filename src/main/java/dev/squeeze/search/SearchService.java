@@ -295,6 +295,7 @@ public final class SearchService {
             inputs.forEach((k, v) -> {
                 if (!k.startsWith("space ")) sb.append(k).append('=').append(v).append(';');
             });
+            sb.append("rungs=").append(SearchBackends.RUNGS_VERSION).append(';');
             sb.append("batch=").append(job.batch()).append(";align=").append(space.alignToDevice()).append(";data=").append(splits.description());
             return ConfigFiles.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         }
