@@ -11,7 +11,7 @@ import java.io.PrintWriter;
 /** The {@code squeeze} root command: subcommands, version, and the one place errors become exit codes. */
 @Command(name = "squeeze", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Finds the best way to compress a neural network for a given device, and produces that model.",
-        subcommands = {DemoCommand.class, SearchCommand.class, ReportCommand.class, ApplyCommand.class, TrainCommand.class, InspectCommand.class,
+        subcommands = {DemoCommand.class, SearchCommand.class, ReportCommand.class, ExportCommand.class, ApplyCommand.class, TrainCommand.class, InspectCommand.class,
                 CostCommand.class, ProfilesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run `squeeze COMMAND --help` for a command's options."})
 public final class Main implements Runnable {

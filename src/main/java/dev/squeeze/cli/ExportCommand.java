@@ -1,0 +1,91 @@
+package dev.squeeze.cli;
+
+import dev.squeeze.Json;
+import dev.squeeze.export.Exporting;
+import dev.squeeze.export.TrialChoice;
+import dev.squeeze.results.Objective;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "export", mixinStandardHelpOptions = true,
+        description = {"Turn one trial of a run into a deployable model: prune physically, fine-tune with the plan's distillation",
+                "settings, quantize, and write exports/<trial>/model.zip, model.onnx and manifest.json. ONNX Runtime runs the",
+                "exported file on the held-out test split and must agree with the DL4J simulation on >= 99.5% of predictions."})
+final class ExportCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "RUN", description = "A run folder, or a run id under --results.")
+    String run;
+
+    @Option(names = "--trial", description = "The trial id to export (see `squeeze report RUN`).")
+    String trial;
+
+    @Option(names = "--max-latency-ms", description = "Rule: only trials predicted at most this fast.")
+    Double maxLatency;
+
+    @Option(names = "--max-energy-mj", description = "Rule: only trials predicted at most this much energy.")
+    Double maxEnergy;
+
+    @Option(names = "--max-size-mb", description = "Rule: only trials at most this large.")
+    Double maxSize;
+
+    @Option(names = "--min-accuracy", description = "Rule: only trials at least this accurate.")
+    Double minAccuracy;
+
+    @Option(names = "--best", description = "Rule: of the trials within the limits, the best by this objective (accuracy, latency_ms, energy_mj, size_mb).")
+    String best;
+
+    @Option(names = "--epochs", defaultValue = "1", description = "Distillation fine-tuning epochs (default: ${DEFAULT-VALUE}; 0 = none).")
+    double epochs;
+
+    @Option(names = "--force", description = "Overwrite an existing exports/<trial> folder.")
+    boolean force;
+
+    @Option(names = "--results", defaultValue = "results", description = "Where run ids are looked up (default: ${DEFAULT-VALUE}).")
+    Path results;
+
+    @Option(names = "--data", description = "Directory with the Fashion-MNIST .gz files (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
+    Path data;
+
+    @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads for the check (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--json", description = "Print the manifest as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        var limits = new LinkedHashMap<String, Double>();
+        if (maxLatency != null) limits.put("latency_ms", maxLatency);
+        if (maxEnergy != null) limits.put("energy_mj", maxEnergy);
+        if (maxSize != null) limits.put("size_mb", maxSize);
+        if (minAccuracy != null) limits.put("accuracy", minAccuracy);
+        if (trial != null && (best != null || !limits.isEmpty())) throw new dev.squeeze.SqueezeException("export: give --trial ID or a rule, not both");
+        var choice = new TrialChoice(trial, limits, best == null ? null : Objective.parse(best, "--best"));
+        Main.startBackend();
+        var result = Exporting.run(new Exporting.Request(run, results, choice, epochs, force, data, threads),
+                TerminalProgress.stderr(spec.commandLine().getErr()));
+        var m = result.manifest();
+        var o = spec.commandLine().getOut();
+        if (json) {
+            o.println(Json.write(m));
+            return 0;
+        }
+        o.printf("exported trial %s to %s%n", m.trial(), result.dir());
+        o.printf("  %,d params, %,d MACs, %.3f MB; predicted on %s: %s%n", m.params(), m.macs(), m.sizeMb(), m.device(), m.predicted());
+        o.printf("  test accuracy (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f; agreement %.2f%%%n",
+                m.accuracy().testImages(), m.accuracy().baseline(), m.accuracy().dl4j(), m.accuracy().onnxruntime(), 100 * m.agreement());
+        if (m.accuracy().search() != null) {
+            o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity());
+        }
+        return 0;
+    }
+}
