@@ -140,6 +140,7 @@ public enum Importance {
     /** dLoss/dw for every producer weight, from a copy of the network, keyed "layer/param". */
     private static Map<String, INDArray> gradients(MultiLayerNetwork net, INDArray x, Images images) {
         MultiLayerNetwork copy = Networks.copy(net);
+        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(42); // dropout masks: the same ranking every time
         copy.setInput(x);
         copy.setLabels(InputEncoding.oneHot(images, 0, (int) x.size(0)));
         copy.computeGradientAndScore();

@@ -103,7 +103,6 @@ public final class Pruning {
                 slot.assign(v);
             });
         }
-        if (net.getUpdater() != null) pruned.setEpochCount(net.getEpochCount());
         return pruned;
     }
 
