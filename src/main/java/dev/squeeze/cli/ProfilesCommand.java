@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "profiles", mixinStandardHelpOptions = true,
         description = "Device profiles: list them, show one with its sources, or calibrate one for this machine.",
-        subcommands = {ProfilesCommand.ListProfiles.class, ProfilesCommand.Show.class, ProfilesCommand.Calibrate.class})
+        subcommands = {ProfilesCommand.ListProfiles.class, ProfilesCommand.Show.class, ProfilesCommand.Calibrate.class, ProfilesCommand.Validate.class})
 final class ProfilesCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -55,6 +55,55 @@ final class ProfilesCommand implements Runnable {
         public Integer call() {
             var out = spec.commandLine().getOut();
             out.println(json ? Json.write(Profiles.load(name)) : Profiles.text(name));
+            return 0;
+        }
+    }
+
+    @Command(name = "validate", mixinStandardHelpOptions = true,
+            description = {"Export varied plans (pruning and bits), time each in ONNX Runtime on this machine at batch 1, and compare",
+                    "with the profile's predicted latency: Spearman's rho and the error left after one scale factor."})
+    static final class Validate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--device", defaultValue = "local-cpu", description = "Profile to check (default: ${DEFAULT-VALUE}; `profiles calibrate` writes it).")
+        String device;
+
+        @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model zip or built-in name (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--plans", defaultValue = "32", description = "How many plans (default: ${DEFAULT-VALUE}).")
+        int plans;
+
+        @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--repeats", defaultValue = "200", description = "Timed runs per plan; the median counts (default: ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Option(names = "--seed", defaultValue = "42", description = "Seed of the plan draw (default: ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--data", description = "Fashion-MNIST directory.")
+        Path data;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Main.startBackend();
+            var r = dev.squeeze.export.ProfileValidation.run(new dev.squeeze.export.ProfileValidation.Request(device, model, plans, threads,
+                    repeats, seed, data), TerminalProgress.stderr(spec.commandLine().getErr()));
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(dev.squeeze.Json.write(r));
+                return 0;
+            }
+            out.printf("%-50s %12s %12s %12s%n", "plan", "MACs", "predicted ms", "measured ms");
+            for (var t : r.plans()) out.printf("%-50s %,12d %12.4f %12.4f%n", t.plan(), t.macs(), t.predictedMs(), t.measuredMs());
+            out.printf("%s on %s, %d plans, ONNX Runtime %d thread(s): Spearman rho %.3f; after scaling predictions by %.3f, MAPE %.1f%%%n",
+                    r.model(), r.device(), r.plans().size(), r.threads(), r.spearman(), r.scale(), 100 * r.mape());
             return 0;
         }
     }

@@ -1,0 +1,110 @@
+package dev.squeeze.export;
+
+import dev.squeeze.Progress;
+import dev.squeeze.SqueezeException;
+import dev.squeeze.data.DataSplits;
+import dev.squeeze.hardware.CostModel;
+import dev.squeeze.hardware.Profiles;
+import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.CompressionPlan.LayerPlan;
+import dev.squeeze.model.DependencyGroup;
+import dev.squeeze.model.Dl4jGraphs;
+import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.ModelStore;
+import dev.squeeze.model.compress.CompressedModel;
+import dev.squeeze.model.compress.Compressor;
+import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * {@code squeeze profiles validate}: does a profile's latency model rank plans the way this machine runs them?
+ * Varied plans (pruning and bits) are compressed, exported as ONNX and timed in ONNX Runtime at batch 1; the
+ * predicted and measured medians are compared by Spearman's rho and by the mean absolute percentage error left
+ * after one scale factor (the geometric mean of measured / predicted).
+ */
+public final class ProfileValidation {
+    private ProfileValidation() {}
+
+    public record Request(String device, String model, int plans, int threads, int repeats, long seed, Path dataDir) {}
+
+    public record PlanTiming(String plan, double predictedMs, double measuredMs, long macs) {}
+
+    public record Result(String device, String model, int threads, List<PlanTiming> plans, double spearman, double scale, double mape) {}
+
+    public static Result run(Request r, Progress progress) {
+        if (r.plans() < 3) throw new SqueezeException("profiles validate: --plans must be >= 3, got " + r.plans());
+        ModelHandle m = ModelStore.load(r.model());
+        CostModel costs = CostModel.of(m.graph(), Profiles.load(r.device()));
+        var splits = DataSplits.load(r.dataDir(), 42, 500);
+        var compressor = new Compressor(m, Compressor.Options.DEFAULT, splits.calibration());
+        INDArray one = m.encoding().features(splits.test(), 0, 1);
+        var inputType = Dl4jGraphs.toInputType(m.graph().inputs().values().iterator().next());
+        var timings = new ArrayList<PlanTiming>();
+        List<CompressionPlan> plans = plans(m, r.plans(), r.seed());
+        for (int i = 0; i < plans.size(); i++) {
+            CompressionPlan plan = plans.get(i);
+            progress.update(String.format("plan %d/%d: export and time in ONNX Runtime", i + 1, plans.size()));
+            CompressedModel c = compressor.apply(plan);
+            byte[] onnx = OnnxWriter.write(c.network(), inputType, c.activations());
+            double measured;
+            try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
+                for (int w = 0; w < 20; w++) runner.output(one);
+                double[] ms = new double[r.repeats()];
+                for (int k = 0; k < ms.length; k++) {
+                    long t = System.nanoTime();
+                    runner.output(one);
+                    ms[k] = (System.nanoTime() - t) / 1e6;
+                }
+                Arrays.sort(ms);
+                measured = ms[ms.length / 2];
+            }
+            timings.add(new PlanTiming(describe(plan, m), costs.objectives(plan, 1).get("latency_ms"), measured, c.graph().macs()));
+        }
+        double[] p = timings.stream().mapToDouble(PlanTiming::predictedMs).toArray();
+        double[] q = timings.stream().mapToDouble(PlanTiming::measuredMs).toArray();
+        double logSum = 0;
+        for (int i = 0; i < p.length; i++) logSum += Math.log(q[i] / p[i]);
+        double scale = Math.exp(logSum / p.length);
+        double mape = 0;
+        for (int i = 0; i < p.length; i++) mape += Math.abs(scale * p[i] - q[i]) / q[i];
+        return new Result(r.device(), m.name(), r.threads(), timings, new SpearmansCorrelation().correlation(p, q), scale, mape / p.length);
+    }
+
+    /** Seeded, varied plans: every group's prune ratio drawn from 0..0.875, bits int8 or float, a few uniform ones. */
+    static List<CompressionPlan> plans(ModelHandle m, int n, long seed) {
+        var random = new Random(seed);
+        double[] ratios = {0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875};
+        var out = new ArrayList<CompressionPlan>();
+        out.add(CompressionPlan.none());
+        out.add(CompressionPlan.uniform("w8a8"));
+        while (out.size() < n) {
+            boolean int8 = random.nextBoolean();
+            var layers = new HashMap<String, LayerPlan>();
+            for (DependencyGroup g : m.graph().groups()) {
+                int bits = int8 ? 8 : 32;
+                layers.put(g.id(), new LayerPlan(ratios[random.nextInt(ratios.length)], bits, bits));
+            }
+            LayerPlan rest = int8 ? new LayerPlan(0, 8, 8) : CompressionPlan.NONE;
+            var plan = new CompressionPlan(rest, layers, CompressionPlan.Distillation.DEFAULT);
+            try {
+                out.add(plan.validate(m.graph(), "validation plan"));
+            } catch (SqueezeException e) {
+                // a draw that removes a whole group: draw again
+            }
+        }
+        return out;
+    }
+
+    private static String describe(CompressionPlan plan, ModelHandle m) {
+        var sb = new StringBuilder(plan.defaults().weightBits() == 8 ? "int8" : "fp32");
+        for (DependencyGroup g : m.graph().groups()) sb.append(' ').append(g.id()).append('=').append(plan.forLayer(g.id()).pruneRatio());
+        return sb.toString();
+    }
+}
