@@ -1,6 +1,8 @@
 package dev.squeeze.export;
 
 import dev.squeeze.model.compress.ActivationQuant;
+import dev.squeeze.model.compress.Quantization;
+import dev.squeeze.model.compress.WeightQuant;
 
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
@@ -53,10 +55,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes a DL4J {@link MultiLayerNetwork} as a float32 ONNX model (opset 13, IR version 7) that computes what
+ * Writes a DL4J {@link MultiLayerNetwork} as an ONNX model (opset 13, IR version 7) that computes what
  * {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
- * output {@value #OUTPUT}. Weights are copied as they are (a caller that fake-quantised them gets those values);
- * after each layer named in the QDQ map, that layer's {@link ActivationQuant} is inserted.
+ * output {@value #OUTPUT}. Weights are copied as float32, except those named in a weight-quantisation map, which
+ * are stored as a deployment ships them: integer codes plus per-channel scales feeding a {@code DequantizeLinear}
+ * (INT8 for 5..8 bits, INT4 for 2..4 bits, which needs opset {@value #INT4_OPSET} / IR {@value #INT4_IR_VERSION}),
+ * or float16 feeding a {@code Cast}. After each layer named in the QDQ map, that layer's {@link ActivationQuant}
+ * is inserted.
  *
  * <p>Every layer's output keeps DL4J's layout (NCHW images, NCW sequences), so a per-layer comparison with DL4J
  * needs no transposes and the QDQ sits on exactly the tensor DL4J's layer returns.
@@ -66,6 +71,11 @@ public final class OnnxWriter {
     public static final String OUTPUT = "probabilities";
     public static final int OPSET = 13;
     public static final int IR_VERSION = 7;
+    /** DequantizeLinear takes INT4 (with a per-axis scale) from opset 21; opset 21 needs IR version 10. */
+    public static final int INT4_OPSET = 21;
+    public static final int INT4_IR_VERSION = 10;
+    /** TensorProto.DataType INT4 (onnx.proto, IR 10); nd4j-api's generated enum stops at BFLOAT16 = 16. */
+    static final int INT4 = 22;
 
     private OnnxWriter() {}
 
@@ -82,7 +92,22 @@ public final class OnnxWriter {
      * @param activationQdq layer name to the fake quantisation of that layer's output; layers not named stay float
      */
     public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq) {
-        return write(net, inputType, activationQdq, false);
+        return write(net, inputType, activationQdq, Map.of(), false);
+    }
+
+    /**
+     * As {@link #write(MultiLayerNetwork, InputType, Map)}, with integer (or float16) weights.
+     *
+     * @param weights layer name to parameter key to how that weight was quantised, as
+     *                {@code Compressor} returns it; the network must hold exactly {@code code * scale} (or the
+     *                float16 value) in those weights, so that the model computes what the network computes. The
+     *                codes are recomputed as {@code rint(w / scale)} and checked: a weight that is not
+     *                {@code code * scale} with {@code |code| <= 2^(bits-1) - 1} is an IllegalArgumentException
+     *                naming the layer.
+     */
+    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
+                               Map<String, Map<String, WeightQuant>> weights) {
+        return write(net, inputType, activationQdq, weights, false);
     }
 
     /**
@@ -90,6 +115,11 @@ public final class OnnxWriter {
      * QDQ) is also a graph output named like the layer, so a disagreement with DL4J can be traced to one layer.
      */
     static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq, boolean layerOutputs) {
+        return write(net, inputType, activationQdq, Map.of(), layerOutputs);
+    }
+
+    static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
+                        Map<String, Map<String, WeightQuant>> weights, boolean layerOutputs) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = conf.getConfs().size();
         List<String> names = new ArrayList<>();
@@ -97,12 +127,25 @@ public final class OnnxWriter {
         Set<String> unknown = new LinkedHashSet<>(activationQdq.keySet());
         names.forEach(unknown::remove);
         if (!unknown.isEmpty()) throw new IllegalArgumentException("activation QDQ for unknown layer(s) " + unknown + "; layers: " + names);
+        Set<String> unknownWeights = new LinkedHashSet<>(weights.keySet());
+        names.forEach(unknownWeights::remove);
+        if (!unknownWeights.isEmpty()) throw new IllegalArgumentException("weight quantisation for unknown layer(s) " + unknownWeights + "; layers: " + names);
+        boolean int4 = false;
+        for (var e : weights.entrySet()) {
+            for (var k : e.getValue().entrySet()) {
+                int b = k.getValue().bits();
+                if (b != 16 && (b < 2 || b > 8)) {
+                    throw new IllegalArgumentException("layer '" + e.getKey() + "' weight " + k.getKey() + ": " + b + " bits; export takes 2..8 or 16");
+                }
+                int4 |= b <= 4;
+            }
+        }
         if (layerOutputs && (names.contains(INPUT) || names.contains(OUTPUT))) {
             throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
         }
         List<InputType> types = conf.getLayerActivationTypes(inputType); // also DL4J's own check that this input fits the network
 
-        var g = new Graph();
+        var g = new Graph(int4 ? INT4_OPSET : OPSET);
         long[] shape = inputType.getShape(false);
         g.proto.addInput(valueInfo(INPUT, concat(-1, shape)));
         Value x = new Value(INPUT, shape.length + 1);
@@ -110,7 +153,9 @@ public final class OnnxWriter {
             Layer layer = conf.getConf(i).getLayer();
             String name = names.get(i);
             x = preprocess(g, conf.getInputPreProcess(i), x, name);
-            x = layer(g, layer, name, net.getLayer(i).paramTable(), x);
+            var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()));
+            x = layer(g, layer, name, params, x);
+            params.checkAllUsed();
             ActivationQuant q = activationQdq.get(name);
             if (q != null) x = qdq(g, name, x, q);
             if (layerOutputs) {
@@ -122,8 +167,8 @@ public final class OnnxWriter {
         if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + names.get(n - 1) + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
         g.proto.addNode(node("Identity", List.of(x.name), OUTPUT));
         g.proto.addOutput(valueInfo(OUTPUT, new long[]{-1, types.get(n - 1).arrayElementsPerExample()}));
-        return Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("squeeze")
-                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        return Onnx.ModelProto.newBuilder().setIrVersion(int4 ? INT4_IR_VERSION : IR_VERSION).setProducerName("squeeze")
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(g.opset))
                 .setGraph(g.proto).build().toByteArray();
     }
 
@@ -144,7 +189,7 @@ public final class OnnxWriter {
         throw unsupported(layer, "input preprocessor " + p.getClass().getSimpleName() + " on rank-" + x.rank + " data");
     }
 
-    private static Value layer(Graph g, Layer layer, String name, Map<String, INDArray> params, Value x) {
+    private static Value layer(Graph g, Layer layer, String name, Params params, Value x) {
         if (layer.getClass() == ConvolutionLayer.class) return conv(g, (ConvolutionLayer) layer, name, params, x);
         if (layer.getClass() == SubsamplingLayer.class) return pool(g, (SubsamplingLayer) layer, name, x);
         if (layer instanceof BatchNormalization bn) return batchNorm(g, bn, name, params, x);
@@ -160,10 +205,10 @@ public final class OnnxWriter {
         throw unsupported(name, layer.getClass().getSimpleName());
     }
 
-    private static Value conv(Graph g, ConvolutionLayer c, String name, Map<String, INDArray> p, Value x) {
+    private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x) {
         if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "convolution on " + c.getCnn2dDataFormat() + " data");
-        INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it
-        List<String> inputs = new ArrayList<>(List.of(x.name, g.floats(name + "/W", w)));
+        INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it: output channels on axis 0 in both
+        List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0)));
         if (c.hasBias()) inputs.add(g.floats(name + "/b", p.get("b"), p.get("b").length())); // DL4J [1, nOut], ONNX [nOut]
         var attrs = new ArrayList<>(List.of(attr("kernel_shape", c.getKernelSize()), attr("strides", c.getStride()),
                 attr("dilations", c.getDilation())));
@@ -200,7 +245,7 @@ public final class OnnxWriter {
     }
 
     /** Inference batch norm: {@code gamma * (x - mean) / sqrt(var + eps) + beta} with the running statistics. */
-    private static Value batchNorm(Graph g, BatchNormalization bn, String name, Map<String, INDArray> p, Value x) {
+    private static Value batchNorm(Graph g, BatchNormalization bn, String name, Params p, Value x) {
         if (x.rank == 4 && bn.getCnn2DFormat() != CNN2DFormat.NCHW) throw unsupported(name, "batch norm on " + bn.getCnn2DFormat() + " data");
         INDArray mean = p.get("mean");
         int c = (int) mean.length();
@@ -233,9 +278,9 @@ public final class OnnxWriter {
         return new Value(y, x.rank);
     }
 
-    private static Value dense(Graph g, BaseLayer d, String name, Map<String, INDArray> p, Value x) {
+    private static Value dense(Graph g, BaseLayer d, String name, Params p, Value x) {
         if (x.rank != 2) throw unsupported(name, "dense layer on rank-" + x.rank + " input");
-        String w = g.floats(name + "/W", p.get("W")); // [nIn, nOut]
+        String w = p.weight(g, "W", p.get("W"), 1, 1); // [nIn, nOut] in both: output channels on axis 1
         boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
         String y = bias
                 ? g.node("Gemm", name + "/gemm", List.of(x.name, w, g.floats(name + "/b", p.get("b"), p.get("b").length())))
@@ -250,8 +295,13 @@ public final class OnnxWriter {
         if (dims == null) throw unsupported(name, "global pooling on rank-" + x.rank + " input");
         long keep = gp.isCollapseDimensions() ? 0 : 1;
         String y = switch (gp.getPoolingType()) {
-            case MAX -> g.node("ReduceMax", name + "/max", List.of(x.name), attr("axes", dims), attr("keepdims", keep));
-            case AVG -> g.node("ReduceMean", name + "/mean", List.of(x.name), attr("axes", dims), attr("keepdims", keep));
+            // ReduceMax and ReduceMean take their axes as an input from opset 18 on (the INT4 models are opset 21)
+            case MAX -> g.opset >= 18
+                    ? g.node("ReduceMax", name + "/max", List.of(x.name, g.ints(name + "/axes", Arrays.stream(dims).asLongStream().toArray())), attr("keepdims", keep))
+                    : g.node("ReduceMax", name + "/max", List.of(x.name), attr("axes", dims), attr("keepdims", keep));
+            case AVG -> g.opset >= 18
+                    ? g.node("ReduceMean", name + "/mean", List.of(x.name, g.ints(name + "/axes", Arrays.stream(dims).asLongStream().toArray())), attr("keepdims", keep))
+                    : g.node("ReduceMean", name + "/mean", List.of(x.name), attr("axes", dims), attr("keepdims", keep));
             // ReduceSum takes its axes as an input from opset 13 on
             case SUM -> g.node("ReduceSum", name + "/sum", List.of(x.name, g.ints(name + "/axes", Arrays.stream(dims).asLongStream().toArray())),
                     attr("keepdims", keep));
@@ -267,7 +317,7 @@ public final class OnnxWriter {
      * head-major (row {@code h*headSize + d}) and projected by {@code Wo} [heads*headSize, nOut]; output [N, nOut, T].
      * No biases. Here computed token-major ([N, T, features]) and transposed back to DL4J's NCW at the end.
      */
-    private static Value attention(Graph g, SelfAttentionLayer a, String name, Map<String, INDArray> p, Value x) {
+    private static Value attention(Graph g, SelfAttentionLayer a, String name, Params p, Value x) {
         if (!a.isProjectInput()) throw unsupported(name, "self-attention without input projection");
         if (x.rank != 3) throw unsupported(name, "self-attention on rank-" + x.rank + " input");
         long heads = a.getNHeads(), hs = a.getHeadSize(), nIn = a.getNIn();
@@ -276,9 +326,10 @@ public final class OnnxWriter {
         String[] proj = new String[3];
         String[] keys = {"Wq", "Wk", "Wv"};
         for (int k = 0; k < 3; k++) {
-            // W [heads, hs, nIn] -> [nIn, heads*hs] so that token . W gives column h*hs+d = sum_i W[h, d, i] x_i
+            // W [heads, hs, nIn] -> [nIn, heads*hs] so that token . W gives column h*hs+d = sum_i W[h, d, i] x_i;
+            // the per-(head, position) scales (DL4J axis -1: rows of the [heads*hs, nIn] reshape) follow to axis 1
             INDArray w = p.get(keys[k]).dup('c').reshape('c', new long[]{heads * hs, nIn}).transpose();
-            String m = g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, g.floats(name + "/" + keys[k], w)));
+            String m = g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, p.weight(g, keys[k], w, -1, 1)));
             proj[k] = g.node("Reshape", name + "/" + keys[k].substring(1) + "_heads", List.of(m, qkvShape)); // [N, T, H, hs]
         }
         String q = g.node("Transpose", name + "/q_t", List.of(proj[0]), attr("perm", new int[]{0, 2, 1, 3}));     // [N, H, T, hs]
@@ -292,9 +343,150 @@ public final class OnnxWriter {
         String heads4 = g.node("MatMul", name + "/attend", List.of(weights, v));                                  // [N, H, Tq, hs]
         String tokens = g.node("Transpose", name + "/concat_t", List.of(heads4), attr("perm", new int[]{0, 2, 1, 3})); // [N, T, H, hs]
         String concat = g.node("Reshape", name + "/concat", List.of(tokens, g.ints(name + "/concat_shape", 0, 0, heads * hs)));
-        String out = g.node("MatMul", name + "/o", List.of(concat, g.floats(name + "/Wo", p.get("Wo"))));      // [N, T, nOut]
+        String out = g.node("MatMul", name + "/o", List.of(concat, p.weight(g, "Wo", p.get("Wo"), 1, 1)));    // [N, T, nOut]
         String y = g.node("Transpose", name + "/ncw", List.of(out), attr("perm", new int[]{0, 2, 1}));           // [N, nOut, T]
         return new Value(y, 3);
+    }
+
+    /** One layer's DL4J parameters and how its weights were quantised; every quantised weight must be written. */
+    private static final class Params {
+        final String layer;
+        final Map<String, INDArray> table;
+        final Map<String, WeightQuant> quant;
+        final Set<String> written = new java.util.HashSet<>();
+
+        Params(String layer, Map<String, INDArray> table, Map<String, WeightQuant> quant) {
+            this.layer = layer;
+            this.table = table;
+            this.quant = quant;
+        }
+
+        INDArray get(String key) {
+            return table.get(key);
+        }
+
+        /**
+         * The weight {@code key} as the ONNX op reads it: {@code w} is its value already in the op's layout, with
+         * the output channels on {@code onnxAxis}; {@code dl4jAxis} is the output-channel axis Compressor records
+         * for this weight (checked: scales along any other axis would belong to a different layout).
+         */
+        String weight(Graph g, String key, INDArray w, int dl4jAxis, int onnxAxis) {
+            written.add(key);
+            String base = layer + "/" + key;
+            WeightQuant q = quant.get(key);
+            if (q == null) return g.floats(base, w);
+            float[] values = floats(w);
+            long[] dims = w.shape();
+            if (q.bits() == 16) {
+                byte[] raw = new byte[values.length * 2];
+                for (int i = 0; i < values.length; i++) {
+                    int h = halfBits(values[i]);
+                    if (h < 0) throw notQuantised(key, q, "value " + values[i] + " (index " + i + " in the ONNX layout) is not a float16 value");
+                    raw[2 * i] = (byte) h;
+                    raw[2 * i + 1] = (byte) (h >>> 8);
+                }
+                String half = g.initializer(base + "_fp16", Onnx.TensorProto.DataType.FLOAT16_VALUE, dims, raw);
+                return g.node("Cast", base + "_cast", List.of(half), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE));
+            }
+            if (q.axis() != dl4jAxis) {
+                throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scales along DL4J axis " + q.axis()
+                        + ", but export expects them along axis " + dl4jAxis + " (the output channels)");
+            }
+            float[] scales = q.scales();
+            if (scales.length != dims[onnxAxis]) {
+                throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": " + scales.length + " scales for "
+                        + dims[onnxAxis] + " output channels");
+            }
+            for (float s : scales) {
+                if (!(s > 0) || !Float.isFinite(s)) throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scale " + s + " is not positive and finite");
+            }
+            int[] codes = codes(key, q, values, dims, onnxAxis, scales);
+            String c = g.initializer(base + "_q", q.bits() <= 4 ? INT4 : Onnx.TensorProto.DataType.INT8_VALUE, dims,
+                    q.bits() <= 4 ? packInt4(codes) : int8(codes));
+            String s = g.floats(base + "_scale", new long[]{scales.length}, scales);
+            // zero points of zeros (symmetric codes), not omitted though optional: with none, ORT 1.29 aborts the JVM
+            // (an out-of-range input index in a graph transformer) when session.x64quantprecision is set
+            boolean int4 = q.bits() <= 4;
+            String zp = g.initializer(base + "_zero_point", int4 ? INT4 : Onnx.TensorProto.DataType.INT8_VALUE,
+                    new long[]{scales.length}, new byte[int4 ? (scales.length + 1) / 2 : scales.length]);
+            return g.node("DequantizeLinear", base + "_dq", List.of(c, s, zp), attr("axis", onnxAxis));
+        }
+
+        /** {@code rint(w / scale)} per element, checked to be in range and to give back {@code w} exactly. */
+        private int[] codes(String key, WeightQuant q, float[] w, long[] dims, int axis, float[] scales) {
+            long stride = 1;
+            for (int d = axis + 1; d < dims.length; d++) stride *= dims[d];
+            int qmax = Quantization.qmax(q.bits());
+            int[] codes = new int[w.length];
+            int bad = 0;
+            String first = null;
+            for (int i = 0; i < w.length; i++) {
+                float s = scales[(int) ((i / stride) % dims[axis])];
+                double c = Math.rint(w[i] / s); // float division, as Quantization.codes does it
+                codes[i] = (int) c;
+                // the float product is what DequantizeLinear computes, so it must be the network's value exactly
+                if (Math.abs(c) > qmax || (float) c * s != w[i]) {
+                    if (bad++ == 0) first = "value " + w[i] + " (index " + i + " in the ONNX layout, scale " + s + ") gives code " + (long) c
+                            + (Math.abs(c) > qmax ? ", outside +-" + qmax : ", and code * scale = " + ((float) c * s));
+                }
+            }
+            if (bad > 0) throw notQuantised(key, q, bad + " of " + w.length + " values are not code * scale with |code| <= " + qmax + "; first: " + first);
+            return codes;
+        }
+
+        private IllegalArgumentException notQuantised(String key, WeightQuant q, String detail) {
+            return new IllegalArgumentException("layer '" + layer + "' weight " + key + " does not hold " + q.bits()
+                    + "-bit quantised values (was the network quantised with these scales?): " + detail);
+        }
+
+        void checkAllUsed() {
+            Set<String> left = new LinkedHashSet<>(quant.keySet());
+            left.removeAll(written);
+            if (!left.isEmpty()) {
+                throw new IllegalArgumentException("layer '" + layer + "': weight quantisation for " + left
+                        + ", which export does not write as a weight; weights written: " + written);
+            }
+        }
+    }
+
+    private static byte[] int8(int[] codes) {
+        byte[] out = new byte[codes.length];
+        for (int i = 0; i < codes.length; i++) out[i] = (byte) codes[i];
+        return out;
+    }
+
+    /** ONNX INT4 storage: two values per byte, the first in the low nibble, an odd count padded with 0. */
+    static byte[] packInt4(int[] codes) {
+        byte[] out = new byte[(codes.length + 1) / 2];
+        for (int i = 0; i < codes.length; i++) {
+            if (codes[i] < -8 || codes[i] > 7) throw new IllegalArgumentException("code " + codes[i] + " does not fit in int4");
+            int nibble = codes[i] & 0xF;
+            out[i / 2] |= (byte) (i % 2 == 0 ? nibble : nibble << 4);
+        }
+        return out;
+    }
+
+    /** The IEEE half-precision bits of {@code f}, or -1 if {@code f} is not exactly a float16 value. */
+    static int halfBits(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int sign = (bits >>> 16) & 0x8000;
+        int exp = (bits >>> 23) & 0xFF;
+        int mant = bits & 0x7FFFFF;
+        if (exp == 0 && mant == 0) return sign;                        // +-0
+        if (exp == 0xFF) return mant == 0 ? sign | 0x7C00 : -1;        // +-inf (NaN: no)
+        int e = exp - 127;
+        if (e >= -14 && e <= 15) {                                      // normal half: 10 mantissa bits
+            if ((mant & 0x1FFF) != 0) return -1;
+            return sign | (e + 15) << 10 | mant >>> 13;
+        }
+        if (e >= -24 && e < -14) {                                      // subnormal half: m * 2^-24, m in 1..1023
+            int shift = -14 - e;                                        // 1..10 bits of the implicit 1 go below
+            int full = mant | 0x800000;
+            int drop = 13 + shift;
+            if ((full & ((1 << drop) - 1)) != 0) return -1;
+            return sign | full >>> drop;
+        }
+        return -1;
     }
 
     private static Value activation(Graph g, IActivation fn, String name, Value x) {
@@ -413,7 +605,12 @@ public final class OnnxWriter {
     /** The graph under construction: nodes named after their output, value names made unique. */
     private static final class Graph {
         final Onnx.GraphProto.Builder proto = Onnx.GraphProto.newBuilder().setName("squeeze");
+        final int opset;
         private final Map<String, Integer> used = new HashMap<>();
+
+        Graph(int opset) {
+            this.opset = opset;
+        }
 
         String fresh(String base) {
             int k = used.merge(base, 1, Integer::sum);
@@ -451,7 +648,7 @@ public final class OnnxWriter {
             return initializer(base, Onnx.TensorProto.DataType.UINT8_VALUE, new long[0], new byte[]{(byte) value});
         }
 
-        private String initializer(String base, int type, long[] dims, byte[] raw) {
+        String initializer(String base, int type, long[] dims, byte[] raw) {
             String name = fresh(base);
             var t = Onnx.TensorProto.newBuilder().setName(name).setDataType(type).setRawData(ByteString.copyFrom(raw));
             for (long d : dims) t.addDims(d);
