@@ -40,7 +40,7 @@ final class OnnxAccuracy implements AccuracyProxy {
     }
 
     double accuracy(CompressedModel c) {
-        byte[] onnx = OnnxWriter.write(c.network(), inputType, c.activations());
+        byte[] onnx = OnnxWriter.write(c, inputType);
         try (OnnxRunner runner = OnnxRunner.of(onnx, 1)) {
             return runner.accuracy(images, model.encoding());
         }

@@ -91,7 +91,7 @@ public final class Exporting {
         Images test = splits.test();
         double baseline = dev.squeeze.model.Accuracy.of(model.network(), test, model.encoding());
         int[] dl4j = predictions(c, test, model);
-        byte[] onnx = OnnxWriter.write(c.network(), Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next()), c.activations());
+        byte[] onnx = OnnxWriter.write(c, Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next()));
         progress.update("measuring on the test split: ONNX Runtime");
         int[] ort;
         try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
@@ -126,7 +126,7 @@ public final class Exporting {
         files.put("dl4j", "model.zip");
         files.put("onnx", "model.onnx");
         var manifest = new Manifest(trial.id(), report.run(), model.name(), device, plan, predicted, accuracy, agreement,
-                c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.OPSET, layers(c, model), provenance, files);
+                c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.opset(c.weights()), layers(c, model), provenance, files);
 
         write(out, c, model, manifest, onnx, splits);
         if (1 - agreement > MAX_DISAGREEMENT) {

@@ -74,6 +74,17 @@ public final class OnnxWriter {
     /** DequantizeLinear takes INT4 (with a per-axis scale) from opset 21; opset 21 needs IR version 10. */
     public static final int INT4_OPSET = 21;
     public static final int INT4_IR_VERSION = 10;
+
+    /** A compressed model as it ships: integer weights with their scales, activation quantisers, pruned widths. */
+    public static byte[] write(dev.squeeze.model.compress.CompressedModel c, InputType inputType) {
+        return write(c.network(), inputType, c.activations(), c.weights());
+    }
+
+    /** The opset {@link #write(dev.squeeze.model.compress.CompressedModel, InputType)} uses for these weights. */
+    public static int opset(Map<String, Map<String, WeightQuant>> weights) {
+        boolean int4 = weights.values().stream().flatMap(m -> m.values().stream()).anyMatch(q -> q.bits() <= 4);
+        return int4 ? INT4_OPSET : OPSET;
+    }
     /** TensorProto.DataType INT4 (onnx.proto, IR 10); nd4j-api's generated enum stops at BFLOAT16 = 16. */
     static final int INT4 = 22;
 

@@ -52,7 +52,7 @@ public final class ProfileValidation {
             CompressionPlan plan = plans.get(i);
             progress.update(String.format("plan %d/%d: export and time in ONNX Runtime", i + 1, plans.size()));
             CompressedModel c = compressor.apply(plan);
-            byte[] onnx = OnnxWriter.write(c.network(), inputType, c.activations());
+            byte[] onnx = OnnxWriter.write(c, inputType);
             double measured;
             try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
                 for (int w = 0; w < 20; w++) runner.output(one);

@@ -58,6 +58,7 @@ class ExportingTest {
         for (String k : List.of("trial", "plan", "predicted", "accuracy", "agreement", "provenance", "layers")) assertTrue(m.has(k), k + " in " + m);
         for (String k : List.of("latency_ms", "energy_mj", "size_mb")) assertTrue(m.get("predicted").get(k).asDouble() > 0, k);
         assertTrue(m.get("agreement").asDouble() >= 0.995, "agreement " + m.get("agreement"));
+        assertEquals("ai.onnx 21", m.get("onnx_opset").asText(), "conv2's int4 weights need opset 21");
 
         // The ONNX file alone, run again, gives the manifest's ONNX Runtime accuracy.
         var test = TestData.splits().test();
