@@ -42,6 +42,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--lr", defaultValue = "1e-3", description = "Fine-tuning learning rate, decayed linearly to zero (default: ${DEFAULT-VALUE}).")
         double lr;
 
+        @Option(names = "--importance", defaultValue = "taylor", description = "Unit ranking for pruning (default: ${DEFAULT-VALUE}).")
+        String importance;
+
         @Option(names = "--data", description = "Fashion-MNIST directory.")
         Path data;
 
@@ -55,7 +58,8 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             Main.startBackend();
             var rows = dev.squeeze.model.compress.CompressionBenchmark.run(
-                    new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs, lr, data, seed),
+                    new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs, lr,
+                            dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data, seed),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {

@@ -23,7 +23,7 @@ public final class CompressionBenchmark {
 
     public static final List<String> SCENARIOS = List.of("int8", "cnn-half-channels", "attention-half-heads", "kd-vs-hard");
 
-    public record Request(List<String> scenarios, double epochs, double learningRate, Path dataDir, long seed) {}
+    public record Request(List<String> scenarios, double epochs, double learningRate, Importance importance, Path dataDir, long seed) {}
 
     /**
      * @param targetDropPoints the most the scenario may lose against the baseline, or null (report only)
@@ -46,26 +46,26 @@ public final class CompressionBenchmark {
             progress.log("scenario " + s);
             switch (s) {
                 case "int8" -> rows.add(row(s, load(models, "fashion-cnn"), "w8a8 everywhere", CompressionPlan.uniform("w8a8"), "none",
-                        null, 0.5, splits, progress));
+                        null, 0.5, splits, r, progress));
                 case "cnn-half-channels" -> {
                     var plan = new CompressionPlan(new LayerPlan(0, 8, 8),
                             Map.of("conv1", new LayerPlan(0.5, 8, 8), "conv2", new LayerPlan(0.5, 8, 8)), kd);
                     rows.add(row(s, load(models, "fashion-cnn"), "conv1, conv2 half the channels; w8a8", plan, "KD T=4 alpha=0.3, " + epochs,
-                            settings, 1.5, splits, progress));
+                            settings, 1.5, splits, r, progress));
                 }
                 case "attention-half-heads" -> {
                     var plan = new CompressionPlan(CompressionPlan.NONE, Map.of("attention", new LayerPlan(0.5, 32, 32)), kd);
                     rows.add(row(s, load(models, "fashion-attention"), "attention 2 of 4 heads", plan, "KD T=4 alpha=0.3, " + epochs,
-                            settings, 2.0, splits, progress));
+                            settings, 2.0, splits, r, progress));
                 }
                 case "kd-vs-hard" -> {
                     ModelHandle m = load(models, "fashion-cnn");
                     var base = CompressionPlan.uniform("w8a8p0.5");
-                    rows.add(row(s, m, "w8a8p0.5", base, "none", null, null, splits, progress));
+                    rows.add(row(s, m, "w8a8p0.5", base, "none", null, null, splits, r, progress));
                     rows.add(row(s, m, "w8a8p0.5", new CompressionPlan(base.defaults(), base.layers(), kd),
-                            "KD T=4 alpha=0.3, " + epochs, settings, null, splits, progress));
+                            "KD T=4 alpha=0.3, " + epochs, settings, null, splits, r, progress));
                     rows.add(row(s, m, "w8a8p0.5", new CompressionPlan(base.defaults(), base.layers(), new CompressionPlan.Distillation(4, 1.0, List.of())),
-                            "hard labels only, " + epochs, settings, null, splits, progress));
+                            "hard labels only, " + epochs, settings, null, splits, r, progress));
                 }
                 default -> throw new IllegalStateException(s);
             }
@@ -78,9 +78,10 @@ public final class CompressionBenchmark {
     }
 
     private static Row row(String scenario, ModelHandle m, String planText, CompressionPlan plan, String finetune,
-                           FineTuner.Settings settings, Double target, DataSplits splits, Progress progress) {
+                           FineTuner.Settings settings, Double target, DataSplits splits, Request r, Progress progress) {
         plan.validate(m.graph(), scenario);
-        var o = Applying.apply(m, plan, splits, Compressor.Options.DEFAULT, settings, 1, progress);
+        var o = Applying.apply(m, plan, splits, new Compressor.Options(r.importance(), 1, ActivationCalibration.MINMAX,
+                Compressor.Options.DEFAULT.calibrationImages()), settings, 1, progress);
         double drop = 100 * (o.before().accuracy() - o.after().accuracy());
         Row row = new Row(scenario, m.name(), planText, finetune, o.before().accuracy(), o.after().accuracy(), drop, target,
                 target == null ? null : drop <= target, o.after().params(), o.before().params(), o.finetuneSeconds());
