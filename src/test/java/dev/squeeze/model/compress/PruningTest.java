@@ -44,6 +44,8 @@ class PruningTest {
         INDArray x = m.encoding().features(calib, 0, 300);
         INDArray zMasked = logits(masked, x), zPhysical = logits(physical, x);
         double diff = zMasked.sub(zPhysical).amaxNumber().doubleValue();
+        System.out.printf("%s %s pruned %.3f: max |logit difference| physical vs masked %.2e, params %,d -> %,d%n", model, layer, ratio, diff,
+                m.graph().params(), m.graph().pruned(plan, 1).params());
         assertTrue(diff <= 1e-4, "max |logit difference| " + diff);
         assertTrue(logits(net, x).sub(zMasked).amaxNumber().doubleValue() > 1e-3, "pruning changed nothing");
 
