@@ -24,6 +24,15 @@ public enum ActivationCalibration {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /** From a layer's output: min/max by reduction; the other methods on a strided sample, without copying the tensor. */
+    public ActivationQuant calibrate(org.nd4j.linalg.api.ndarray.INDArray a, int bits) {
+        if (bits == 16) return ActivationQuant.FP16;
+        if (this == MINMAX) return ActivationQuant.ofRange(a.minNumber().doubleValue(), a.maxNumber().doubleValue(), bits);
+        var flat = a.reshape('c', a.length());
+        long step = Math.max(1, a.length() / SAMPLE);
+        return calibrate(flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, step, a.length())).dup().toFloatVector(), bits);
+    }
+
     public ActivationQuant calibrate(float[] values, int bits) {
         if (bits == 16) return ActivationQuant.FP16;
         float[] v = sample(values);

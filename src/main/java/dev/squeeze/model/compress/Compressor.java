@@ -168,7 +168,7 @@ public final class Compressor {
         CompressedModel.forward(net, x, (layer, a) -> {
             Integer bits = points.get(layer);
             if (bits == null) return a;
-            ActivationQuant q = method.calibrate(Tensors.flat(a), bits);
+            ActivationQuant q = method.calibrate(a, bits);
             result.put(layer, q);
             return q.apply(a);
         });
