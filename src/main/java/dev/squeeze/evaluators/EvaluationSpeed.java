@@ -100,7 +100,6 @@ public final class EvaluationSpeed {
 
     private static List<Stage> stages(ModelHandle m, Images images, Compressor.Options options, List<CompressionPlan> plans) {
         var c = new Compressor(m, options, images);
-        var onnx = new OnnxAccuracy(m, images, options);
         int n = plans.size();
         double[] prune = new double[n], quant = new double[n], dl4j = new double[n], write = new double[n], session = new double[n], run = new double[n];
         var inputType = dev.squeeze.model.Dl4jGraphs.toInputType(m.graph().inputs().values().iterator().next());
