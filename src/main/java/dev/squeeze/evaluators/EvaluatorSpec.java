@@ -70,4 +70,11 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
         }
         return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
     }
+
+    /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */
+    public dev.squeeze.model.compress.Compressor.Options compressorOptions() {
+        return new dev.squeeze.model.compress.Compressor.Options(dev.squeeze.model.compress.Importance.parse(importance, source), 1,
+                dev.squeeze.model.compress.ActivationCalibration.parse(actCalibration, source),
+                dev.squeeze.model.compress.Compressor.Options.DEFAULT.calibrationImages());
+    }
 }

@@ -2,13 +2,12 @@ package dev.squeeze.evaluators;
 
 import dev.squeeze.Progress;
 import dev.squeeze.data.Images;
+import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
-import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
-import dev.squeeze.model.compress.Importance;
 
 /**
  * The {@code measured} rung: each plan applied by {@link Compressor} exactly as export applies it (physical
@@ -20,7 +19,7 @@ import dev.squeeze.model.compress.Importance;
 final class MeasuredAccuracy implements AccuracyProxy {
     private final ModelHandle model;
     private final Compressor compressor;
-    private final Images images;
+    private final Accuracy.Encoded images; // encoded once: every plan is measured on the same images
     private final EvaluatorSpec.Recovery recovery;
     private final Images train;
 
@@ -29,7 +28,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
     }
 
     MeasuredAccuracy(ModelHandle model, Images images, EvaluatorSpec spec, EvaluatorSpec.Recovery recovery, Images train) {
-        this(model, images, options(spec), recovery, train);
+        this(model, images, spec.compressorOptions(), recovery, train);
     }
 
     MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options) {
@@ -38,15 +37,10 @@ final class MeasuredAccuracy implements AccuracyProxy {
 
     private MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, EvaluatorSpec.Recovery recovery, Images train) {
         this.model = model;
-        this.images = images;
+        this.images = Accuracy.Encoded.of(images, model.encoding());
         this.compressor = new Compressor(model, options, images);
         this.recovery = recovery;
         this.train = recovery == null ? null : train.head(Math.min(train.count(), recovery.steps() * recovery.batch()));
-    }
-
-    static Compressor.Options options(EvaluatorSpec spec) {
-        return new Compressor.Options(Importance.parse(spec.importance(), spec.source()), 1,
-                ActivationCalibration.parse(spec.actCalibration(), spec.source()), Compressor.Options.DEFAULT.calibrationImages());
     }
 
     @Override
@@ -66,6 +60,6 @@ final class MeasuredAccuracy implements AccuracyProxy {
                     plan, train, model.encoding(), settings, Progress.NONE);
             c = compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan);
         }
-        return c.accuracy(images, model.encoding());
+        return images.accuracy(c::predict);
     }
 }

@@ -3,6 +3,7 @@ package dev.squeeze.evaluators;
 import dev.squeeze.data.Images;
 import dev.squeeze.export.OnnxRunner;
 import dev.squeeze.export.OnnxWriter;
+import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
@@ -17,14 +18,12 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
  * in parallel, one per worker. Not thread-safe: one instance per worker.
  */
 final class OnnxAccuracy implements AccuracyProxy {
-    private final ModelHandle model;
     private final Compressor compressor;
-    private final Images images;
+    private final Accuracy.Encoded images;
     private final InputType inputType;
 
     OnnxAccuracy(ModelHandle model, Images images, Compressor.Options options) {
-        this.model = model;
-        this.images = images;
+        this.images = Accuracy.Encoded.of(images, model.encoding());
         this.compressor = new Compressor(model, options, images);
         this.inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
     }
@@ -42,7 +41,7 @@ final class OnnxAccuracy implements AccuracyProxy {
     double accuracy(CompressedModel c) {
         byte[] onnx = OnnxWriter.write(c, inputType);
         try (OnnxRunner runner = OnnxRunner.of(onnx, 1)) {
-            return runner.accuracy(images, model.encoding());
+            return images.accuracy(runner::predict);
         }
     }
 }

@@ -14,14 +14,11 @@ import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.ModelCard;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
-import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
-import dev.squeeze.model.compress.Importance;
 import dev.squeeze.results.RunReport;
 import dev.squeeze.results.Trial;
 
@@ -80,9 +77,7 @@ public final class Exporting {
         progress.log(String.format("exporting trial %s of %s: %s on %s, %d test images", trial.id(), report.run(), model.name(), device,
                 splits.test().count()));
 
-        var options = new Compressor.Options(Importance.parse(spec.importance(), evalFile.where()), 1,
-                ActivationCalibration.parse(spec.actCalibration(), evalFile.where()), Compressor.Options.DEFAULT.calibrationImages());
-        var compressor = new Compressor(model, options, splits.calibration());
+        var compressor = new Compressor(model, spec.compressorOptions(), splits.calibration());
         var settings = r.epochs() > 0 ? FineTuner.Settings.DEFAULT.withEpochs(r.epochs()).withSeed(spec.dataSeed()) : null;
         var pruned = compressor.pruneAndFineTune(plan, 1, splits.train(), settings, progress);
         CompressedModel c = compressor.quantize(pruned, plan);
@@ -90,26 +85,16 @@ public final class Exporting {
         progress.update("measuring on the test split: DL4J simulation");
         Images test = splits.test();
         double baseline = dev.squeeze.model.Accuracy.of(model.network(), test, model.encoding());
-        int[] dl4j = predictions(c, test, model);
+        int[] dl4j = dev.squeeze.model.Accuracy.predictions(test, model.encoding(), c::predict);
         byte[] onnx = OnnxWriter.write(c, Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next()));
         progress.update("measuring on the test split: ONNX Runtime");
         int[] ort;
         try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
-            ort = new int[test.count()];
-            for (int from = 0; from < test.count(); from += dev.squeeze.model.Accuracy.BATCH) {
-                int to = Math.min(test.count(), from + dev.squeeze.model.Accuracy.BATCH);
-                System.arraycopy(runner.predict(model.encoding().features(test, from, to)), 0, ort, from, to - from);
-            }
+            ort = dev.squeeze.model.Accuracy.predictions(test, model.encoding(), runner::predict);
         }
-        int same = 0, dl4jRight = 0, ortRight = 0;
-        for (int i = 0; i < test.count(); i++) {
-            if (dl4j[i] == ort[i]) same++;
-            if (dl4j[i] == test.labels()[i]) dl4jRight++;
-            if (ort[i] == test.labels()[i]) ortRight++;
-        }
-        double agreement = (double) same / test.count();
-        var accuracy = new Accuracy(baseline, (double) dl4jRight / test.count(), (double) ortRight / test.count(),
-                trial.values().get("accuracy"), trial.fidelity(), test.count());
+        double agreement = dev.squeeze.model.Accuracy.share(dl4j, ort);
+        var accuracy = new Accuracy(baseline, dev.squeeze.model.Accuracy.share(dl4j, test.labels()),
+                dev.squeeze.model.Accuracy.share(ort, test.labels()), trial.values().get("accuracy"), trial.fidelity(), test.count());
 
         var costs = CostModel.of(model.graph(), Profiles.load(device)).objectives(plan, job.has("batch") ? job.get("batch").asInt() : 1);
         var predicted = new LinkedHashMap<String, Double>();
@@ -136,15 +121,6 @@ public final class Exporting {
         return new Result(out, manifest);
     }
 
-    private static int[] predictions(CompressedModel c, Images test, ModelHandle model) {
-        int[] p = new int[test.count()];
-        for (int from = 0; from < test.count(); from += dev.squeeze.model.Accuracy.BATCH) {
-            int to = Math.min(test.count(), from + dev.squeeze.model.Accuracy.BATCH);
-            System.arraycopy(c.predict(model.encoding().features(test, from, to)), 0, p, from, to - from);
-        }
-        return p;
-    }
-
     /** Per layer of the original graph: kept units, bits, weight scales, and the activation quantiser after its block. */
     private static List<Layer> layers(CompressedModel c, ModelHandle model) {
         var out = new ArrayList<Layer>();
@@ -166,10 +142,8 @@ public final class Exporting {
     private static void write(Path out, CompressedModel c, ModelHandle model, Manifest manifest, byte[] onnx, DataSplits splits) {
         try {
             Files.createDirectories(out);
-            var card = new ModelCard(model.name() + "-" + manifest.trial(), model.card() == null ? null : model.card().architecture(),
-                    model.encoding().name(), model.card() == null ? null : model.card().inputShape(), manifest.params(), manifest.macs(),
-                    manifest.accuracy().dl4j(), manifest.accuracy().testImages(), splits.description(), 0, 0, 0, 0,
-                    "squeeze export " + manifest.run() + " --trial " + manifest.trial(), dev.squeeze.Version.squeeze(), Instant.now().toString(), List.of());
+            var card = c.card(model, model.name() + "-" + manifest.trial(), manifest.accuracy().dl4j(), manifest.accuracy().testImages(),
+                    splits.description(), 0, 0, "squeeze export " + manifest.run() + " --trial " + manifest.trial());
             ModelStore.save(c.network(), card, out.resolve("model.zip"));
             Files.write(out.resolve("model.onnx"), onnx);
             Files.writeString(out.resolve("manifest.json"), Json.write(manifest));

@@ -8,7 +8,6 @@ import dev.squeeze.SqueezeException;
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.Accuracy;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -87,7 +86,7 @@ public final class OnnxRunner implements AutoCloseable {
     public Map<String, INDArray> outputs(INDArray features, Set<String> names) {
         var env = Ort.environment();
         long[] shape = features.shape();
-        float[] in = Nd4j.toFlattened('c', features.castTo(DataType.FLOAT)).toFloatVector();
+        float[] in = OnnxWriter.floats(features);
         try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), shape);
              OrtSession.Result result = session.run(Map.of(OnnxWriter.INPUT, x), names)) {
             var out = new LinkedHashMap<String, INDArray>();
@@ -112,15 +111,7 @@ public final class OnnxRunner implements AutoCloseable {
 
     /** Top-1 accuracy on images, in batches of {@value Accuracy#BATCH} like DL4J's {@link Accuracy}. */
     public double accuracy(Images images, InputEncoding encoding) {
-        int correct = 0;
-        for (int from = 0; from < images.count(); from += Accuracy.BATCH) {
-            int to = Math.min(images.count(), from + Accuracy.BATCH);
-            int[] predicted = predict(encoding.features(images, from, to));
-            for (int i = 0; i < predicted.length; i++) {
-                if (predicted[i] == images.labels()[from + i]) correct++;
-            }
-        }
-        return (double) correct / images.count();
+        return Accuracy.of(images, encoding, this::predict);
     }
 
     @Override

@@ -7,22 +7,68 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Top-1 accuracy of a network on images, in batches, with bulk ND4J reads (no per-element calls). */
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Top-1 accuracy in batches of {@link #BATCH}, with bulk ND4J reads (no per-element calls). Every classifier
+ * squeeze measures (a DL4J network, a compressed model's simulation, an ONNX Runtime session) goes through here.
+ */
 public final class Accuracy {
     public static final int BATCH = 500;
 
     private Accuracy() {}
 
     public static double of(Model net, Images images, InputEncoding encoding) {
-        int correct = 0;
+        return of(images, encoding, features -> predict(net, features));
+    }
+
+    /** Accuracy of a classifier that maps a batch of features to predicted classes. */
+    public static double of(Images images, InputEncoding encoding, Function<INDArray, int[]> classify) {
+        return share(predictions(images, encoding, classify), images.labels());
+    }
+
+    /** Predicted classes for every image, encoded and classified a batch at a time. */
+    public static int[] predictions(Images images, InputEncoding encoding, Function<INDArray, int[]> classify) {
+        int[] out = new int[images.count()];
         for (int from = 0; from < images.count(); from += BATCH) {
             int to = Math.min(images.count(), from + BATCH);
-            int[] predicted = predict(net, encoding.features(images, from, to));
-            for (int i = 0; i < predicted.length; i++) {
-                if (predicted[i] == images.labels()[from + i]) correct++;
-            }
+            System.arraycopy(classify.apply(encoding.features(images, from, to)), 0, out, from, to - from);
         }
-        return (double) correct / images.count();
+        return out;
+    }
+
+    /** The share of predictions equal to their labels. */
+    public static double share(int[] predicted, int[] labels) {
+        int correct = 0;
+        for (int i = 0; i < predicted.length; i++) if (predicted[i] == labels[i]) correct++;
+        return (double) correct / predicted.length;
+    }
+
+    /** Images encoded once, for measuring many classifiers on the same set (the search's hot path). */
+    public record Encoded(List<INDArray> batches, int[] labels) {
+        public Encoded {
+            batches = List.copyOf(batches);
+            labels = labels.clone();
+        }
+
+        public static Encoded of(Images images, InputEncoding encoding) {
+            var batches = new ArrayList<INDArray>();
+            for (int from = 0; from < images.count(); from += BATCH) batches.add(encoding.features(images, from, Math.min(images.count(), from + BATCH)));
+            return new Encoded(batches, images.labels());
+        }
+
+        public double accuracy(Function<INDArray, int[]> classify) {
+            int[] predicted = new int[labels.length];
+            int at = 0;
+            for (INDArray batch : batches) {
+                int[] p = classify.apply(batch);
+                System.arraycopy(p, 0, predicted, at, p.length);
+                at += p.length;
+            }
+            return share(predicted, labels);
+        }
     }
 
     /** Predicted classes for a batch of features. */

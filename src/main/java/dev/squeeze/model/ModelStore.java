@@ -132,8 +132,13 @@ public final class ModelStore {
 
     /** {@code model.zip} -> {@code model.card.json}. */
     public static Path cardPath(Path model) {
+        return besides(model, ".card.json");
+    }
+
+    /** A file beside a model zip, named like it: {@code model.zip} + {@code .x.json} -> {@code model.x.json}. */
+    public static Path besides(Path model, String suffix) {
         String f = model.getFileName().toString();
         String base = f.endsWith(".zip") ? f.substring(0, f.length() - 4) : f;
-        return model.resolveSibling(base + ".card.json");
+        return model.resolveSibling(base + suffix);
     }
 }

@@ -6,7 +6,6 @@ import dev.squeeze.SqueezeException;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.CompressionPlan;
-import dev.squeeze.model.ModelCard;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.Plans;
@@ -16,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /** {@code squeeze apply}: one plan applied to one model, with figures before and after. */
@@ -83,17 +81,14 @@ public final class Applying {
      * {@code <name>.compression.json}: the plan, kept units, weight scales and activation scales and zero points.
      */
     private static void write(CompressedModel c, ModelHandle m, Figures after, DataSplits splits, Request r) {
-        var card = new ModelCard(m.name() + "-compressed", m.card() == null ? null : m.card().architecture(), m.encoding().name(),
-                m.card() == null ? null : m.card().inputShape(), after.params(), after.macs(), after.accuracy(), splits.test().count(),
-                splits.description(), r.seed(), 0, 64, 0, r.command(), dev.squeeze.Version.squeeze(), java.time.Instant.now().toString(), List.of());
+        var card = c.card(m, m.name() + "-compressed", after.accuracy(), splits.test().count(), splits.description(), r.seed(), 64, r.command());
         ModelStore.save(c.network(), card, r.out());
         var doc = new LinkedHashMap<String, Object>();
         doc.put("plan", c.plan());
         doc.put("kept_units", c.pruning().kept());
         doc.put("weight_quantization", c.weights());
         doc.put("activation_quantization", c.activations());
-        String f = r.out().getFileName().toString();
-        Path json = r.out().resolveSibling((f.endsWith(".zip") ? f.substring(0, f.length() - 4) : f) + ".compression.json");
+        Path json = ModelStore.besides(r.out(), ".compression.json");
         try {
             Files.writeString(json, Json.write(doc), StandardCharsets.UTF_8);
         } catch (IOException e) {

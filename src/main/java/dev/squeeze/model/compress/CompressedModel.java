@@ -49,6 +49,18 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
         return bytes / 1e6;
     }
 
+    /**
+     * The card of this model as made from {@code original}: the original's architecture, input and encoding; this
+     * model's params, MACs and measured test accuracy.
+     */
+    public dev.squeeze.model.ModelCard card(dev.squeeze.model.ModelHandle original, String name, double testAccuracy, int testImages,
+                                            dev.squeeze.data.DataSplits.Description data, long seed, int batchSize, String command) {
+        var from = original.card();
+        return new dev.squeeze.model.ModelCard(name, from == null ? null : from.architecture(), original.encoding().name(),
+                from == null ? null : from.inputShape(), graph.params(), graph.macs(), testAccuracy, testImages, data, seed, 0, batchSize, 0,
+                command, dev.squeeze.Version.squeeze(), java.time.Instant.now().toString(), java.util.List.of());
+    }
+
     /** Class probabilities, with every activation quantiser applied where a deployed model would apply it. */
     public INDArray output(INDArray features) {
         return forward(network, activations, features);
@@ -59,13 +71,7 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
     }
 
     public double accuracy(Images images, InputEncoding encoding) {
-        int correct = 0;
-        for (int from = 0; from < images.count(); from += dev.squeeze.model.Accuracy.BATCH) {
-            int to = Math.min(images.count(), from + dev.squeeze.model.Accuracy.BATCH);
-            int[] p = predict(encoding.features(images, from, to));
-            for (int i = 0; i < p.length; i++) if (p[i] == images.labels()[from + i]) correct++;
-        }
-        return (double) correct / images.count();
+        return dev.squeeze.model.Accuracy.of(images, encoding, this::predict);
     }
 
     /** Layer by layer (inference mode), fake-quantising the outputs named in {@code quantisers}. */

@@ -2,7 +2,6 @@ package dev.squeeze.model.compress;
 
 import dev.squeeze.Progress;
 import dev.squeeze.data.Images;
-import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
@@ -38,6 +37,7 @@ public final class Compressor {
     private final ModelHandle model;
     private final Options options;
     private final Images calibration;
+    private final INDArray calibrationFeatures; // encoded once: every plan calibrates on the same images
     private final Map<String, int[]> order;
 
     /** Ranks units once; every plan applied through this compressor reuses the ranking. */
@@ -45,6 +45,7 @@ public final class Compressor {
         this.model = model;
         this.options = options;
         this.calibration = calibration.head(Math.min(options.calibrationImages(), calibration.count()));
+        this.calibrationFeatures = model.encoding().features(this.calibration, 0, this.calibration.count());
         this.order = options.importance().order(model.multiLayer(), model.graph(), this.calibration, model.encoding());
     }
 
@@ -54,7 +55,8 @@ public final class Compressor {
 
     /** Prune, then quantise: the compressed model without fine-tuning. */
     public CompressedModel apply(CompressionPlan plan) {
-        return quantize(prune(plan), plan);
+        Pruned pruned = prune(plan);
+        return quantizeInPlace(pruned.network(), pruned, plan); // the pruned network is this call's own: no copy
     }
 
     public UnitSelection selection(CompressionPlan plan) {
@@ -83,9 +85,8 @@ public final class Compressor {
                 int finalKept = plan.keptUnits(original, g, options.align());
                 counts.put(g.id(), (int) Math.round(g.units() - (g.units() - finalKept) * step / (double) steps));
             }
-            var handle = new ModelHandle(model.name(), model.source(), net, model.card(), graph, model.encoding());
             Map<String, int[]> rank = step == 1 ? order : options.importance().order(net, graph, calibration, model.encoding());
-            UnitSelection s = UnitSelection.ofCounts(handle.graph(), counts, rank);
+            UnitSelection s = UnitSelection.ofCounts(graph, counts, rank);
             net = Pruning.physical(net, graph, s);
             graph = graph.pruned(s.counts());
             total = total.then(s);
@@ -100,10 +101,13 @@ public final class Compressor {
 
     /** Quantises a (possibly fine-tuned) pruned network's weights and calibrates its activations; the input stays float. */
     public CompressedModel quantize(Pruned pruned, CompressionPlan plan) {
-        MultiLayerNetwork net = Networks.copy(pruned.network());
+        return quantizeInPlace(Networks.copy(pruned.network()), pruned, plan);
+    }
+
+    private CompressedModel quantizeInPlace(MultiLayerNetwork net, Pruned pruned, CompressionPlan plan) {
         var weights = quantizeWeights(net, pruned.graph(), plan);
         var points = quantisationPoints(pruned.graph(), plan);
-        var activations = calibrate(net, points, options.calibration(), model.encoding().features(calibration, 0, calibration.count()));
+        var activations = calibrate(net, points, options.calibration(), calibrationFeatures);
         return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations);
     }
 
