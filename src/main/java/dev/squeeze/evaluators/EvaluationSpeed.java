@@ -43,10 +43,7 @@ public final class EvaluationSpeed {
         ModelHandle m = ModelStore.load(r.model());
         Images images = DataSplits.load(r.dataDir(), 42, Math.max(r.images(), 500)).calibration().head(r.images());
         List<CompressionPlan> plans = PLANS.stream().map(p -> CompressionPlan.uniform(p).validate(m.graph(), "plan " + p)).toList();
-        if (r.threads() > 1) {
-            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(1);
-            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(1);
-        }
+        if (r.threads() > 1) dev.squeeze.model.Backend.oneThreadPerCandidate();
         var options = Compressor.Options.DEFAULT;
 
         progress.update("ONNX Runtime, uncompressed, " + r.threads() + " intra-op threads");

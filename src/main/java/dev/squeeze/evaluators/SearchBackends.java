@@ -49,11 +49,7 @@ public final class SearchBackends implements AutoCloseable {
         if (strict) checkBits(space, profile);
         CostModel costModel = CostModel.of(model.graph(), profile);
         Function<CompressionPlan, Map<String, Double>> costs = plan -> costModel.objectives(plan, batch);
-        if (threads > 1) {
-            // one ND4J thread per candidate, candidates in parallel: ND4J's own threads spin on a busy 2-core machine
-            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(1);
-            org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(1);
-        }
+        if (threads > 1) dev.squeeze.model.Backend.oneThreadPerCandidate();
         var images = splits.calibration().head(spec.measuredImages());
         var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec), costs,
                 "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name());

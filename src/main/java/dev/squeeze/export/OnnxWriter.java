@@ -82,8 +82,12 @@ public final class OnnxWriter {
 
     /** The opset {@link #write(dev.squeeze.model.compress.CompressedModel, InputType)} uses for these weights. */
     public static int opset(Map<String, Map<String, WeightQuant>> weights) {
-        boolean int4 = weights.values().stream().flatMap(m -> m.values().stream()).anyMatch(q -> q.bits() <= 4);
-        return int4 ? INT4_OPSET : OPSET;
+        return usesInt4(weights) ? INT4_OPSET : OPSET;
+    }
+
+    /** Whether any weight is stored as INT4 (2..4 bits), which needs opset 21 and IR version 10. */
+    private static boolean usesInt4(Map<String, Map<String, WeightQuant>> weights) {
+        return weights.values().stream().flatMap(m -> m.values().stream()).anyMatch(q -> q.bits() <= 4);
     }
     /** TensorProto.DataType INT4 (onnx.proto, IR 10); nd4j-api's generated enum stops at BFLOAT16 = 16. */
     static final int INT4 = 22;
@@ -134,23 +138,22 @@ public final class OnnxWriter {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = conf.getConfs().size();
         List<String> names = new ArrayList<>();
-        for (int i = 0; i < n; i++) names.add(layerName(conf.getConf(i).getLayer(), i));
+        for (int i = 0; i < n; i++) names.add(Dl4jGraphs.layerName(conf.getConf(i).getLayer(), i));
         Set<String> unknown = new LinkedHashSet<>(activationQdq.keySet());
         names.forEach(unknown::remove);
         if (!unknown.isEmpty()) throw new IllegalArgumentException("activation QDQ for unknown layer(s) " + unknown + "; layers: " + names);
         Set<String> unknownWeights = new LinkedHashSet<>(weights.keySet());
         names.forEach(unknownWeights::remove);
         if (!unknownWeights.isEmpty()) throw new IllegalArgumentException("weight quantisation for unknown layer(s) " + unknownWeights + "; layers: " + names);
-        boolean int4 = false;
         for (var e : weights.entrySet()) {
             for (var k : e.getValue().entrySet()) {
                 int b = k.getValue().bits();
                 if (b != 16 && (b < 2 || b > 8)) {
                     throw new IllegalArgumentException("layer '" + e.getKey() + "' weight " + k.getKey() + ": " + b + " bits; export takes 2..8 or 16");
                 }
-                int4 |= b <= 4;
             }
         }
+        boolean int4 = usesInt4(weights);
         if (layerOutputs && (names.contains(INPUT) || names.contains(OUTPUT))) {
             throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
         }
@@ -552,11 +555,6 @@ public final class OnnxWriter {
         return new Value(g.node("DequantizeLinear", name + "/act_dq", List.of(quantised, scale, zp)), x.rank);
     }
 
-    private static String layerName(Layer layer, int index) {
-        String n = layer.getLayerName();
-        return n == null || n.isBlank() ? "layer" + index : n;
-    }
-
     private static IllegalArgumentException unsupported(String layer, String what) {
         return new IllegalArgumentException("layer '" + layer + "': " + what + " cannot be exported to ONNX; supported: "
                 + "convolution (NCHW), max/avg pooling, batch norm, activation, dropout, dense, output, global pooling, "
@@ -564,7 +562,7 @@ public final class OnnxWriter {
     }
 
     /** An array's values in logical row-major order, whatever its ordering or view offset. */
-    private static float[] floats(INDArray a) {
+    static float[] floats(INDArray a) {
         return Nd4j.toFlattened('c', a.castTo(DataType.FLOAT)).toFloatVector();
     }
 

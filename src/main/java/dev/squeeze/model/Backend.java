@@ -23,6 +23,15 @@ public final class Backend {
         Nd4j.create(1);
     }
 
+    /**
+     * One ND4J thread per operation, for callers that run one candidate per worker thread in parallel: ND4J's own
+     * threads spin on a busy 2-core machine (STACK.md).
+     */
+    public static void oneThreadPerCandidate() {
+        org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(1);
+        org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxThreads(1);
+    }
+
     /** Whether the given network's first convolution layer runs through the oneDNN helper. */
     public static boolean convHelperActive(MultiLayerNetwork net) {
         for (Layer l : net.getLayers()) {

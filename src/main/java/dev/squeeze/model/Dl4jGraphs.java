@@ -133,7 +133,8 @@ public final class Dl4jGraphs {
         }
     }
 
-    private static String layerName(Layer layer, int index) {
+    /** A DL4J layer's name, or {@code layer<index>} when it has none: the name squeeze knows the layer by. */
+    public static String layerName(Layer layer, int index) {
         String n = layer.getLayerName();
         return n == null || n.isBlank() ? "layer" + index : n;
     }

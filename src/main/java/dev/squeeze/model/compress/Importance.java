@@ -60,7 +60,7 @@ public enum Importance {
         var result = new HashMap<String, int[]>();
         for (DependencyGroup g : graph.groups()) {
             double[] score = switch (this) {
-                case L1, L2, FPGM, TAYLOR -> weightScores(net, graph, g, gradients);
+                case L1, L2, FPGM, TAYLOR -> weightScores(net, graph, g, gradients, index);
                 case ACTIVATION -> activationScores(net, graph, g, activations, index, x);
             };
             result.put(g.id(), ascending(score));
@@ -69,13 +69,14 @@ public enum Importance {
     }
 
     /** Per unit, a score from the producers' weight slices (Wo excluded: heads are scored by what they read). */
-    private double[] weightScores(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> gradients) {
+    private double[] weightScores(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> gradients,
+                                 Map<String, Integer> index) {
         int units = g.units();
         double[] score = new double[units];
         float[][] filters = new float[units][0];
         for (DependencyGroup.Member m : g.members()) {
             if (m.role() != DependencyGroup.Role.PRODUCER) continue; // producers are always DL4J layers
-            Layer layer = Networks.layer(net, m.layer());
+            Layer layer = net.getLayer(index.get(m.layer()));
             for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layer)) {
                 if (a.key().equals("Wo") || a.key().equals("b")) continue;
                 INDArray w = layer.getParam(a.key());

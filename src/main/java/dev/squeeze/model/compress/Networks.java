@@ -1,6 +1,5 @@
 package dev.squeeze.model.compress;
 
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.HashMap;
@@ -15,12 +14,6 @@ final class Networks {
         var index = new HashMap<String, Integer>();
         for (int i = 0; i < confs.size(); i++) index.put(confs.get(i).getLayer().getLayerName(), i);
         return index;
-    }
-
-    static Layer layer(MultiLayerNetwork net, String name) {
-        Integer i = indexByName(net).get(name);
-        if (i == null) throw new IllegalArgumentException("the network has no layer '" + name + "'");
-        return net.getLayer(i);
     }
 
     /** A deep copy that shares nothing with {@code net} (parameters, configuration, updater state). */

@@ -68,7 +68,7 @@ final class ParamAxes {
      * The axes masking must zero so the network computes what the physically pruned one does: the readers'
      * input rows, and for heads the output projection's rows (a head's output never leaves the layer).
      */
-    static List<Axis> masked(DependencyGroup g, DependencyGroup.Member m, LayerOp op, Layer layer) {
+    static List<Axis> masked(DependencyGroup.Member m, LayerOp op, Layer layer) {
         if (m.role() == Role.CONSUMER) return of(m, op, layer);
         if (m.role() == Role.PRODUCER && op instanceof LayerOp.Attention) {
             return of(m, op, layer).stream().filter(a -> a.key().equals("Wo")).toList();

@@ -44,7 +44,7 @@ public final class Pruning {
             for (DependencyGroup.Member m : g.members()) {
                 if (!index.containsKey(m.layer())) continue; // a graph-only node (flatten preprocessor): no parameters
                 Layer layer = net.getLayer(index.get(m.layer()));
-                for (ParamAxes.Axis a : ParamAxes.masked(g, m, graph.node(m.layer()).op(), layer)) {
+                for (ParamAxes.Axis a : ParamAxes.masked(m, graph.node(m.layer()).op(), layer)) {
                     layer.getParam(a.key()).assign(Tensors.zero(layer.getParam(a.key()), a.axis(), removed, a.block()));
                 }
             }

@@ -58,19 +58,22 @@ public final class Quantization {
     /** A weight laid out as rows, one per output channel along {@code axis}. */
     static float[] rows(INDArray w, int axis) {
         if (axis == 0) return Tensors.flat(w);
-        int[] order = new int[w.rank()];
+        return Tensors.flat(w.permute(axisFirst(w.rank(), axis)));
+    }
+
+    /** The axis order that brings {@code axis} to the front and keeps the others in order. */
+    private static int[] axisFirst(int rank, int axis) {
+        int[] order = new int[rank];
         order[0] = axis;
-        for (int d = 0, k = 1; d < w.rank(); d++) if (d != axis) order[k++] = d;
-        return Tensors.flat(w.permute(order));
+        for (int d = 0, k = 1; d < rank; d++) if (d != axis) order[k++] = d;
+        return order;
     }
 
     /** The inverse of {@link #rows}: values back in the weight's own shape. */
     static INDArray fromRows(float[] rows, long[] shape, int axis) {
         if (axis == 0) return org.nd4j.linalg.factory.Nd4j.create(rows, shape, 'c');
         long[] permuted = new long[shape.length];
-        int[] order = new int[shape.length];
-        order[0] = axis;
-        for (int d = 0, k = 1; d < shape.length; d++) if (d != axis) order[k++] = d;
+        int[] order = axisFirst(shape.length, axis);
         for (int d = 0; d < shape.length; d++) permuted[d] = shape[order[d]];
         int[] inverse = new int[order.length];
         for (int d = 0; d < order.length; d++) inverse[order[d]] = d;
