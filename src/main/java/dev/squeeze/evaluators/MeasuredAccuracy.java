@@ -1,46 +1,68 @@
 package dev.squeeze.evaluators;
 
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.Progress;
 import dev.squeeze.data.Images;
+import dev.squeeze.export.OnnxCalibrator;
+import dev.squeeze.export.OnnxRunner;
+import dev.squeeze.export.OnnxWriter;
 import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 
 /**
  * The {@code measured} rung: each plan applied by {@link Compressor} exactly as export applies it (physical
  * pruning, per-channel weight quantisation, calibrated activation quantisers), then evaluated on the
  * calibration images. With {@code recovery}, the {@code recovered} rung: a short distillation fine-tune
  * (quantisation-aware, the plan's temperature and alpha, seeded by the plan) between pruning and quantising.
- * Not thread-safe: one instance per worker.
+ *
+ * <p>The search runs calibration and inference in ONNX Runtime ({@link Runtime#ONNX_RUNTIME}), one thread per
+ * candidate with candidates in parallel: the compressed network is written as ONNX exactly as export writes it
+ * (integer weights, activation QuantizeLinear/DequantizeLinear pairs) and run with basic graph optimisations
+ * only, so the QDQ pairs stay float operations that compute what the DL4J simulation computes instead of being
+ * fused into integer kernels (and batch norm is not folded into float weights, which moves a few predictions). {@link Runtime#DL4J} is the reference, measured beside
+ * it by {@code squeeze bench eval-speed}. Not thread-safe: one instance per worker.
  */
 final class MeasuredAccuracy implements AccuracyProxy {
+    /** Where calibration and inference run. */
+    enum Runtime { DL4J, ONNX_RUNTIME }
+
     private final ModelHandle model;
     private final Compressor compressor;
     private final Accuracy.Encoded images; // encoded once: every plan is measured on the same images
     private final EvaluatorSpec.Recovery recovery;
     private final Images train;
+    private final Runtime runtime;
+    private final InputType inputType;
+    private final Compressor.Calibrator calibrator;
 
     MeasuredAccuracy(ModelHandle model, Images images, EvaluatorSpec spec) {
         this(model, images, spec, null, null);
     }
 
     MeasuredAccuracy(ModelHandle model, Images images, EvaluatorSpec spec, EvaluatorSpec.Recovery recovery, Images train) {
-        this(model, images, spec.compressorOptions(), recovery, train);
+        this(model, images, spec.compressorOptions(), recovery, train, Runtime.ONNX_RUNTIME);
     }
 
-    MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options) {
-        this(model, images, options, null, null);
+    MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, Runtime runtime) {
+        this(model, images, options, null, null, runtime);
     }
 
-    private MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, EvaluatorSpec.Recovery recovery, Images train) {
+    private MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, EvaluatorSpec.Recovery recovery, Images train,
+                             Runtime runtime) {
         this.model = model;
-        this.images = Accuracy.Encoded.of(images, model.encoding());
+        this.images = Accuracy.Encoded.of(images, model.encoding(), runtime == Runtime.DL4J ? Accuracy.BATCH : OnnxRunner.FRESH_SESSION_BATCH);
         this.compressor = new Compressor(model, options, images);
         this.recovery = recovery;
         this.train = recovery == null ? null : train.head(Math.min(train.count(), recovery.steps() * recovery.batch()));
+        this.runtime = runtime;
+        this.inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
+        this.calibrator = runtime == Runtime.DL4J ? Compressor.DL4J : new OnnxCalibrator(inputType, 1);
     }
 
     @Override
@@ -50,16 +72,22 @@ final class MeasuredAccuracy implements AccuracyProxy {
 
     @Override
     public double accuracy(CompressionPlan plan) {
-        CompressedModel c;
-        if (recovery == null) {
-            c = compressor.apply(plan);
-        } else {
-            var pruned = compressor.prune(plan);
-            var settings = new FineTuner.Settings(1, recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
-            var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), model.multiLayer(), model.graph(),
-                    plan, train, model.encoding(), settings, Progress.NONE);
-            c = compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan);
+        return accuracy(compress(plan));
+    }
+
+    CompressedModel compress(CompressionPlan plan) {
+        if (recovery == null) return compressor.apply(plan, calibrator);
+        var pruned = compressor.prune(plan);
+        var settings = new FineTuner.Settings(1, recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
+        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), model.multiLayer(), model.graph(),
+                plan, train, model.encoding(), settings, Progress.NONE);
+        return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, calibrator);
+    }
+
+    double accuracy(CompressedModel c) {
+        if (runtime == Runtime.DL4J) return images.accuracy(c::predict);
+        try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, inputType), 1, OptLevel.BASIC_OPT)) {
+            return images.accuracy(runner::predict);
         }
-        return images.accuracy(c::predict);
     }
 }

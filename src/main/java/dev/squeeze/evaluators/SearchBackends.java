@@ -39,9 +39,10 @@ public final class SearchBackends implements AutoCloseable {
 
     /**
      * Changes whenever the rungs measure differently, so persisted caches from older code are not reused:
-     * 2 = plans applied by model.compress (physical pruning, quantisers after each conv-BN-ReLU block).
+     * 2 = plans applied by model.compress (physical pruning, quantisers after each conv-BN-ReLU block);
+     * 3 = activations calibrated in one pass on float upstream activations, measured in ONNX Runtime.
      */
-    public static final int RUNGS_VERSION = 2;
+    public static final int RUNGS_VERSION = 3;
 
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
                                     int batch, int threads, boolean strict, Progress progress) {

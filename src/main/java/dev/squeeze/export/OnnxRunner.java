@@ -4,6 +4,7 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
@@ -27,6 +28,14 @@ import java.util.Set;
  * fashion-attention); accuracy level 1 keeps that input float, and the packed integer weight.
  */
 public final class OnnxRunner implements AutoCloseable {
+    /**
+     * Images per run when a fresh session makes one pass (the search's measured rung): ONNX Runtime's first run at
+     * a batch size grows its memory arena, which at large batches costs as much as the inference. Measured on a
+     * w8a8 fashion-cnn, one thread, 2,000 images, first pass / warm pass: 50-image batches 204-211 / 202-222 ms,
+     * 100: 294-334 / 206-212 ms, 200: 459-473 / 226-241 ms, 500: 560-620 / 220-240 ms.
+     */
+    public static final int FRESH_SESSION_BATCH = 50;
+
     private final OrtSession.SessionOptions options;
     private final OrtSession session;
 
@@ -37,11 +46,16 @@ public final class OnnxRunner implements AutoCloseable {
 
     /** A session over model bytes; {@code intraOpThreads} threads per run, one inter-op thread (the graph is a chain). */
     public static OnnxRunner of(byte[] model, int intraOpThreads) {
-        return open(model, null, intraOpThreads, true, CONFIG);
+        return open(model, null, intraOpThreads, OptLevel.ALL_OPT, CONFIG);
     }
 
     public static OnnxRunner of(Path model, int intraOpThreads) {
-        return open(null, model, intraOpThreads, true, CONFIG);
+        return open(null, model, intraOpThreads, OptLevel.ALL_OPT, CONFIG);
+    }
+
+    /** A session with the given graph optimisation level (see {@link #of(byte[], int)} for the rest). */
+    public static OnnxRunner of(byte[] model, int intraOpThreads, OptLevel level) {
+        return open(model, null, intraOpThreads, level, CONFIG);
     }
 
     /**
@@ -57,17 +71,17 @@ public final class OnnxRunner implements AutoCloseable {
      * (no fusion, no constant folding); {@code sessionConfig} replaces {@link #CONFIG} ({@code Map.of()}: ORT's defaults).
      */
     static OnnxRunner of(byte[] model, int intraOpThreads, boolean optimise, Map<String, String> sessionConfig) {
-        return open(model, null, intraOpThreads, optimise, sessionConfig);
+        return open(model, null, intraOpThreads, optimise ? OptLevel.ALL_OPT : OptLevel.NO_OPT, sessionConfig);
     }
 
-    private static OnnxRunner open(byte[] bytes, Path path, int intraOpThreads, boolean optimise, Map<String, String> sessionConfig) {
+    private static OnnxRunner open(byte[] bytes, Path path, int intraOpThreads, OptLevel level, Map<String, String> sessionConfig) {
         if (intraOpThreads < 1) throw new IllegalArgumentException("intra-op threads must be >= 1, not " + intraOpThreads);
         var env = Ort.environment();
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         try {
             options.setIntraOpNumThreads(intraOpThreads);
             options.setInterOpNumThreads(1);
-            if (!optimise) options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.NO_OPT);
+            options.setOptimizationLevel(level);
             for (var e : sessionConfig.entrySet()) options.addConfigEntry(e.getKey(), e.getValue());
             OrtSession session = bytes != null ? env.createSession(bytes, options) : env.createSession(path.toString(), options);
             return new OnnxRunner(options, session);
@@ -84,19 +98,28 @@ public final class OnnxRunner implements AutoCloseable {
 
     /** Named graph outputs for a batch, in {@code names}' iteration order. */
     public Map<String, INDArray> outputs(INDArray features, Set<String> names) {
+        return run(features, names, (values, shape) -> Nd4j.create(values, shape, 'c'));
+    }
+
+    /** Named graph outputs for a batch as flat float arrays (a scalar output is one value). */
+    public Map<String, float[]> floats(INDArray features, Set<String> names) {
+        return run(features, names, (values, shape) -> values);
+    }
+
+    private <T> Map<String, T> run(INDArray features, Set<String> names, java.util.function.BiFunction<float[], long[], T> convert) {
         var env = Ort.environment();
         long[] shape = features.shape();
         float[] in = OnnxWriter.floats(features);
         try (OnnxTensor x = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), shape);
              OrtSession.Result result = session.run(Map.of(OnnxWriter.INPUT, x), names)) {
-            var out = new LinkedHashMap<String, INDArray>();
+            var out = new LinkedHashMap<String, T>();
             for (String name : names) {
                 OnnxValue v = result.get(name).orElseThrow(() -> new SqueezeException("ONNX model has no output '" + name + "'"));
                 OnnxTensor t = (OnnxTensor) v;
                 FloatBuffer fb = t.getFloatBuffer();
                 float[] values = new float[fb.remaining()];
                 fb.get(values);
-                out.put(name, Nd4j.create(values, t.getInfo().getShape(), 'c'));
+                out.put(name, convert.apply(values, t.getInfo().getShape()));
             }
             return out;
         } catch (OrtException e) {

@@ -107,7 +107,7 @@ public final class OnnxWriter {
      * @param activationQdq layer name to the fake quantisation of that layer's output; layers not named stay float
      */
     public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq) {
-        return write(net, inputType, activationQdq, Map.of(), false);
+        return write(net, inputType, activationQdq, Map.of(), Map.of());
     }
 
     /**
@@ -122,7 +122,24 @@ public final class OnnxWriter {
      */
     public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
                                Map<String, Map<String, WeightQuant>> weights) {
-        return write(net, inputType, activationQdq, weights, false);
+        return write(net, inputType, activationQdq, weights, Map.of());
+    }
+
+    /** What an extra graph output reads from a layer (after its QDQ, if any). */
+    public enum Tap {
+        /** The whole output tensor, as a graph output named like the layer. */
+        VALUES,
+        /** Only its minimum and maximum, as scalar outputs {@link #min} and {@link #max}: what min/max calibration needs. */
+        RANGE
+    }
+
+    /** The graph output holding a {@link Tap#RANGE} layer's minimum. */
+    public static String min(String layer) {
+        return layer + "/min";
+    }
+
+    public static String max(String layer) {
+        return layer + "/max";
     }
 
     /**
@@ -130,21 +147,20 @@ public final class OnnxWriter {
      * QDQ) is also a graph output named like the layer, so a disagreement with DL4J can be traced to one layer.
      */
     static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq, boolean layerOutputs) {
-        return write(net, inputType, activationQdq, Map.of(), layerOutputs);
+        var taps = new HashMap<String, Tap>();
+        if (layerOutputs) for (String name : layerNames(net.getLayerWiseConfigurations())) taps.put(name, Tap.VALUES);
+        return write(net, inputType, activationQdq, Map.of(), taps);
     }
 
-    static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
-                        Map<String, Map<String, WeightQuant>> weights, boolean layerOutputs) {
+    /** As {@link #write(MultiLayerNetwork, InputType, Map, Map)}, with extra graph outputs tapping the named layers. */
+    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
+                               Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = conf.getConfs().size();
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < n; i++) names.add(Dl4jGraphs.layerName(conf.getConf(i).getLayer(), i));
-        Set<String> unknown = new LinkedHashSet<>(activationQdq.keySet());
-        names.forEach(unknown::remove);
-        if (!unknown.isEmpty()) throw new IllegalArgumentException("activation QDQ for unknown layer(s) " + unknown + "; layers: " + names);
-        Set<String> unknownWeights = new LinkedHashSet<>(weights.keySet());
-        names.forEach(unknownWeights::remove);
-        if (!unknownWeights.isEmpty()) throw new IllegalArgumentException("weight quantisation for unknown layer(s) " + unknownWeights + "; layers: " + names);
+        List<String> names = layerNames(conf);
+        checkKnown("activation QDQ", activationQdq.keySet(), names);
+        checkKnown("weight quantisation", weights.keySet(), names);
+        checkKnown("graph output", taps.keySet(), names);
         for (var e : weights.entrySet()) {
             for (var k : e.getValue().entrySet()) {
                 int b = k.getValue().bits();
@@ -154,7 +170,7 @@ public final class OnnxWriter {
             }
         }
         boolean int4 = usesInt4(weights);
-        if (layerOutputs && (names.contains(INPUT) || names.contains(OUTPUT))) {
+        if (taps.containsValue(Tap.VALUES) && (names.contains(INPUT) || names.contains(OUTPUT))) {
             throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
         }
         List<InputType> types = conf.getLayerActivationTypes(inputType); // also DL4J's own check that this input fits the network
@@ -172,10 +188,17 @@ public final class OnnxWriter {
             params.checkAllUsed();
             ActivationQuant q = activationQdq.get(name);
             if (q != null) x = qdq(g, name, x, q);
-            if (layerOutputs) {
+            Tap tap = taps.get(name);
+            if (tap == Tap.VALUES) {
                 g.proto.addNode(node("Identity", List.of(x.name), name));
                 g.proto.addOutput(valueInfo(name, null));
                 x = new Value(name, x.rank);
+            } else if (tap == Tap.RANGE) {
+                // no axes: reduce over every dimension to one scalar (the same at opset 13 and 21)
+                g.proto.addNode(node("ReduceMin", List.of(x.name), min(name), attr("keepdims", 0)));
+                g.proto.addNode(node("ReduceMax", List.of(x.name), max(name), attr("keepdims", 0)));
+                g.proto.addOutput(valueInfo(min(name), new long[0]));
+                g.proto.addOutput(valueInfo(max(name), new long[0]));
             }
         }
         if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + names.get(n - 1) + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
@@ -184,6 +207,18 @@ public final class OnnxWriter {
         return Onnx.ModelProto.newBuilder().setIrVersion(int4 ? INT4_IR_VERSION : IR_VERSION).setProducerName("squeeze")
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(g.opset))
                 .setGraph(g.proto).build().toByteArray();
+    }
+
+    private static List<String> layerNames(MultiLayerConfiguration conf) {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < conf.getConfs().size(); i++) names.add(Dl4jGraphs.layerName(conf.getConf(i).getLayer(), i));
+        return names;
+    }
+
+    private static void checkKnown(String what, Set<String> asked, List<String> names) {
+        Set<String> unknown = new LinkedHashSet<>(asked);
+        names.forEach(unknown::remove);
+        if (!unknown.isEmpty()) throw new IllegalArgumentException(what + " for unknown layer(s) " + unknown + "; layers: " + names);
     }
 
     /** A value in the graph and its rank (batch included). */
@@ -541,14 +576,17 @@ public final class OnnxWriter {
                 g.floats(base + "_max", new long[0], new float[]{hi})));
     }
 
-    /** See {@link ActivationQuant}: clip to the b-bit range, then uint8 QuantizeLinear / DequantizeLinear. */
+    /** See {@link ActivationQuant}: clip to the b-bit range (below 8 bits), then uint8 QuantizeLinear / DequantizeLinear. */
     private static Value qdq(Graph g, String name, Value x, ActivationQuant q) {
         if (q.isFloat16()) {
             String h = g.node("Cast", name + "/to_fp16", List.of(x.name), attr("to", Onnx.TensorProto.DataType.FLOAT16_VALUE));
             return new Value(g.node("Cast", name + "/from_fp16", List.of(h), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE)), x.rank);
         }
-        float lo = (0 - q.zeroPoint()) * q.scale(), hi = (q.levels() - q.zeroPoint()) * q.scale();
-        String clipped = clip(g, name + "/act_clip", x.name, lo, hi);
+        String clipped = x.name;
+        if (q.levels() < 255) { // at 8 bits QuantizeLinear's own uint8 saturation is the clip: one pass less over the tensor
+            float lo = (0 - q.zeroPoint()) * q.scale(), hi = (q.levels() - q.zeroPoint()) * q.scale();
+            clipped = clip(g, name + "/act_clip", x.name, lo, hi);
+        }
         String scale = g.floats(name + "/act_scale", new long[0], new float[]{q.scale()});
         String zp = g.uint8(name + "/act_zero_point", q.zeroPoint());
         String quantised = g.node("QuantizeLinear", name + "/act_q", List.of(clipped, scale, zp));

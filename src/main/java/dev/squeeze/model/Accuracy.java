@@ -54,8 +54,12 @@ public final class Accuracy {
         }
 
         public static Encoded of(Images images, InputEncoding encoding) {
+            return of(images, encoding, BATCH);
+        }
+
+        public static Encoded of(Images images, InputEncoding encoding, int batch) {
             var batches = new ArrayList<INDArray>();
-            for (int from = 0; from < images.count(); from += BATCH) batches.add(encoding.features(images, from, Math.min(images.count(), from + BATCH)));
+            for (int from = 0; from < images.count(); from += batch) batches.add(encoding.features(images, from, Math.min(images.count(), from + batch)));
             return new Encoded(batches, images.labels());
         }
 

@@ -24,18 +24,43 @@ public enum ActivationCalibration {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * Whether this method needs only the observed minimum and maximum, which a runtime can reduce to two numbers
+     * instead of handing over the whole tensor.
+     */
+    public boolean needsOnlyRange() {
+        return this == MINMAX;
+    }
+
+    /** {@link #MINMAX}'s quantiser from an observed range. */
+    public ActivationQuant fromRange(double lo, double hi, int bits) {
+        if (!needsOnlyRange()) throw new IllegalStateException(label() + " calibration needs the values, not just their range");
+        return bits == 16 ? ActivationQuant.FP16 : ActivationQuant.ofRange(lo, hi, bits);
+    }
+
     /** From a layer's output: min/max by reduction; the other methods on a strided sample, without copying the tensor. */
     public ActivationQuant calibrate(org.nd4j.linalg.api.ndarray.INDArray a, int bits) {
         if (bits == 16) return ActivationQuant.FP16;
-        if (this == MINMAX) return ActivationQuant.ofRange(a.minNumber().doubleValue(), a.maxNumber().doubleValue(), bits);
+        if (needsOnlyRange()) return fromRange(a.minNumber().doubleValue(), a.maxNumber().doubleValue(), bits);
         var flat = a.reshape('c', a.length());
-        long step = Math.max(1, a.length() / SAMPLE);
-        return calibrate(flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, step, a.length())).dup().toFloatVector(), bits);
+        return fromSample(flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, step(a.length()), a.length())).dup().toFloatVector(), bits);
     }
 
     public ActivationQuant calibrate(float[] values, int bits) {
         if (bits == 16) return ActivationQuant.FP16;
-        float[] v = sample(values);
+        long step = needsOnlyRange() ? 1 : step(values.length); // min/max reads every value, as the tensor overload does
+        if (step == 1) return fromSample(values, bits);
+        float[] v = new float[(int) ((values.length + step - 1) / step)];
+        for (int i = 0; i < v.length; i++) v[i] = values[(int) (i * step)];
+        return fromSample(v, bits);
+    }
+
+    /** The sampling stride both overloads use, so that a tensor and its float copy calibrate alike. */
+    private static long step(long length) {
+        return Math.max(1, length / SAMPLE);
+    }
+
+    private ActivationQuant fromSample(float[] v, int bits) {
         float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
         for (float x : v) {
             lo = Math.min(lo, x);
@@ -68,13 +93,5 @@ public enum ActivationCalibration {
                 yield best;
             }
         };
-    }
-
-    private static float[] sample(float[] values) {
-        if (values.length <= SAMPLE) return values;
-        float[] s = new float[SAMPLE];
-        double stride = (double) values.length / SAMPLE;
-        for (int i = 0; i < SAMPLE; i++) s[i] = values[(int) (i * stride)];
-        return s;
     }
 }

@@ -34,6 +34,20 @@ public final class Compressor {
     /** A physically pruned float network, ready to fine-tune or quantise. */
     public record Pruned(MultiLayerNetwork network, LayerGraph graph, UnitSelection selection) {}
 
+    /**
+     * Fixes the activation quantisers at {@code points} (layer -> bits) from the weight-quantised float network's
+     * activations on the calibration features. {@link #DL4J} runs the network here; the search's measured rung runs
+     * the same network in ONNX Runtime, which is several times faster.
+     */
+    @FunctionalInterface
+    public interface Calibrator {
+        Map<String, ActivationQuant> calibrate(MultiLayerNetwork weightQuantised, Map<String, Integer> points, ActivationCalibration method,
+                                               INDArray features);
+    }
+
+    /** Calibration by a DL4J forward pass. */
+    public static final Calibrator DL4J = Compressor::calibrate;
+
     private final ModelHandle model;
     private final Options options;
     private final Images calibration;
@@ -55,8 +69,12 @@ public final class Compressor {
 
     /** Prune, then quantise: the compressed model without fine-tuning. */
     public CompressedModel apply(CompressionPlan plan) {
+        return apply(plan, DL4J);
+    }
+
+    public CompressedModel apply(CompressionPlan plan, Calibrator calibrator) {
         Pruned pruned = prune(plan);
-        return quantizeInPlace(pruned.network(), pruned, plan); // the pruned network is this call's own: no copy
+        return quantizeInPlace(pruned.network(), pruned, plan, calibrator); // the pruned network is this call's own: no copy
     }
 
     public UnitSelection selection(CompressionPlan plan) {
@@ -101,13 +119,18 @@ public final class Compressor {
 
     /** Quantises a (possibly fine-tuned) pruned network's weights and calibrates its activations; the input stays float. */
     public CompressedModel quantize(Pruned pruned, CompressionPlan plan) {
-        return quantizeInPlace(Networks.copy(pruned.network()), pruned, plan);
+        return quantize(pruned, plan, DL4J);
     }
 
-    private CompressedModel quantizeInPlace(MultiLayerNetwork net, Pruned pruned, CompressionPlan plan) {
+    public CompressedModel quantize(Pruned pruned, CompressionPlan plan, Calibrator calibrator) {
+        return quantizeInPlace(Networks.copy(pruned.network()), pruned, plan, calibrator);
+    }
+
+    private CompressedModel quantizeInPlace(MultiLayerNetwork net, Pruned pruned, CompressionPlan plan, Calibrator calibrator) {
         var weights = quantizeWeights(net, pruned.graph(), plan);
         var points = quantisationPoints(pruned.graph(), plan);
-        var activations = calibrate(net, points, options.calibration(), calibrationFeatures);
+        var activations = points.isEmpty() ? Map.<String, ActivationQuant>of()
+                : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
         return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations);
     }
 
@@ -165,16 +188,18 @@ public final class Compressor {
         return points;
     }
 
-    /** Runs the calibration images layer by layer, fixing each quantiser on inputs already quantised upstream. */
+    /**
+     * One forward pass of the calibration images through the weight-quantised float network; every quantiser is
+     * fixed from the float activations it observes, as post-training quantisation tools do (PyTorch's observers,
+     * ONNX Runtime's static quantisation), so that one pass, in any runtime, calibrates them all.
+     */
     static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
         var result = new HashMap<String, ActivationQuant>();
         if (points.isEmpty()) return result;
         CompressedModel.forward(net, x, (layer, a) -> {
             Integer bits = points.get(layer);
-            if (bits == null) return a;
-            ActivationQuant q = method.calibrate(a, bits);
-            result.put(layer, q);
-            return q.apply(a);
+            if (bits != null) result.put(layer, method.calibrate(a, bits));
+            return a;
         });
         return result;
     }
