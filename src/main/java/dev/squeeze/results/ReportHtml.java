@@ -31,7 +31,7 @@ final class ReportHtml {
     static String of(RunReport r) {
         var sb = new StringBuilder();
         sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>squeeze report: ").append(esc(r.run()))
-                .append("</title>\n<style>").append(CSS).append("</style></head>\n<body data-run=\"").append(esc(r.ref())).append("\">\n");
+                .append("</title>\n<style>").append(CSS).append("</style></head>\n<body id=\"report-body\" data-run=\"").append(esc(r.ref())).append("\">\n");
         sb.append("<h1>squeeze report: ").append(esc(r.run())).append("</h1>\n<p>").append(esc(r.summary())).append("</p>\n");
         if (r.job() != null) {
             sb.append("<p class=\"job\">").append(esc(text(r.job(), "model"))).append(" on ").append(esc(text(r.job(), "device")))
@@ -50,7 +50,7 @@ final class ReportHtml {
         sb.append("</div>\n");
 
         sb.append("<h2>Per-layer plan of each front member</h2>\n<div class=\"row\">\n");
-        List<String> layers = layers(r.members());
+        List<String> layers = layers(r.members(), r.provenance());
         for (Knob k : KNOBS) sb.append(heatmap(r.members(), layers, k));
         sb.append("</div>\n");
 
@@ -267,10 +267,18 @@ final class ReportHtml {
         return sb.toString();
     }
 
-    private static List<String> layers(List<FrontReport.Point> members) {
-        var names = new TreeSet<String>();
-        members.forEach(p -> names.addAll(p.plan().layers().keySet()));
-        return names.isEmpty() ? List.of("*") : List.copyOf(names); // "*": no per-layer entries, the defaults apply everywhere
+    /** The layers the front's plans name, in the model's graph order (from provenance; by name where unknown). */
+    private static List<String> layers(List<FrontReport.Point> members, JsonNode provenance) {
+        var named = new TreeSet<String>();
+        members.forEach(p -> named.addAll(p.plan().layers().keySet()));
+        if (named.isEmpty()) return List.of("*"); // no per-layer entries: the defaults apply everywhere
+        var ordered = new ArrayList<String>();
+        JsonNode graphOrder = provenance == null ? null : provenance.get("model_layers");
+        if (graphOrder != null) graphOrder.forEach(n -> {
+            if (named.remove(n.asText())) ordered.add(n.asText());
+        });
+        ordered.addAll(named);
+        return ordered;
     }
 
     /** White (untouched) to deep orange (most compressed). */

@@ -64,7 +64,9 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         JsonNode job = Files.isRegularFile(dir.resolve("run.yaml")) ? read(dir.resolve("run.yaml"), Json.yaml(), JsonNode.class) : null;
         JsonNode provenance = Files.isRegularFile(dir.resolve("provenance.json")) ? read(dir.resolve("provenance.json"), Json.json(), JsonNode.class) : null;
         String id = dir.toAbsolutePath().normalize().getFileName().toString();
-        return new RunReport(id, run, dir, job, provenance, trials, front(dir, id, job, trials), checkpoints(dir),
+        // the run as an export command must name it: an id under a non-default results folder becomes that folder's path
+        String ref = Path.of(run).equals(dir) || resultsDir.normalize().equals(Path.of("results")) ? run : dir.toString();
+        return new RunReport(id, ref, dir, job, provenance, trials, front(dir, id, job, trials), checkpoints(dir),
                 rankAgreement(read.trials()), read.skipped());
     }
 

@@ -311,7 +311,7 @@ public final class SearchService {
             if (jobSource != null) in.put("job " + jobSource, "");
             return new Provenance(in, job.seed(), job.threads(), versions,
                     System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
-                    Runtime.getRuntime().availableProcessors() + " cores", Instant.now().toString(), splits.description());
+                    Runtime.getRuntime().availableProcessors() + " cores", Instant.now().toString(), splits.description(), model.graph().layerNames());
         }
     }
 }

@@ -88,7 +88,7 @@ final class RunFixture {
             store.writeYaml("run.yaml", job);
             store.writeJson("provenance.json", new Provenance(Map.of("space " + spaceFile.getFileName(), "0123abcd"), settings.seed(), 1,
                     Map.of("squeeze", "test", "java", System.getProperty("java.version")), "test-os", "2 cores", "2025-01-01T00:00:00Z",
-                    "synthetic"));
+                    "synthetic", CNN.layerNames()));
 
             var seeds = new ArrayList<>(baselinePlans.values());
             Nsga2Search.Outcome outcome = new Nsga2Search(space, settings, reference).run(evaluator, accuracy0, List.of(), new HashMap<>(), seeds,

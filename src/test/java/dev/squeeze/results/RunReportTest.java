@@ -166,7 +166,7 @@ class RunReportTest {
 
     @Test
     void htmlHasEveryPlotAndTheFrontsPointsAndNeedsNoNetwork() throws Exception {
-        Path file = RunReport.load(run.dir().toString(), results).writeHtml();
+        Path file = RunReport.load("cnn-pi4", results).writeHtml();
         String html = Files.readString(file);
         int front = run.front().front().size();
         for (String key : List.of("latency_ms", "energy_mj", "size_mb")) {
@@ -181,6 +181,14 @@ class RunReportTest {
             String svg = ReportHtmlChecks.element(html, "heatmap-" + knob);
             assertEquals(front * layers, ReportHtmlChecks.count(svg, "class=\"cell\""), "a cell per member and layer: " + knob);
         }
+        // columns follow the model's graph, not the alphabet
+        String heatmap = ReportHtmlChecks.element(html, "heatmap-weight_bits");
+        var columns = new java.util.ArrayList<String>();
+        var m = java.util.regex.Pattern.compile("class=\"layer\"[^>]*>([^<]+)<").matcher(heatmap);
+        while (m.find()) columns.add(m.group(1));
+        assertEquals(RunFixture.CNN.layerNames().stream().filter(columns::contains).toList(), columns);
+        // the run is found under a non-default results folder, so the export command must name its folder
+        assertEquals(run.dir().toString(), ReportHtmlChecks.attribute(html, "report-body", "data-run"));
         assertEquals(5, ReportHtmlChecks.count(ReportHtmlChecks.element(html, "hypervolume"), "class=\"gen\""));
         assertTrue(ReportHtmlChecks.element(html, "rank-agreement").contains("recovered"));
         assertEquals(front, ReportHtmlChecks.count(ReportHtmlChecks.element(html, "slack"), "<tr data-trial="));
