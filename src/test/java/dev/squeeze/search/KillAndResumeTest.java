@@ -9,7 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,34 +24,11 @@ class KillAndResumeTest {
     @TempDir
     Path dir;
 
-    private List<String> command(String runId, String... extra) {
-        var cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.eclipse.deeplearning4j.helpers.disable=false", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-                "-cp", System.getProperty("java.class.path"), "dev.squeeze.cli.Main", "search"));
-        if (runId != null) {
-            cmd.addAll(List.of("--model", "fashion-cnn", "--space", resource("tiny-space.yaml"), "--evaluator", resource("tiny-evaluator.yaml"),
-                    "--device", "raspberry-pi-4", "--objectives", "accuracy,latency_ms", "--population", "8", "--generations", "4",
-                    "--seed", "3", "--threads", "1", "--quiet", "--results", dir.resolve(runId + "-results").toString(), "--run-id", runId));
-        }
-        cmd.addAll(List.of(extra));
-        return cmd;
-    }
-
-    private static String resource(String name) {
-        return Path.of("src/test/resources/jobs", name).toAbsolutePath().toString();
-    }
-
-    private static Process start(List<String> cmd, Path log) throws Exception {
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
     @Test
     void sigkillMidGenerationThenResumeLosesNothing() throws Exception {
-        Process whole = start(command("whole"), dir.resolve("whole.log"));
-        assertTrue(whole.waitFor(8, TimeUnit.MINUTES), "uninterrupted run took too long");
-        assertEquals(0, whole.exitValue(), Files.readString(dir.resolve("whole.log")));
+        SearchProcess.run(SearchProcess.job(dir.resolve("whole-results"), "whole", 1), dir.resolve("whole.log"));
 
-        Process victim = start(command("killed"), dir.resolve("killed.log"));
+        Process victim = SearchProcess.start(SearchProcess.job(dir.resolve("killed-results"), "killed", 1), dir.resolve("killed.log"));
         Path killed = dir.resolve("killed-results").resolve("killed");
         Path trials = killed.resolve(RunStore.TRIALS);
         int target = 12; // past the first generation (8 seeds + sensitivity table run first), mid-way through the second
@@ -65,10 +41,8 @@ class KillAndResumeTest {
         List<Trial> atKill = RunStore.open(killed).readTrials().trials();
         assertTrue(atKill.size() >= before - 1, "trials flushed before the kill were lost");
 
-        Process resumed = start(command(null, "--resume", killed.toString(), "--results", dir.resolve("killed-results").toString(), "--quiet"),
+        SearchProcess.run(SearchProcess.command("--resume", killed.toString(), "--results", dir.resolve("killed-results").toString(), "--quiet"),
                 dir.resolve("resumed.log"));
-        assertTrue(resumed.waitFor(8, TimeUnit.MINUTES));
-        assertEquals(0, resumed.exitValue(), Files.readString(dir.resolve("resumed.log")));
 
         List<Trial> after = RunStore.open(killed).readTrials().trials();
         assertEquals(atKill, after.subList(0, atKill.size()), "trials completed before the kill must stay as they were");
