@@ -150,8 +150,12 @@ final class BenchCommand implements Runnable {
         @Option(names = "--population", defaultValue = "32", description = "NSGA-II population (default: ${DEFAULT-VALUE}).")
         int population;
 
-        @Option(names = "--generations", defaultValue = "18", description = "NSGA-II generations (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--generations", defaultValue = "30", description = "NSGA-II generations at most (default: ${DEFAULT-VALUE}).")
         int generations;
+
+        @Option(names = "--budget", defaultValue = "0.2",
+                description = "Share of the space NSGA-II may evaluate; its front counts its first evaluations up to this share (default: ${DEFAULT-VALUE}).")
+        double budget;
 
         @Option(names = "--seeds", defaultValue = "5", description = "Seeds; medians are reported (default: ${DEFAULT-VALUE}).")
         int seeds;
@@ -172,8 +176,8 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             Main.startBackend();
             SearchQuality.Result r = QualityBenchmark.run(new QualityBenchmark.Request(model, space, device,
-                    objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, seeds,
-                    threads, data, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, budget,
+                    seeds, threads, data, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(r));

@@ -22,7 +22,7 @@ public final class QualityBenchmark {
 
     /** @param cache a JSON-lines file of enumerated evaluations, reused when it exists (null: none) */
     public record Request(String model, String space, String device, List<Objective> objectives, int images, int population,
-                          int generations, int seeds, int threads, Path dataDir, Path cache) {}
+                          int generations, double budget, int seeds, int threads, Path dataDir, Path cache) {}
 
     public static SearchQuality.Result run(Request r, Progress progress) {
         ModelHandle model = ModelStore.load(r.model());
@@ -44,7 +44,7 @@ public final class QualityBenchmark {
             if (r.cache() != null) cache.putAll(SearchService.readCache(r.cache()));
             int before = cache.size();
             var result = SearchQuality.run(space, backends.measured(), r.objectives(), baseline, reference, r.population(),
-                    r.generations(), LongStream.rangeClosed(1, r.seeds()).boxed().toList(), seedPlans, cache, progress::log);
+                    r.generations(), r.budget(), LongStream.rangeClosed(1, r.seeds()).boxed().toList(), seedPlans, cache, progress::log);
             if (r.cache() != null && cache.size() > before) SearchService.writeCache(r.cache(), cache);
             return result;
         }

@@ -33,12 +33,14 @@ public final class SearchQuality {
                          double medianNsgaRatio, double medianRandomRatio, double medianEvaluationShare) {}
 
     /**
-     * @param cache evaluations by plan key, read and extended (a saved enumeration makes re-runs with other
-     *              search settings cheap)
+     * @param budget share of the space NSGA-II may evaluate: its front is taken over its first
+     *               {@code floor(budget * plans)} evaluations, in the order it made them (as if it stopped there)
+     * @param cache  evaluations by plan key, read and extended (a saved enumeration makes re-runs with other
+     *               search settings cheap)
      */
     public static Result run(SearchSpace space, PlanEvaluator evaluator, List<Objective> objectives, double baselineAccuracy,
-                             double[] reference, int population, int generations, List<Long> seeds, List<CompressionPlan> seedPlans,
-                             Map<String, Evaluation> cache, java.util.function.Consumer<String> log) {
+                             double[] reference, int population, int generations, double budget, List<Long> seeds,
+                             List<CompressionPlan> seedPlans, Map<String, Evaluation> cache, java.util.function.Consumer<String> log) {
         List<CompressionPlan> all = enumerate(space);
         if (all.size() > 5000) throw new IllegalArgumentException("the space has " + all.size() + " plans; enumerate at most 5,000");
         List<CompressionPlan> missing = all.stream().filter(p -> !cache.containsKey(p.key())).toList();
@@ -66,8 +68,9 @@ public final class SearchQuality {
             var settings = new SearchSettings(objectives, List.of(), population, generations, null, 0, seed);
             var outcome = new Nsga2Search(space, settings, reference).run(cached, Promoter.NONE, baselineAccuracy, List.of(),
                     new HashMap<>(), seedPlans, t -> { }, g -> { });
-            int evaluations = outcome.trials().size();
-            double nsga = Fronts.hypervolume(outcome.trials(), objectives, reference);
+            List<Trial> spent = outcome.trials().subList(0, Math.min(outcome.trials().size(), (int) Math.floor(budget * all.size())));
+            int evaluations = spent.size();
+            double nsga = Fronts.hypervolume(spent, objectives, reference);
             double random = Fronts.hypervolume(trials(randomPlans(space, all, evaluations, seed), cache), objectives, reference);
             results.add(new SeedResult(seed, evaluations, nsga, random));
             log.accept(String.format("  seed %d: %d evaluations, NSGA-II %.4f, random %.4f, exhaustive %.4f", seed, evaluations, nsga, random, exhaustive));
