@@ -42,7 +42,7 @@ public enum ActivationCalibration {
     public ActivationQuant calibrate(org.nd4j.linalg.api.ndarray.INDArray a, int bits) {
         if (bits == 16) return ActivationQuant.FP16;
         if (needsOnlyRange()) return fromRange(a.minNumber().doubleValue(), a.maxNumber().doubleValue(), bits);
-        var flat = a.reshape('c', a.length());
+        var flat = a.ravel(); // not reshape('c', n): that resolves to reshape(long...) with 'c' as a dimension
         return fromSample(flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, step(a.length()), a.length())).dup().toFloatVector(), bits);
     }
 
