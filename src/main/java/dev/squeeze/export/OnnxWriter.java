@@ -179,15 +179,31 @@ public final class OnnxWriter {
         long[] shape = inputType.getShape(false);
         g.proto.addInput(valueInfo(INPUT, concat(-1, shape)));
         Value x = new Value(INPUT, shape.length + 1);
+        ActivationQuant grid = null; // the quantiser whose grid x lies on (after a QDQ, kept by max pooling and reshapes), or null
         for (int i = 0; i < n; i++) {
             Layer layer = conf.getConf(i).getLayer();
             String name = names.get(i);
             x = preprocess(g, conf.getInputPreProcess(i), x, name);
             var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()));
-            x = layer(g, layer, name, params, x);
-            params.checkAllUsed();
+            Fold fold = i + 1 < n ? foldable(conf, net, i, params) : null;
+            if (fold != null) {
+                x = conv(g, (ConvolutionLayer) layer, name, params, x, fold, grid);
+                params.checkAllUsed();
+                // the batch norm is inside the convolution now: it adds no op, and its quantiser or tap (if any) reads x
+                i++;
+                name = names.get(i);
+                new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of())).checkAllUsed();
+                grid = null;
+            } else {
+                x = layer(g, layer, name, params, x, grid);
+                params.checkAllUsed();
+                if (!keepsGrid(layer)) grid = null;
+            }
             ActivationQuant q = activationQdq.get(name);
-            if (q != null) x = qdq(g, name, x, q);
+            if (q != null) {
+                x = qdq(g, name, x, q);
+                grid = q.isFloat16() ? null : q;
+            }
             Tap tap = taps.get(name);
             if (tap == Tap.VALUES) {
                 g.proto.addNode(node("Identity", List.of(x.name), name));
@@ -227,9 +243,11 @@ public final class OnnxWriter {
     private static Value preprocess(Graph g, InputPreProcessor p, Value x, String layer) {
         if (p == null) return x;
         if (p instanceof CnnToFeedForwardPreProcessor c) {
-            // DL4J dups NCHW activations in 'c' order and reshapes to [N, C*H*W]: ONNX Flatten(axis 1) on NCHW is that order.
+            // DL4J dups NCHW activations in 'c' order and reshapes to [N, C*H*W]: a row-major reshape to [N, -1] is that
+            // order. Reshape rather than Flatten: ONNX Runtime moves a DequantizeLinear forward through Reshape (not
+            // Flatten), so an integer dense layer after it reads codes and runs as one integer GEMM.
             if (c.getFormat() != CNN2DFormat.NCHW) throw unsupported(layer, "input preprocessor with " + c.getFormat() + " data");
-            return new Value(g.node("Flatten", layer + "/flatten", List.of(x.name), attr("axis", 1)), 2);
+            return new Value(g.node("Reshape", layer + "/flatten", List.of(x.name, g.ints(layer + "/flatten_shape", 0, -1))), 2);
         }
         if (p instanceof RnnToFeedForwardPreProcessor && x.rank == 2) {
             // DL4J M2.1 infers a sequence type after global pooling and adds this, but it passes rank-2 data through
@@ -238,27 +256,73 @@ public final class OnnxWriter {
         throw unsupported(layer, "input preprocessor " + p.getClass().getSimpleName() + " on rank-" + x.rank + " data");
     }
 
-    private static Value layer(Graph g, Layer layer, String name, Params params, Value x) {
-        if (layer.getClass() == ConvolutionLayer.class) return conv(g, (ConvolutionLayer) layer, name, params, x);
+    /**
+     * A batch norm folded into the integer-weight convolution before it, per output channel:
+     * {@code bn(conv(x, W) + b) = conv(x, W * scale) + (b * scale + shift)}. With per-channel symmetric weights the
+     * codes stay the same and only the channel's weight scale is multiplied (a negative factor negates the channel's
+     * codes), so the folded model computes what the network computes, up to float rounding. Folding is what lets
+     * ONNX Runtime run the layer as one integer convolution (QLinearConv): DequantizeLinear -> Conv -> QuantizeLinear
+     * with nothing between; with the batch norm left in, it dequantises the weights and runs float.
+     */
+    private record Fold(float[] scale, float[] shift) {}
+
+    /** The fold of layer {@code i + 1} into layer {@code i}, when i is a convolution with integer weights and i+1 its batch norm. */
+    private static Fold foldable(MultiLayerConfiguration conf, MultiLayerNetwork net, int i, Params params) {
+        WeightQuant w = params.quant.get("W");
+        if (conf.getConf(i).getLayer().getClass() != ConvolutionLayer.class || w == null || w.bits() == 16) return null;
+        ConvolutionLayer c = (ConvolutionLayer) conf.getConf(i).getLayer();
+        if (!(c.getActivationFn() == null || c.getActivationFn() instanceof ActivationIdentity)) return null;
+        if (!(conf.getConf(i + 1).getLayer() instanceof BatchNormalization bn) || conf.getInputPreProcess(i + 1) != null) return null;
+        if (bn.getCnn2DFormat() != CNN2DFormat.NCHW) return null;
+        var stats = BnStats.of(bn, new Params("", net.getLayer(i + 1).paramTable(), Map.of()));
+        int channels = stats.mean().length;
+        float[] scale = new float[channels], shift = new float[channels];
+        for (int k = 0; k < channels; k++) {
+            double a = stats.gamma()[k] / Math.sqrt(stats.var()[k] + bn.getEps());
+            if (a == 0 || !Double.isFinite(a)) return null; // a zero factor would need a zero weight scale: keep the batch norm
+            scale[k] = (float) a;
+            shift[k] = (float) (stats.beta()[k] - stats.mean()[k] * a);
+        }
+        return new Fold(scale, shift);
+    }
+
+    /** Layers whose output values lie on their input's quantisation grid (so a following integer op can read codes). */
+    private static boolean keepsGrid(Layer layer) {
+        return layer instanceof DropoutLayer || layer instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX;
+    }
+
+    private static Value layer(Graph g, Layer layer, String name, Params params, Value x, ActivationQuant grid) {
+        if (layer.getClass() == ConvolutionLayer.class) return conv(g, (ConvolutionLayer) layer, name, params, x, null, grid);
         if (layer.getClass() == SubsamplingLayer.class) return pool(g, (SubsamplingLayer) layer, name, x);
         if (layer instanceof BatchNormalization bn) return batchNorm(g, bn, name, params, x);
         if (layer instanceof ActivationLayer a) return activation(g, a.getActivationFn(), name, x);
         if (layer instanceof DropoutLayer) return x; // inverted dropout: the identity at inference
         if (layer.getClass() == DenseLayer.class) {
             if (((DenseLayer) layer).hasLayerNorm()) throw unsupported(name, "dense layer with layer norm");
-            return dense(g, (BaseLayer) layer, name, params, x);
+            return dense(g, (BaseLayer) layer, name, params, x, grid);
         }
-        if (layer.getClass() == OutputLayer.class) return dense(g, (BaseLayer) layer, name, params, x);
+        if (layer.getClass() == OutputLayer.class) return dense(g, (BaseLayer) layer, name, params, x, grid);
         if (layer instanceof GlobalPoolingLayer gp) return globalPool(g, gp, name, x);
         if (layer instanceof SelfAttentionLayer a) return attention(g, a, name, params, x);
         throw unsupported(name, layer.getClass().getSimpleName());
     }
 
-    private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x) {
+    /**
+     * @param fold a batch norm to fold in (null: none)
+     * @param grid the input's quantiser, when the input lies on its grid; with integer weights the bias is then
+     *             stored as int32 at scale input scale x weight scale, as ONNX Runtime's integer convolution needs it
+     */
+    private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x, Fold fold, ActivationQuant grid) {
         if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "convolution on " + c.getCnn2dDataFormat() + " data");
         INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it: output channels on axis 0 in both
-        List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0)));
-        if (c.hasBias()) inputs.add(g.floats(name + "/b", p.get("b"), p.get("b").length())); // DL4J [1, nOut], ONNX [nOut]
+        List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0, fold == null ? null : fold.scale())));
+        float[] bias = c.hasBias() ? floats(p.get("b")) : null; // DL4J [1, nOut], ONNX [nOut]
+        if (fold != null) {
+            float[] folded = new float[fold.shift().length];
+            for (int k = 0; k < folded.length; k++) folded[k] = (bias == null ? 0 : bias[k] * fold.scale()[k]) + fold.shift()[k];
+            bias = folded;
+        }
+        if (bias != null) inputs.add(bias(g, name, bias, p.scales("W"), grid));
         var attrs = new ArrayList<>(List.of(attr("kernel_shape", c.getKernelSize()), attr("strides", c.getStride()),
                 attr("dilations", c.getDilation())));
         attrs.add(padding(c.getConvolutionMode(), c.getPadding(), name));
@@ -293,46 +357,78 @@ public final class OnnxWriter {
         return new Value(y, 4);
     }
 
+    /**
+     * A bias: float, or, when the layer's weights are integer (per-channel {@code weightScales}) and its input lies
+     * on {@code grid}, int32 codes at scale {@code grid.scale * weightScale} through a DequantizeLinear (the form
+     * ONNX Runtime's integer convolution and GEMM take; the rounding is below a thousandth of an output step).
+     */
+    private static String bias(Graph g, String layer, float[] b, float[] weightScales, ActivationQuant grid) {
+        if (weightScales == null || grid == null) return g.floats(layer + "/b", new long[]{b.length}, b);
+        float[] scales = new float[b.length];
+        byte[] codes = new byte[4 * b.length];
+        ByteBuffer raw = ByteBuffer.wrap(codes).order(ByteOrder.LITTLE_ENDIAN);
+        for (int k = 0; k < b.length; k++) {
+            scales[k] = grid.scale() * weightScales[k];
+            double c = Math.rint(b[k] / (double) scales[k]);
+            if (Math.abs(c) > Integer.MAX_VALUE) return g.floats(layer + "/b", new long[]{b.length}, b); // cannot happen for sane scales
+            raw.putInt((int) c);
+        }
+        long[] dims = {b.length};
+        String q = g.initializer(layer + "/b_q", Onnx.TensorProto.DataType.INT32_VALUE, dims, codes);
+        String s = g.floats(layer + "/b_scale", dims, scales);
+        String zp = g.initializer(layer + "/b_zero_point", Onnx.TensorProto.DataType.INT32_VALUE, dims, new byte[4 * b.length]);
+        return g.node("DequantizeLinear", layer + "/b_dq", List.of(q, s, zp), attr("axis", 0));
+    }
+
+    /** A batch norm's inference statistics as float arrays (log-std and locked gamma/beta resolved). */
+    private record BnStats(float[] gamma, float[] beta, float[] mean, float[] var) {
+        static BnStats of(BatchNormalization bn, Params p) {
+            float[] mean = floats(p.get("mean"));
+            int c = mean.length;
+            float[] var;
+            if (bn.isUseLogStd()) {
+                // DL4J stores log10(std) and runs with var = (10^log10std)^2 (then adds eps like any batch norm)
+                float[] log10std = floats(p.get("log10stdev"));
+                var = new float[c];
+                for (int i = 0; i < c; i++) {
+                    float std = (float) Math.pow(10, log10std[i]);
+                    var[i] = std * std;
+                }
+            } else {
+                var = floats(p.get("var"));
+            }
+            float[] gamma, beta;
+            if (bn.isLockGammaBeta()) {
+                gamma = new float[c];
+                beta = new float[c];
+                Arrays.fill(gamma, (float) bn.getGamma());
+                Arrays.fill(beta, (float) bn.getBeta());
+            } else {
+                gamma = floats(p.get("gamma"));
+                beta = floats(p.get("beta"));
+            }
+            return new BnStats(gamma, beta, mean, var);
+        }
+    }
+
     /** Inference batch norm: {@code gamma * (x - mean) / sqrt(var + eps) + beta} with the running statistics. */
     private static Value batchNorm(Graph g, BatchNormalization bn, String name, Params p, Value x) {
         if (x.rank == 4 && bn.getCnn2DFormat() != CNN2DFormat.NCHW) throw unsupported(name, "batch norm on " + bn.getCnn2DFormat() + " data");
-        INDArray mean = p.get("mean");
-        int c = (int) mean.length();
-        float[] var;
-        if (bn.isUseLogStd()) {
-            // DL4J stores log10(std) and runs with var = (10^log10std)^2 (then adds eps like any batch norm)
-            float[] log10std = floats(p.get("log10stdev"));
-            var = new float[c];
-            for (int i = 0; i < c; i++) {
-                float std = (float) Math.pow(10, log10std[i]);
-                var[i] = std * std;
-            }
-        } else {
-            var = floats(p.get("var"));
-        }
-        float[] gamma, beta;
-        if (bn.isLockGammaBeta()) {
-            gamma = new float[c];
-            beta = new float[c];
-            Arrays.fill(gamma, (float) bn.getGamma());
-            Arrays.fill(beta, (float) bn.getBeta());
-        } else {
-            gamma = floats(p.get("gamma"));
-            beta = floats(p.get("beta"));
-        }
+        BnStats stats = BnStats.of(bn, p);
+        int c = stats.mean().length;
         long[] dims = {c};
-        String y = g.node("BatchNormalization", name + "/bn", List.of(x.name, g.floats(name + "/gamma", dims, gamma),
-                        g.floats(name + "/beta", dims, beta), g.floats(name + "/mean", dims, floats(mean)), g.floats(name + "/var", dims, var)),
+        String y = g.node("BatchNormalization", name + "/bn", List.of(x.name, g.floats(name + "/gamma", dims, stats.gamma()),
+                        g.floats(name + "/beta", dims, stats.beta()), g.floats(name + "/mean", dims, stats.mean()), g.floats(name + "/var", dims, stats.var())),
                 attr("epsilon", (float) bn.getEps()));
         return new Value(y, x.rank);
     }
 
-    private static Value dense(Graph g, BaseLayer d, String name, Params p, Value x) {
+    private static Value dense(Graph g, BaseLayer d, String name, Params p, Value x, ActivationQuant grid) {
         if (x.rank != 2) throw unsupported(name, "dense layer on rank-" + x.rank + " input");
-        String w = p.weight(g, "W", p.get("W"), 1, 1); // [nIn, nOut] in both: output channels on axis 1
+        String w = p.weight(g, "W", p.get("W"), 1, 1, null); // [nIn, nOut] in both: output channels on axis 1
         boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
         String y = bias
-                ? g.node("Gemm", name + "/gemm", List.of(x.name, w, g.floats(name + "/b", p.get("b"), p.get("b").length())))
+                ? g.node("Gemm", name + "/gemm", List.of(x.name, w, bias(g, name, floats(p.get("b")), p.scales("W"), grid)))
                 : g.node("MatMul", name + "/matmul", List.of(x.name, w));
         return activation(g, d.getActivationFn(), name, new Value(y, 2));
     }
@@ -378,7 +474,7 @@ public final class OnnxWriter {
             // W [heads, hs, nIn] -> [nIn, heads*hs] so that token . W gives column h*hs+d = sum_i W[h, d, i] x_i;
             // the per-(head, position) scales (DL4J axis -1: rows of the [heads*hs, nIn] reshape) follow to axis 1
             INDArray w = p.get(keys[k]).dup('c').reshape('c', new long[]{heads * hs, nIn}).transpose();
-            String m = g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, p.weight(g, keys[k], w, -1, 1)));
+            String m = g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, p.weight(g, keys[k], w, -1, 1, null)));
             proj[k] = g.node("Reshape", name + "/" + keys[k].substring(1) + "_heads", List.of(m, qkvShape)); // [N, T, H, hs]
         }
         String q = g.node("Transpose", name + "/q_t", List.of(proj[0]), attr("perm", new int[]{0, 2, 1, 3}));     // [N, H, T, hs]
@@ -392,7 +488,7 @@ public final class OnnxWriter {
         String heads4 = g.node("MatMul", name + "/attend", List.of(weights, v));                                  // [N, H, Tq, hs]
         String tokens = g.node("Transpose", name + "/concat_t", List.of(heads4), attr("perm", new int[]{0, 2, 1, 3})); // [N, T, H, hs]
         String concat = g.node("Reshape", name + "/concat", List.of(tokens, g.ints(name + "/concat_shape", 0, 0, heads * hs)));
-        String out = g.node("MatMul", name + "/o", List.of(concat, p.weight(g, "Wo", p.get("Wo"), 1, 1)));    // [N, T, nOut]
+        String out = g.node("MatMul", name + "/o", List.of(concat, p.weight(g, "Wo", p.get("Wo"), 1, 1, null)));    // [N, T, nOut]
         String y = g.node("Transpose", name + "/ncw", List.of(out), attr("perm", new int[]{0, 2, 1}));           // [N, nOut, T]
         return new Value(y, 3);
     }
@@ -403,6 +499,8 @@ public final class OnnxWriter {
         final Map<String, INDArray> table;
         final Map<String, WeightQuant> quant;
         final Set<String> written = new java.util.HashSet<>();
+        /** Per-channel scales of the integer weights written, as written (after any fold). */
+        final Map<String, float[]> writtenScales = new HashMap<>();
 
         Params(String layer, Map<String, INDArray> table, Map<String, WeightQuant> quant) {
             this.layer = layer;
@@ -414,12 +512,17 @@ public final class OnnxWriter {
             return table.get(key);
         }
 
+        /** The scales weight {@code key} was written with, or null if it was written as floats (or float16). */
+        float[] scales(String key) {
+            return writtenScales.get(key);
+        }
+
         /**
          * The weight {@code key} as the ONNX op reads it: {@code w} is its value already in the op's layout, with
          * the output channels on {@code onnxAxis}; {@code dl4jAxis} is the output-channel axis Compressor records
          * for this weight (checked: scales along any other axis would belong to a different layout).
          */
-        String weight(Graph g, String key, INDArray w, int dl4jAxis, int onnxAxis) {
+        String weight(Graph g, String key, INDArray w, int dl4jAxis, int onnxAxis, float[] channelFactors) {
             written.add(key);
             String base = layer + "/" + key;
             WeightQuant q = quant.get(key);
@@ -450,6 +553,14 @@ public final class OnnxWriter {
                 if (!(s > 0) || !Float.isFinite(s)) throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scale " + s + " is not positive and finite");
             }
             int[] codes = codes(key, q, values, dims, onnxAxis, scales);
+            if (channelFactors != null) { // a folded batch norm: the same codes at scale * |factor|, negated where it is negative
+                scales = scales.clone();
+                long stride = 1;
+                for (int d = onnxAxis + 1; d < dims.length; d++) stride *= dims[d];
+                for (int i = 0; i < codes.length; i++) if (channelFactors[(int) ((i / stride) % dims[onnxAxis])] < 0) codes[i] = -codes[i];
+                for (int k = 0; k < scales.length; k++) scales[k] *= Math.abs(channelFactors[k]);
+            }
+            writtenScales.put(key, scales);
             String c = g.initializer(base + "_q", q.bits() <= 4 ? INT4 : Onnx.TensorProto.DataType.INT8_VALUE, dims,
                     q.bits() <= 4 ? packInt4(codes) : int8(codes));
             String s = g.floats(base + "_scale", new long[]{scales.length}, scales);

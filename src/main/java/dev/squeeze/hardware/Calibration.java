@@ -33,8 +33,10 @@ import java.util.function.LongSupplier;
  * {@code profiles calibrate}: measures this machine with microbenchmarks and writes a {@code local-cpu} profile
  * whose every figure says how it was measured. Needs ND4J started ({@code Backend.init()}).
  *
- * <p>Peak rates are the best sustained rates measured through ONNX Runtime (the runtime exported models run in),
- * so the profile's efficiency is 1: the measured peak already is what a real runtime reaches on a large GEMM.
+ * <p>Peak rates are the best sustained rates measured through ONNX Runtime (the runtime exported models run in) on
+ * a 3x3 convolution at batch 1, fp32 and as an exported int8 layer runs it (with its quantise and dequantise), so
+ * the profile's efficiency is 1: the measured rate already is what the runtime reaches on a model's layers. On a
+ * CPU without fast int8 dot products that int8 rate can be below fp32, and the profile then says so.
  */
 public final class Calibration {
     private Calibration() {}
@@ -101,7 +103,15 @@ public final class Calibration {
                         + " MatMul (opset 13) of a " + n + "x" + n + " fp32 input by a constant " + n + "x" + n + " weight, " + t + " intra-op thread(s)"));
                 m.add(new Measurement("ort_int8_matmul_" + n + "_t" + t, q, "ops/s, ONNX Runtime MatMulInteger (opset 13), uint8 "
                         + n + "x" + n + " input by constant int8 weight, int32 output, " + t + " intra-op thread(s)"));
-                if (t == 1) { ortFp32One = f; ortInt8One = q; } else { ortFp32 = f; ortInt8 = q; }
+                progress.log("ONNX Runtime fp32 and QDQ int8 3x3 convolution at batch 1, " + t + " thread(s)");
+                double cf = ortConv(env, false, t, seconds), cq = ortConv(env, true, t, seconds);
+                m.add(new Measurement("ort_fp32_conv_t" + t, cf, "ops/s, ONNX Runtime Conv 3x3 (pad 1) of a [1, " + CONV_IN + ", "
+                        + CONV_SIZE + ", " + CONV_SIZE + "] fp32 input to " + CONV_OUT + " channels, all graph optimisations, " + t + " intra-op thread(s)"));
+                m.add(new Measurement("ort_int8_conv_t" + t, cq, "ops/s, the same convolution as an exported int8 layer runs it: "
+                        + "QuantizeLinear -> DequantizeLinear -> Conv with an int8 DequantizeLinear weight -> QuantizeLinear -> DequantizeLinear, "
+                        + "which ONNX Runtime fuses into QuantizeLinear -> QLinearConv -> DequantizeLinear; " + t + " intra-op thread(s)"));
+                // the rates a model's layers see: conv-shaped work at batch 1, int8 with its quantise and dequantise
+                if (t == 1) { ortFp32One = cf; ortInt8One = cq; } else { ortFp32 = cf; ortInt8 = cq; }
             }
             progress.log("ONNX Runtime per-op overhead");
             overhead = ortOpOverhead(env, seconds);
@@ -123,12 +133,13 @@ public final class Calibration {
         sb.append("name: local-cpu\n");
         sb.append("description: this machine's CPU, calibrated (").append(threads).append(" threads, ONNX Runtime)\n");
         sb.append("formats:\n");
-        sb.append("  # peak_ops: best sustained ONNX Runtime MatMul rate (see measured.ort_fp32_matmul_*), so efficiency below is 1.\n");
+        sb.append("  # peak_ops: best sustained ONNX Runtime rate on a 3x3 convolution at batch 1 (measured.ort_fp32_conv_*), the work a\n");
+        sb.append("  # model's layers are made of; so efficiency below is 1. Large-GEMM rates are in measured.ort_*_matmul_* for reference.\n");
         sb.append("  # energy_per_mac_pj: not measurable here (no power sensor such as RAPL readable); figures are the per-MAC\n");
         sb.append("  # estimates of xeon-sapphire-rapids (fp32), and int8 at a quarter of it (four int8 lanes per fp32 lane); they only rank plans.\n");
         sb.append("  # align: fp32 SIMD lanes from /proc/cpuinfo flags (avx512f 16, avx2 8, else 4).\n");
         sb.append(fmt("  fp32: {peak_ops: %.4e, energy_per_mac_pj: 72.5, align: %d}\n", fp32, lanes));
-        sb.append("  # int8: best sustained ONNX Runtime MatMulInteger rate (measured.ort_int8_matmul_*).\n");
+        sb.append("  # int8: the same convolution as an exported int8 layer runs (QDQ around it, int8 weights; measured.ort_int8_conv_*).\n");
         sb.append(fmt("  int8: {peak_ops: %.4e, energy_per_mac_pj: 18.1, align: %d}\n", int8, lanes));
         sb.append("efficiency: 1.0\n");
         sb.append("# measured.copy_bandwidth\n");
@@ -238,6 +249,78 @@ public final class Calibration {
                 }
             }
         }
+    }
+
+    static final int CONV_IN = 32, CONV_OUT = 64, CONV_SIZE = 28;
+
+    /**
+     * A 3x3 convolution at batch 1 with the shapes of a small vision model's middle layer: as fp32, or as an exported
+     * int8 layer (QDQ around it, int8 weights), which is how squeeze's ONNX files run it.
+     */
+    private static double ortConv(OrtEnvironment env, boolean int8, int threads, double seconds) throws OrtException {
+        var random = new Random(2);
+        int c = CONV_IN, k = CONV_OUT, hw = CONV_SIZE;
+        int f = Onnx.TensorProto.DataType.FLOAT_VALUE;
+        var graph = Onnx.GraphProto.newBuilder().setName("conv");
+        String w = "w", x = "x";
+        if (int8) {
+            byte[] codes = new byte[k * c * 9];
+            for (int i = 0; i < codes.length; i++) codes[i] = (byte) (random.nextInt(255) - 127);
+            graph.addInitializer(Onnx.TensorProto.newBuilder().setName("wq").setDataType(Onnx.TensorProto.DataType.INT8_VALUE)
+                    .addDims(k).addDims(c).addDims(3).addDims(3).setRawData(ByteString.copyFrom(codes)));
+            graph.addInitializer(scalar("w_scale", 0.01f)).addInitializer(scalar("x_scale", 1 / 255f)).addInitializer(scalar("y_scale", 0.05f))
+                    .addInitializer(uint8("zp", 0)).addInitializer(int8Zero("w_zp"));
+            graph.addNode(node("DequantizeLinear", "w", "wq", "w_scale", "w_zp"));
+            graph.addNode(node("QuantizeLinear", "xq", "x", "x_scale", "zp")).addNode(node("DequantizeLinear", "xd", "xq", "x_scale", "zp"));
+            x = "xd";
+        } else {
+            ByteBuffer bb = ByteBuffer.allocate(k * c * 9 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < k * c * 9; i++) bb.putFloat((random.nextFloat() - 0.5f) / 10);
+            graph.addInitializer(Onnx.TensorProto.newBuilder().setName("w").setDataType(f).addDims(k).addDims(c).addDims(3).addDims(3)
+                    .setRawData(ByteString.copyFrom(bb.array())));
+        }
+        var conv = node("Conv", int8 ? "yc" : "y", x, w).toBuilder()
+                .addAttribute(Onnx.AttributeProto.newBuilder().setName("pads").setType(Onnx.AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L)));
+        graph.addNode(conv);
+        if (int8) graph.addNode(node("QuantizeLinear", "yq", "yc", "y_scale", "zp")).addNode(node("DequantizeLinear", "y", "yq", "y_scale", "zp"));
+        graph.addInput(valueInfo("x", f, 1, c, hw, hw)).addOutput(valueInfo("y", f, 1, k, hw, hw));
+        float[] in = new float[c * hw * hw];
+        for (int i = 0; i < in.length; i++) in[i] = random.nextFloat();
+        long ops = 2L * k * c * 9 * hw * hw;
+        try (var options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(threads);
+            options.setInterOpNumThreads(1);
+            try (OrtSession session = env.createSession(model(graph), options);
+                 OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), new long[]{1, c, hw, hw})) {
+                Map<String, OnnxTensor> inputs = Map.of("x", input);
+                return bestRate(() -> {
+                    try (var result = session.run(inputs)) {
+                        return ops;
+                    } catch (OrtException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, seconds);
+            }
+        }
+    }
+
+    private static Onnx.NodeProto node(String op, String output, String... inputs) {
+        return Onnx.NodeProto.newBuilder().setOpType(op).addAllInput(List.of(inputs)).addOutput(output).build();
+    }
+
+    private static Onnx.TensorProto scalar(String name, float v) {
+        return Onnx.TensorProto.newBuilder().setName(name).setDataType(Onnx.TensorProto.DataType.FLOAT_VALUE)
+                .setRawData(ByteString.copyFrom(ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(v).array())).build();
+    }
+
+    private static Onnx.TensorProto uint8(String name, int v) {
+        return Onnx.TensorProto.newBuilder().setName(name).setDataType(Onnx.TensorProto.DataType.UINT8_VALUE)
+                .setRawData(ByteString.copyFrom(new byte[]{(byte) v})).build();
+    }
+
+    private static Onnx.TensorProto int8Zero(String name) {
+        return Onnx.TensorProto.newBuilder().setName(name).setDataType(Onnx.TensorProto.DataType.INT8_VALUE)
+                .setRawData(ByteString.copyFrom(new byte[]{0})).build();
     }
 
     /** Seconds per op: a chain of 201 tiny Adds minus a chain of 1, over 200 (call overhead cancels out). */
