@@ -38,6 +38,9 @@ public final class ProfileValidation {
 
     public record Result(String device, String model, int threads, List<PlanTiming> plans, double spearman, double scale, double mape) {}
 
+    /** Timing rounds over all plans. */
+    static final int ROUNDS = 5;
+
     public static Result run(Request r, Progress progress) {
         if (r.plans() < 3) throw new SqueezeException("profiles validate: --plans must be >= 3, got " + r.plans());
         ModelHandle m = ModelStore.load(r.model());
@@ -48,24 +51,32 @@ public final class ProfileValidation {
         var inputType = Dl4jGraphs.toInputType(m.graph().inputs().values().iterator().next());
         var timings = new ArrayList<PlanTiming>();
         List<CompressionPlan> plans = plans(m, r.plans(), r.seed());
-        for (int i = 0; i < plans.size(); i++) {
-            CompressionPlan plan = plans.get(i);
-            progress.update(String.format("plan %d/%d: export and time in ONNX Runtime", i + 1, plans.size()));
-            CompressedModel c = compressor.apply(plan);
-            byte[] onnx = OnnxWriter.write(c, inputType);
-            double measured;
-            try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
-                for (int w = 0; w < 20; w++) runner.output(one);
-                double[] ms = new double[r.repeats()];
-                for (int k = 0; k < ms.length; k++) {
-                    long t = System.nanoTime();
-                    runner.output(one);
-                    ms[k] = (System.nanoTime() - t) / 1e6;
-                }
-                Arrays.sort(ms);
-                measured = ms[ms.length / 2];
+        var runners = new ArrayList<OnnxRunner>();
+        var macs = new long[plans.size()];
+        try {
+            for (int i = 0; i < plans.size(); i++) {
+                progress.update(String.format("plan %d/%d: compress and export", i + 1, plans.size()));
+                CompressedModel c = compressor.apply(plans.get(i));
+                macs[i] = c.graph().macs();
+                runners.add(OnnxRunner.of(OnnxWriter.write(c, inputType), r.threads()));
             }
-            timings.add(new PlanTiming(describe(plan, m), costs.objectives(plan, 1).get("latency_ms"), measured, c.graph().macs()));
+            // Round-robin over the plans, each round a warm-up and a share of the timed runs: the process keeps warming up
+            // (JIT, caches, clock) for a while, and timing plans one after another would rank them by when they ran.
+            var samples = new ArrayList<List<Double>>();
+            for (int i = 0; i < plans.size(); i++) samples.add(new ArrayList<>());
+            for (int round = 0; round < ROUNDS; round++) {
+                progress.update(String.format("timing round %d/%d", round + 1, ROUNDS));
+                for (int i = 0; i < plans.size(); i++) {
+                    runners.get(i).time(one, 10);
+                    for (double s : runners.get(i).time(one, Math.max(1, r.repeats() / ROUNDS))) samples.get(i).add(s * 1e3);
+                }
+            }
+            for (int i = 0; i < plans.size(); i++) {
+                double[] ms = samples.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
+                timings.add(new PlanTiming(describe(plans.get(i), m), costs.objectives(plans.get(i), 1).get("latency_ms"), ms[ms.length / 2], macs[i]));
+            }
+        } finally {
+            runners.forEach(OnnxRunner::close);
         }
         double[] p = timings.stream().mapToDouble(PlanTiming::predictedMs).toArray();
         double[] q = timings.stream().mapToDouble(PlanTiming::measuredMs).toArray();
