@@ -69,14 +69,14 @@ public final class EvaluationSpeed {
         progress.update("per-stage times on one thread");
         var stages = stages(m, images, options, plans);
         double maxDiff = 0;
-        var dl4j = new MeasuredAccuracy(m, images, options, MeasuredAccuracy.Runtime.DL4J);
-        var onnx = new MeasuredAccuracy(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME);
+        var dl4j = new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.DL4J));
+        var onnx = new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME));
         for (CompressionPlan p : plans.subList(0, 3)) maxDiff = Math.max(maxDiff, Math.abs(dl4j.accuracy(p) - onnx.accuracy(p)));
 
         progress.update("DL4J rung, " + r.threads() + " candidates in parallel");
-        double dl4jRate = throughput(() -> new MeasuredAccuracy(m, images, options, MeasuredAccuracy.Runtime.DL4J), plans, r, images.count());
+        double dl4jRate = throughput(() -> new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.DL4J)), plans, r, images.count());
         progress.update("ONNX Runtime rung, " + r.threads() + " candidates in parallel");
-        double onnxRate = throughput(() -> new MeasuredAccuracy(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME), plans, r, images.count());
+        double onnxRate = throughput(() -> new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME)), plans, r, images.count());
         return new Result(m.name(), images.count(), r.threads(), plans.size() * r.rounds(), ort, dl4jRate, onnxRate, dl4jRate / ort,
                 onnxRate / ort, maxDiff, stages);
     }

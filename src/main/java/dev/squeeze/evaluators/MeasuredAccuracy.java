@@ -26,43 +26,38 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
  * (integer weights, activation QuantizeLinear/DequantizeLinear pairs) and run with basic graph optimisations
  * only, so the QDQ pairs stay float operations that compute what the DL4J simulation computes instead of being
  * fused into integer kernels (and batch norm is not folded into float weights, which moves a few predictions). {@link Runtime#DL4J} is the reference, measured beside
- * it by {@code squeeze bench eval-speed}. Not thread-safe: one instance per worker.
+ * it by {@code squeeze bench eval-speed}. One instance per worker; the {@link Shared} part is built once.
  */
 final class MeasuredAccuracy implements AccuracyProxy {
     /** Where calibration and inference run. */
     enum Runtime { DL4J, ONNX_RUNTIME }
 
-    private final ModelHandle model;
-    private final Compressor compressor;
-    private final Accuracy.Encoded images; // encoded once: every plan is measured on the same images
+    /**
+     * What the workers' proxies share, read-only: the compressor (its unit ranking and encoded calibration
+     * features) and the encoded images, built once for all of them.
+     */
+    record Shared(ModelHandle model, Compressor compressor, Accuracy.Encoded images, Runtime runtime, InputType inputType,
+                  Compressor.Calibrator calibrator) {
+        static Shared of(ModelHandle model, Images images, Compressor.Options options, Runtime runtime) {
+            InputType inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
+            return new Shared(model, new Compressor(model, options, images),
+                    Accuracy.Encoded.of(images, model.encoding(), runtime == Runtime.DL4J ? Accuracy.BATCH : OnnxRunner.FRESH_SESSION_BATCH),
+                    runtime, inputType, runtime == Runtime.DL4J ? Compressor.DL4J : new OnnxCalibrator(inputType, 1));
+        }
+    }
+
+    private final Shared shared;
     private final EvaluatorSpec.Recovery recovery;
     private final Images train;
-    private final Runtime runtime;
-    private final InputType inputType;
-    private final Compressor.Calibrator calibrator;
 
-    MeasuredAccuracy(ModelHandle model, Images images, EvaluatorSpec spec) {
-        this(model, images, spec, null, null);
+    MeasuredAccuracy(Shared shared) {
+        this(shared, null, null);
     }
 
-    MeasuredAccuracy(ModelHandle model, Images images, EvaluatorSpec spec, EvaluatorSpec.Recovery recovery, Images train) {
-        this(model, images, spec.compressorOptions(), recovery, train, Runtime.ONNX_RUNTIME);
-    }
-
-    MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, Runtime runtime) {
-        this(model, images, options, null, null, runtime);
-    }
-
-    private MeasuredAccuracy(ModelHandle model, Images images, Compressor.Options options, EvaluatorSpec.Recovery recovery, Images train,
-                             Runtime runtime) {
-        this.model = model;
-        this.images = Accuracy.Encoded.of(images, model.encoding(), runtime == Runtime.DL4J ? Accuracy.BATCH : OnnxRunner.FRESH_SESSION_BATCH);
-        this.compressor = new Compressor(model, options, images);
+    MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, Images train) {
+        this.shared = shared;
         this.recovery = recovery;
         this.train = recovery == null ? null : train.head(Math.min(train.count(), recovery.steps() * recovery.batch()));
-        this.runtime = runtime;
-        this.inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
-        this.calibrator = runtime == Runtime.DL4J ? Compressor.DL4J : new OnnxCalibrator(inputType, 1);
     }
 
     @Override
@@ -76,18 +71,20 @@ final class MeasuredAccuracy implements AccuracyProxy {
     }
 
     CompressedModel compress(CompressionPlan plan) {
-        if (recovery == null) return compressor.apply(plan, calibrator);
+        Compressor compressor = shared.compressor();
+        if (recovery == null) return compressor.apply(plan, shared.calibrator());
+        ModelHandle model = shared.model();
         var pruned = compressor.prune(plan);
         var settings = new FineTuner.Settings(1, recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
         var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), model.multiLayer(), model.graph(),
                 plan, train, model.encoding(), settings, Progress.NONE);
-        return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, calibrator);
+        return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
     }
 
     double accuracy(CompressedModel c) {
-        if (runtime == Runtime.DL4J) return images.accuracy(c::predict);
-        try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, inputType), 1, OptLevel.BASIC_OPT)) {
-            return images.accuracy(runner::predict);
+        if (shared.runtime() == Runtime.DL4J) return shared.images().accuracy(c::predict);
+        try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, shared.inputType()), 1, OptLevel.BASIC_OPT)) {
+            return shared.images().accuracy(runner::predict);
         }
     }
 }

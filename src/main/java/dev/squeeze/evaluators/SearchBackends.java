@@ -52,13 +52,14 @@ public final class SearchBackends implements AutoCloseable {
         Function<CompressionPlan, Map<String, Double>> costs = plan -> costModel.objectives(plan, batch);
         if (threads > 1) dev.squeeze.model.Backend.oneThreadPerCandidate();
         var images = splits.calibration().head(spec.measuredImages());
-        var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec), costs,
+        var shared = MeasuredAccuracy.Shared.of(model, images, spec.compressorOptions(), MeasuredAccuracy.Runtime.ONNX_RUNTIME);
+        var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared), costs,
                 "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name());
         Promoter promoter = Promoter.NONE;
         ParallelEvaluator recovered = null;
         if (spec.recovery() != null) {
             var r = spec.recovery();
-            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(model, images, spec, r, splits.train()), costs,
+            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared, r, splits.train()), costs,
                     "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe());
             promoter = new RecoveryPromoter(recovered, r);
         }
