@@ -1,9 +1,9 @@
 package dev.squeeze.evaluators;
 
+import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.Progress;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.data.Images;
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.export.OnnxCalibrator;
 import dev.squeeze.export.OnnxRunner;
 import dev.squeeze.export.OnnxWriter;
@@ -69,14 +69,17 @@ public final class EvaluationSpeed {
         progress.update("per-stage times on one thread");
         var stages = stages(m, images, options, plans);
         double maxDiff = 0;
-        var dl4j = new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.DL4J));
-        var onnx = new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME));
+        // as the search builds them: one shared part per rung, one proxy per worker
+        var dl4jShared = MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.DL4J);
+        var onnxShared = MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME);
+        var dl4j = new MeasuredAccuracy(dl4jShared);
+        var onnx = new MeasuredAccuracy(onnxShared);
         for (CompressionPlan p : plans.subList(0, 3)) maxDiff = Math.max(maxDiff, Math.abs(dl4j.accuracy(p) - onnx.accuracy(p)));
 
         progress.update("DL4J rung, " + r.threads() + " candidates in parallel");
-        double dl4jRate = throughput(() -> new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.DL4J)), plans, r, images.count());
+        double dl4jRate = throughput(() -> new MeasuredAccuracy(dl4jShared), plans, r, images.count());
         progress.update("ONNX Runtime rung, " + r.threads() + " candidates in parallel");
-        double onnxRate = throughput(() -> new MeasuredAccuracy(MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME)), plans, r, images.count());
+        double onnxRate = throughput(() -> new MeasuredAccuracy(onnxShared), plans, r, images.count());
         return new Result(m.name(), images.count(), r.threads(), plans.size() * r.rounds(), ort, dl4jRate, onnxRate, dl4jRate / ort,
                 onnxRate / ort, maxDiff, stages);
     }

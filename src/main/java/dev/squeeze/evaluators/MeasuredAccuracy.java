@@ -23,10 +23,11 @@ import org.deeplearning4j.nn.conf.inputs.InputType;
  *
  * <p>The search runs calibration and inference in ONNX Runtime ({@link Runtime#ONNX_RUNTIME}), one thread per
  * candidate with candidates in parallel: the compressed network is written as ONNX exactly as export writes it
- * (integer weights, activation QuantizeLinear/DequantizeLinear pairs) and run with basic graph optimisations
- * only, so the QDQ pairs stay float operations that compute what the DL4J simulation computes instead of being
- * fused into integer kernels (and batch norm is not folded into float weights, which moves a few predictions). {@link Runtime#DL4J} is the reference, measured beside
- * it by {@code squeeze bench eval-speed}. One instance per worker; the {@link Shared} part is built once.
+ * (integer weights with batch norms folded in, activation QuantizeLinear/DequantizeLinear pairs) and run with
+ * basic graph optimisations only, so the QDQ pairs stay float operations that compute what the DL4J simulation
+ * computes, where fused integer kernels would requantise with their own rounding. {@link Runtime#DL4J} is the
+ * reference, measured beside it by {@code squeeze bench eval-speed}. One instance per worker; the {@link Shared}
+ * part is built once for all of them.
  */
 final class MeasuredAccuracy implements AccuracyProxy {
     /** Where calibration and inference run. */
@@ -70,7 +71,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
         return accuracy(compress(plan));
     }
 
-    CompressedModel compress(CompressionPlan plan) {
+    private CompressedModel compress(CompressionPlan plan) {
         Compressor compressor = shared.compressor();
         if (recovery == null) return compressor.apply(plan, shared.calibrator());
         ModelHandle model = shared.model();
@@ -81,7 +82,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
         return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
     }
 
-    double accuracy(CompressedModel c) {
+    private double accuracy(CompressedModel c) {
         if (shared.runtime() == Runtime.DL4J) return shared.images().accuracy(c::predict);
         try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, shared.inputType()), 1, OptLevel.BASIC_OPT)) {
             return shared.images().accuracy(runner::predict);
