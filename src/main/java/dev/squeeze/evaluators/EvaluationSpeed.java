@@ -1,6 +1,5 @@
 package dev.squeeze.evaluators;
 
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.Progress;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.data.Images;
@@ -114,7 +113,7 @@ public final class EvaluationSpeed {
         var small = Accuracy.Encoded.of(images, m.encoding(), OnnxRunner.FRESH_SESSION_BATCH);
         String[] names = {"prune physically", "quantise weights + calibrate activations in DL4J", "DL4J accuracy on the images",
                 "quantise weights + calibrate activations in ONNX Runtime", "ONNX write (integer weights + activation QDQ)",
-                "ONNX Runtime session (basic optimisations)", "ONNX Runtime accuracy on the images"};
+                "ONNX Runtime session", "ONNX Runtime accuracy on the images"};
         double[][] ms = new double[names.length][plans.size()];
         for (int pass = 0; pass < 2; pass++) for (int i = 0; i < plans.size(); i++) { // the first pass warms the JIT; the second is kept
             CompressionPlan plan = plans.get(i);
@@ -129,7 +128,7 @@ public final class EvaluationSpeed {
             long t4 = System.nanoTime();
             byte[] bytes = OnnxWriter.write(ort, inputType);
             long t5 = System.nanoTime();
-            try (OnnxRunner runner = OnnxRunner.of(bytes, 1, OptLevel.BASIC_OPT)) {
+            try (OnnxRunner runner = OnnxRunner.of(bytes, 1, MeasuredAccuracy.optimisation(ort))) {
                 long t6 = System.nanoTime();
                 small.accuracy(runner::predict);
                 long t7 = System.nanoTime();

@@ -48,7 +48,7 @@ public final class OnnxCalibrator implements Compressor.Calibrator {
         }
         byte[] model = OnnxWriter.write(net, inputType, Map.of(), Map.of(), taps);
         var batches = new ArrayList<Map<String, float[]>>();
-        try (OnnxRunner runner = OnnxRunner.of(model, threads, OptLevel.BASIC_OPT)) {
+        try (OnnxRunner runner = OnnxRunner.of(model, threads, OptLevel.ALL_OPT)) { // float weights: conv, BN and ReLU fuse
             long n = features.size(0);
             for (long from = 0; from < n; from += OnnxRunner.FRESH_SESSION_BATCH) {
                 var batch = features.get(NDArrayIndex.interval(from, Math.min(n, from + OnnxRunner.FRESH_SESSION_BATCH)));
