@@ -84,13 +84,14 @@ public final class Exporting {
 
         progress.update("measuring on the test split: DL4J simulation");
         Images test = splits.test();
-        double baseline = dev.squeeze.model.Accuracy.of(model.network(), test, model.encoding());
-        int[] dl4j = dev.squeeze.model.Accuracy.predictions(test, model.encoding(), c::predict);
+        var encoded = dev.squeeze.model.Accuracy.Encoded.of(test, model.encoding()); // once for the three classifiers below
+        double baseline = encoded.accuracy(features -> dev.squeeze.model.Accuracy.predict(model.network(), features));
+        int[] dl4j = encoded.predictions(c::predict);
         byte[] onnx = OnnxWriter.write(c, Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next()));
         progress.update("measuring on the test split: ONNX Runtime");
         int[] ort;
         try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
-            ort = dev.squeeze.model.Accuracy.predictions(test, model.encoding(), runner::predict);
+            ort = encoded.predictions(runner::predict);
         }
         double agreement = dev.squeeze.model.Accuracy.share(dl4j, ort);
         var accuracy = new Accuracy(baseline, dev.squeeze.model.Accuracy.share(dl4j, test.labels()),

@@ -64,6 +64,11 @@ public final class Accuracy {
         }
 
         public double accuracy(Function<INDArray, int[]> classify) {
+            return share(predictions(classify), labels);
+        }
+
+        /** Predicted classes for every image, a batch at a time. */
+        public int[] predictions(Function<INDArray, int[]> classify) {
             int[] predicted = new int[labels.length];
             int at = 0;
             for (INDArray batch : batches) {
@@ -71,7 +76,7 @@ public final class Accuracy {
                 System.arraycopy(p, 0, predicted, at, p.length);
                 at += p.length;
             }
-            return share(predicted, labels);
+            return predicted;
         }
     }
 
