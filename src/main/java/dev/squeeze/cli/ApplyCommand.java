@@ -7,6 +7,7 @@ import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.Importance;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
@@ -55,8 +56,8 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Write the compressed DL4J zip here (its card and <name>.compression.json go beside it).")
     Path out;
 
-    @Option(names = "--data", description = "Directory with the Fashion-MNIST .gz files (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
-    Path data;
+    @Mixin
+    DataOption data;
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed for splits and fine-tuning (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -71,7 +72,7 @@ final class ApplyCommand implements Callable<Integer> {
         var options = new Compressor.Options(Importance.parse(importance, "--importance"), align,
                 ActivationCalibration.parse(calibration, "--calibration"), 500);
         String command = "squeeze " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, progressive, out, options, !noQat, data, seed, command),
+        var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, progressive, out, options, !noQat, data.dir, seed, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         var o = spec.commandLine().getOut();
         if (json) {

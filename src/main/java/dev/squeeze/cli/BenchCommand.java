@@ -5,6 +5,7 @@ import dev.squeeze.results.Objective;
 import dev.squeeze.search.QualityBenchmark;
 import dev.squeeze.search.SearchQuality;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,8 +46,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--importance", defaultValue = "taylor", description = "Unit ranking for pruning (default: ${DEFAULT-VALUE}).")
         String importance;
 
-        @Option(names = "--data", description = "Fashion-MNIST directory.")
-        Path data;
+        @Mixin
+        DataOption data;
 
         @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
         long seed;
@@ -61,7 +62,7 @@ final class BenchCommand implements Runnable {
                     new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs,
                             lr == null ? dev.squeeze.model.compress.CompressionBenchmark.Request.DEFAULT_LEARNING_RATES
                                     : java.util.Map.of("fashion-cnn", lr, "fashion-attention", lr),
-                            dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data, seed),
+                            dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data.dir, seed),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
@@ -98,8 +99,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--rounds", defaultValue = "2", description = "Passes over the 8 benchmark plans (default: ${DEFAULT-VALUE}).")
         int rounds;
 
-        @Option(names = "--data", description = "Fashion-MNIST directory.")
-        Path data;
+        @Mixin
+        DataOption data;
 
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -107,7 +108,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.evaluators.EvaluationSpeed.run(new dev.squeeze.evaluators.EvaluationSpeed.Request(model, images, threads, rounds, data),
+            var r = dev.squeeze.evaluators.EvaluationSpeed.run(new dev.squeeze.evaluators.EvaluationSpeed.Request(model, images, threads, rounds, data.dir),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
@@ -163,8 +164,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--threads", defaultValue = "2", description = "Evaluation threads (default: ${DEFAULT-VALUE}).")
         int threads;
 
-        @Option(names = "--data", description = "Fashion-MNIST directory.")
-        Path data;
+        @Mixin
+        DataOption data;
 
         @Option(names = "--cache", description = "JSON-lines file of enumerated evaluations: reused when present, written otherwise.")
         Path cache;
@@ -177,7 +178,7 @@ final class BenchCommand implements Runnable {
             Main.startBackend();
             SearchQuality.Result r = QualityBenchmark.run(new QualityBenchmark.Request(model, space, device,
                     objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, budget,
-                    seeds, threads, data, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    seeds, threads, data.dir, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(r));

@@ -6,6 +6,7 @@ import dev.squeeze.export.TrialChoice;
 import dev.squeeze.results.Objective;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -52,8 +53,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--results", defaultValue = "results", description = "Where run ids are looked up (default: ${DEFAULT-VALUE}).")
     Path results;
 
-    @Option(names = "--data", description = "Directory with the Fashion-MNIST .gz files (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
-    Path data;
+    @Mixin
+    DataOption data;
 
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads for the check (default: ${DEFAULT-VALUE}).")
     int threads;
@@ -71,7 +72,7 @@ final class ExportCommand implements Callable<Integer> {
         if (trial != null && (best != null || !limits.isEmpty())) throw new dev.squeeze.SqueezeException("export: give --trial ID or a rule, not both");
         var choice = new TrialChoice(trial, limits, best == null ? null : Objective.parse(best, "--best"));
         Main.startBackend();
-        var result = Exporting.run(new Exporting.Request(run, results, choice, epochs, force, data, threads),
+        var result = Exporting.run(new Exporting.Request(run, results, choice, epochs, force, data.dir, threads),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         var m = result.manifest();
         var o = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import dev.squeeze.hardware.Calibration;
 import dev.squeeze.hardware.Profiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -84,8 +85,8 @@ final class ProfilesCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "42", description = "Seed of the plan draw (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--data", description = "Fashion-MNIST directory.")
-        Path data;
+        @Mixin
+        DataOption data;
 
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
@@ -94,7 +95,7 @@ final class ProfilesCommand implements Runnable {
         public Integer call() {
             Main.startBackend();
             var r = dev.squeeze.export.ProfileValidation.run(new dev.squeeze.export.ProfileValidation.Request(device, model, plans, threads,
-                    repeats, seed, data), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    repeats, seed, data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(dev.squeeze.Json.write(r));

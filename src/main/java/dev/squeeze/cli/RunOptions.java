@@ -3,6 +3,7 @@ package dev.squeeze.cli;
 import dev.squeeze.search.Job;
 import dev.squeeze.search.SearchService;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -15,8 +16,8 @@ final class RunOptions {
     @Option(names = "--run-id", description = "Name of the run folder (default: <job>-<timestamp>).")
     String runId;
 
-    @Option(names = "--data", description = "Fashion-MNIST directory (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
-    Path data;
+    @Mixin
+    DataOption data;
 
     @Option(names = "--quiet", description = "Print only the final front.")
     boolean quiet;
@@ -28,7 +29,7 @@ final class RunOptions {
         var out = spec.commandLine().getOut();
         SearchService.Output mode = jsonLines ? SearchService.Output.JSON_LINES : quiet ? SearchService.Output.QUIET : SearchService.Output.TERMINAL;
         var progress = quiet || jsonLines ? dev.squeeze.Progress.NONE : TerminalProgress.stderr(spec.commandLine().getErr());
-        SearchService.Result result = SearchService.run(new SearchService.Request(job, jobSource, results, runId, resume, data, mode),
+        SearchService.Result result = SearchService.run(new SearchService.Request(job, jobSource, results, runId, resume, data.dir, mode),
                 progress, line -> {
                     out.println(line);
                     out.flush();

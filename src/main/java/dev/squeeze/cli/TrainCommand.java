@@ -4,6 +4,7 @@ import dev.squeeze.model.Architecture;
 import dev.squeeze.model.ModelCard;
 import dev.squeeze.model.Training;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,8 +33,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Model zip to write (default: models/<name>.zip); the card goes beside it as <name>.card.json.")
     Path out;
 
-    @Option(names = "--data", description = "Directory with the Fashion-MNIST .gz files (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
-    Path data;
+    @Mixin
+    DataOption data;
 
     @Override
     public Integer call() {
@@ -42,7 +43,7 @@ final class TrainCommand implements Callable<Integer> {
         Path target = out != null ? out : Path.of("models", a.builtInName() + ".zip");
         String command = "squeeze train --arch " + a.label() + " --epochs " + epochs + " --batch " + batch
                 + " --seed " + seed + " --out " + target + (data != null ? " --data " + data : "");
-        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data, command),
+        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.dir, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         spec.commandLine().getOut().printf("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)%n",
                 target, card.params(), card.macs(), card.testAccuracy(), card.testExamples());
