@@ -95,6 +95,6 @@ final class MeasuredAccuracy implements AccuracyProxy {
      * the fused graph is slower (284 against 167 ms), so those run with basic optimisations.
      */
     static OptLevel optimisation(CompressedModel c) {
-        return OnnxWriter.opset(c.weights()) == OnnxWriter.INT4_OPSET ? OptLevel.BASIC_OPT : OptLevel.ALL_OPT;
+        return OnnxWriter.usesInt4(c.weights()) ? OptLevel.BASIC_OPT : OptLevel.ALL_OPT;
     }
 }

@@ -86,7 +86,7 @@ public final class OnnxWriter {
     }
 
     /** Whether any weight is stored as INT4 (2..4 bits), which needs opset 21 and IR version 10. */
-    private static boolean usesInt4(Map<String, Map<String, WeightQuant>> weights) {
+    public static boolean usesInt4(Map<String, Map<String, WeightQuant>> weights) {
         return weights.values().stream().flatMap(m -> m.values().stream()).anyMatch(q -> q.bits() <= 4);
     }
     /** TensorProto.DataType INT4 (onnx.proto, IR 10); nd4j-api's generated enum stops at BFLOAT16 = 16. */
