@@ -66,18 +66,20 @@ public final class Calibration {
             }
         }
         int n = request.quick() ? 256 : 1024;
-        double[] ort = Ort.onLargeStack(() -> ortFigures(n, threads, seconds, m, progress));
-        double ortFp32 = ort[0], ortInt8 = ort[1], ortFp32One = ort[2], ortInt8One = ort[3], overhead = ort[4];
+        OrtFigures ort = Ort.onLargeStack(() -> ortFigures(n, threads, seconds, m, progress));
         progress.log("memory bandwidth");
-        double bandwidth = copyBandwidth(threads, request.quick() ? 32 : 256, seconds);
+        double bandwidth = copyBandwidth(threads, (request.quick() ? 32 : 256) << 20, seconds);
         m.add(new Measurement("copy_bandwidth", bandwidth, "bytes/s, (read + write) of a " + (request.quick() ? 32 : 256)
                 + " MiB array copy split over " + threads + " Java threads, best of repeated runs"));
-        double fp32Peak = Math.max(ortFp32, ortFp32One);
-        double int8Peak = Math.max(ortInt8, ortInt8One);
         long cache = largestCache();
+        progress.log("cache bandwidth");
+        int cached = (int) Math.min(cache / 4, 1 << 20);
+        double cacheBandwidth = copyBandwidth(1, cached, seconds);
+        m.add(new Measurement("cache_copy_bandwidth", cacheBandwidth, "bytes/s, (read + write) of a " + cached / 1024
+                + " KiB array copy (source and copy fit in the largest cache), 1 Java thread, best of repeated runs"));
         long memory = memTotal();
         int lanes = simdFloatLanes();
-        String yaml = yaml(m, fp32Peak, int8Peak, bandwidth, overhead, cache, memory, threads, lanes);
+        String yaml = yaml(m, ort, bandwidth, cache, cacheBandwidth, memory, threads, lanes);
         try {
             Path parent = request.out().toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);
@@ -89,9 +91,24 @@ public final class Calibration {
         return new Result(request.out(), List.copyOf(m), Profiles.load(request.out().toString()));
     }
 
-    /** {fp32 all threads, int8 all threads, fp32 one thread, int8 one thread, per-op overhead}. */
-    private static double[] ortFigures(int n, int threads, double seconds, List<Measurement> m, Progress progress) {
-        double ortFp32 = 0, ortInt8 = 0, ortFp32One = 0, ortInt8One = 0, overhead;
+    /**
+     * What ONNX Runtime measured: conv rates (ops/s) on all threads and on one, seconds per near-empty op, and per format
+     * the seconds one more kernel costs and each output row costs beyond the arithmetic.
+     */
+    private record OrtFigures(double fp32, double int8, double fp32One, double int8One, double opOverhead,
+                              double fp32Kernel, double int8Kernel, double fp32Row, double int8Row) {
+        /** The rates a model's layers see: conv-shaped work at batch 1, int8 with its quantise and dequantise. */
+        double fp32Peak() {
+            return Math.max(fp32, fp32One);
+        }
+
+        double int8Peak() {
+            return Math.max(int8, int8One);
+        }
+    }
+
+    private static OrtFigures ortFigures(int n, int threads, double seconds, List<Measurement> m, Progress progress) {
+        double ortFp32 = 0, ortInt8 = 0, ortFp32One = 0, ortInt8One = 0, overhead, fp32Kernel, int8Kernel, fp32Row, int8Row;
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();   // a process-wide singleton: not closed here
             for (int t : new int[]{1, threads}) {
@@ -110,20 +127,34 @@ public final class Calibration {
                 m.add(new Measurement("ort_int8_conv_t" + t, cq, "ops/s, the same convolution as an exported int8 layer runs it: "
                         + "QuantizeLinear -> DequantizeLinear -> Conv with an int8 DequantizeLinear weight -> QuantizeLinear -> DequantizeLinear, "
                         + "which ONNX Runtime fuses into QuantizeLinear -> QLinearConv -> DequantizeLinear; " + t + " intra-op thread(s)"));
-                // the rates a model's layers see: conv-shaped work at batch 1, int8 with its quantise and dequantise
                 if (t == 1) { ortFp32One = cf; ortInt8One = cq; } else { ortFp32 = cf; ortInt8 = cq; }
             }
             progress.log("ONNX Runtime per-op overhead");
             overhead = ortOpOverhead(env, seconds);
             m.add(new Measurement("ort_op_overhead", overhead, "s per op: (run time of a chain of 201 Add ops on one float"
                     + " - run time of a chain of 1) / 200, ONNX Runtime, 1 thread, median of repeated runs"));
+            progress.log("ONNX Runtime per-kernel cost of fp32 and int8 convolutions");
+            fp32Kernel = ortKernelOverhead(env, false, ortFp32One, seconds);
+            int8Kernel = ortKernelOverhead(env, true, ortInt8One, seconds);
+            fp32Row = ortRowOverhead(env, false, ortFp32One, seconds);
+            int8Row = ortRowOverhead(env, true, ortInt8One, seconds);
+            for (boolean int8 : new boolean[]{false, true}) {
+                m.add(new Measurement("ort_" + (int8 ? "int8" : "fp32") + "_conv_row", int8 ? int8Row : fp32Row, "s per output row: (run time of a 3x3 "
+                        + "convolution of 1 channel to " + TINY_CHANNELS + " at " + STEM_SIZE + "x" + STEM_SIZE + " - one of " + TINY_CHANNELS
+                        + " channels at " + TINY_SIZE + "x" + TINY_SIZE + (int8 ? ", both as exported int8 layers" : ", both fp32")
+                        + ", less the difference in arithmetic at the 1-thread conv rate) / the difference in output rows; 1 thread, median of repeated runs"));
+                m.add(new Measurement("ort_" + (int8 ? "int8" : "fp32") + "_conv_kernel", int8 ? int8Kernel : fp32Kernel, "s per kernel: (run time of "
+                        + CHAIN + " chained 3x3 convolutions of " + TINY_CHANNELS + " channels at " + TINY_SIZE + "x" + TINY_SIZE
+                        + (int8 ? " as exported int8 layers (QDQ between them, fused to QLinearConv)" : " in fp32")
+                        + " - run time of 1) / " + (CHAIN - 1) + ", less their arithmetic at the 1-thread conv rate; all graph optimisations, 1 thread, median of repeated runs"));
+            }
         } catch (OrtException e) {
             throw new SqueezeException("calibration: ONNX Runtime failed (" + e.getMessage() + ")");
         }
-        return new double[]{ortFp32, ortInt8, ortFp32One, ortInt8One, overhead};
+        return new OrtFigures(ortFp32, ortInt8, ortFp32One, ortInt8One, overhead, fp32Kernel, int8Kernel, fp32Row, int8Row);
     }
 
-    private static String yaml(List<Measurement> m, double fp32, double int8, double bandwidth, double overhead, long cache,
+    private static String yaml(List<Measurement> m, OrtFigures ort, double bandwidth, long cache, double cacheBandwidth,
                                long memory, int threads, int lanes) {
         var sb = new StringBuilder();
         sb.append("# Measured on this machine by `squeeze profiles calibrate` (squeeze ").append(Version.squeeze()).append(", ")
@@ -138,16 +169,22 @@ public final class Calibration {
         sb.append("  # energy_per_mac_pj: not measurable here (no power sensor such as RAPL readable); figures are the per-MAC\n");
         sb.append("  # estimates of xeon-sapphire-rapids (fp32), and int8 at a quarter of it (four int8 lanes per fp32 lane); they only rank plans.\n");
         sb.append("  # align: fp32 SIMD lanes from /proc/cpuinfo flags (avx512f 16, avx2 8, else 4).\n");
-        sb.append(fmt("  fp32: {peak_ops: %.4e, energy_per_mac_pj: 72.5, align: %d}\n", fp32, lanes));
+        sb.append("  # kernel_overhead: what one more convolution kernel in this format costs beyond its arithmetic (measured.ort_*_conv_kernel).\n");
+        sb.append("  # row_overhead: seconds per output row of a convolution beyond its arithmetic (measured.ort_*_conv_row).\n");
+        sb.append(fmt("  fp32: {peak_ops: %.4e, energy_per_mac_pj: 72.5, align: %d, kernel_overhead: %.4e, row_overhead: %.4e}\n",
+                ort.fp32Peak(), lanes, ort.fp32Kernel(), ort.fp32Row()));
         sb.append("  # int8: the same convolution as an exported int8 layer runs (QDQ around it, int8 weights; measured.ort_int8_conv_*).\n");
-        sb.append(fmt("  int8: {peak_ops: %.4e, energy_per_mac_pj: 18.1, align: %d}\n", int8, lanes));
+        sb.append(fmt("  int8: {peak_ops: %.4e, energy_per_mac_pj: 18.1, align: %d, kernel_overhead: %.4e, row_overhead: %.4e}\n",
+                ort.int8Peak(), lanes, ort.int8Kernel(), ort.int8Row()));
         sb.append("efficiency: 1.0\n");
         sb.append("# measured.copy_bandwidth\n");
         sb.append(fmt("memory_bandwidth: %.4e\n", bandwidth));
-        sb.append("# measured.ort_op_overhead\n");
-        sb.append(fmt("kernel_overhead: %.4e\n", overhead));
+        sb.append("# measured.ort_op_overhead: a dispatch with next to no work; ops outside the formats above (reshapes) pay it\n");
+        sb.append(fmt("kernel_overhead: %.4e\n", ort.opOverhead()));
         sb.append("# largest CPU cache level in /sys/devices/system/cpu/cpu0/cache\n");
         sb.append("on_chip_memory: ").append(cache).append('\n');
+        sb.append("# measured.cache_copy_bandwidth: how fast a layer reads weights that stay cached\n");
+        sb.append(fmt("on_chip_bandwidth: %.4e\n", cacheBandwidth));
         sb.append("# MemTotal in /proc/meminfo\n");
         sb.append("memory_capacity: ").append(memory).append('\n');
         sb.append("# not measurable here (no power sensor); 0 leaves static energy out of this profile's predictions\n");
@@ -258,49 +295,131 @@ public final class Calibration {
      * int8 layer (QDQ around it, int8 weights), which is how squeeze's ONNX files run it.
      */
     private static double ortConv(OrtEnvironment env, boolean int8, int threads, double seconds) throws OrtException {
-        var random = new Random(2);
-        int c = CONV_IN, k = CONV_OUT, hw = CONV_SIZE;
-        int f = Onnx.TensorProto.DataType.FLOAT_VALUE;
-        var graph = Onnx.GraphProto.newBuilder().setName("conv");
-        String w = "w", x = "x";
-        if (int8) {
-            byte[] codes = new byte[k * c * 9];
-            for (int i = 0; i < codes.length; i++) codes[i] = (byte) (random.nextInt(255) - 127);
-            graph.addInitializer(Onnx.TensorProto.newBuilder().setName("wq").setDataType(Onnx.TensorProto.DataType.INT8_VALUE)
-                    .addDims(k).addDims(c).addDims(3).addDims(3).setRawData(ByteString.copyFrom(codes)));
-            graph.addInitializer(scalar("w_scale", 0.01f)).addInitializer(scalar("x_scale", 1 / 255f)).addInitializer(scalar("y_scale", 0.05f))
-                    .addInitializer(uint8("zp", 0)).addInitializer(int8Zero("w_zp"));
-            graph.addNode(node("DequantizeLinear", "w", "wq", "w_scale", "w_zp"));
-            graph.addNode(node("QuantizeLinear", "xq", "x", "x_scale", "zp")).addNode(node("DequantizeLinear", "xd", "xq", "x_scale", "zp"));
-            x = "xd";
-        } else {
-            ByteBuffer bb = ByteBuffer.allocate(k * c * 9 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < k * c * 9; i++) bb.putFloat((random.nextFloat() - 0.5f) / 10);
-            graph.addInitializer(Onnx.TensorProto.newBuilder().setName("w").setDataType(f).addDims(k).addDims(c).addDims(3).addDims(3)
-                    .setRawData(ByteString.copyFrom(bb.array())));
+        long ops = 2L * CONV_OUT * CONV_IN * 9 * CONV_SIZE * CONV_SIZE;
+        try (var chain = ConvChain.open(env, int8, CONV_IN, CONV_OUT, CONV_SIZE, 1, threads)) {
+            return bestRate(() -> {
+                chain.run();
+                return ops;
+            }, seconds);
         }
-        var conv = node("Conv", int8 ? "yc" : "y", x, w).toBuilder()
-                .addAttribute(Onnx.AttributeProto.newBuilder().setName("pads").setType(Onnx.AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L)));
-        graph.addNode(conv);
-        if (int8) graph.addNode(node("QuantizeLinear", "yq", "yc", "y_scale", "zp")).addNode(node("DequantizeLinear", "y", "yq", "y_scale", "zp"));
-        graph.addInput(valueInfo("x", f, 1, c, hw, hw)).addOutput(valueInfo("y", f, 1, k, hw, hw));
-        float[] in = new float[c * hw * hw];
-        for (int i = 0; i < in.length; i++) in[i] = random.nextFloat();
-        long ops = 2L * k * c * 9 * hw * hw;
-        try (var options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(threads);
-            options.setInterOpNumThreads(1);
-            try (OrtSession session = env.createSession(model(graph), options);
-                 OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(in), new long[]{1, c, hw, hw})) {
-                Map<String, OnnxTensor> inputs = Map.of("x", input);
-                return bestRate(() -> {
-                    try (var result = session.run(inputs)) {
-                        return ops;
-                    } catch (OrtException e) {
-                        throw new IllegalStateException(e);
-                    }
-                }, seconds);
+    }
+
+    static final int TINY_CHANNELS = 16, TINY_SIZE = 8, CHAIN = 9;
+
+    /**
+     * Seconds each convolution kernel costs beyond its arithmetic, in fp32 or as an exported int8 layer: a chain of
+     * {@value #CHAIN} tiny 3x3 convolutions ({@value #TINY_CHANNELS} channels, {@value #TINY_SIZE}x{@value #TINY_SIZE})
+     * minus a chain of one, over {@value #CHAIN} - 1, minus the arithmetic at {@code peakOps}. Between int8 convolutions
+     * the QDQ pairs fuse away as in an exported model, so this is the cost of one more integer kernel in a model.
+     */
+    private static double ortKernelOverhead(OrtEnvironment env, boolean int8, double peakOps, double seconds) throws OrtException {
+        double many, one;
+        try (var chain = ConvChain.open(env, int8, TINY_CHANNELS, TINY_CHANNELS, TINY_SIZE, CHAIN, 1)) {
+            many = chain.medianSeconds(seconds);
+        }
+        try (var chain = ConvChain.open(env, int8, TINY_CHANNELS, TINY_CHANNELS, TINY_SIZE, 1, 1)) {
+            one = chain.medianSeconds(seconds);
+        }
+        double arithmetic = 2.0 * TINY_CHANNELS * TINY_CHANNELS * 9 * TINY_SIZE * TINY_SIZE / peakOps;
+        return Math.max(1e-9, (many - one) / (CHAIN - 1) - arithmetic);
+    }
+
+    /**
+     * Seconds per output row (position) of a convolution kernel beyond its arithmetic: a stem convolution (1 input
+     * channel to {@value #TINY_CHANNELS}, {@value #STEM_SIZE}x{@value #STEM_SIZE}, where rows dominate) against one tiny
+     * convolution ({@value #TINY_SIZE}x{@value #TINY_SIZE}), both with the same quantise / dequantise around them, the
+     * difference less the arithmetic at {@code peakOps}, over the difference in rows.
+     */
+    private static double ortRowOverhead(OrtEnvironment env, boolean int8, double peakOps, double seconds) throws OrtException {
+        double stem, tiny;
+        try (var chain = ConvChain.open(env, int8, 1, TINY_CHANNELS, STEM_SIZE, 1, 1)) {
+            stem = chain.medianSeconds(seconds);
+        }
+        try (var chain = ConvChain.open(env, int8, TINY_CHANNELS, TINY_CHANNELS, TINY_SIZE, 1, 1)) {
+            tiny = chain.medianSeconds(seconds);
+        }
+        double arithmetic = 2.0 * TINY_CHANNELS * 9 * (STEM_SIZE * STEM_SIZE - TINY_CHANNELS * TINY_SIZE * TINY_SIZE) / peakOps;
+        return Math.max(0, (stem - tiny - arithmetic) / (STEM_SIZE * STEM_SIZE - TINY_SIZE * TINY_SIZE));
+    }
+
+    static final int STEM_SIZE = 28;
+
+    /**
+     * An ONNX Runtime session over {@code count} chained 3x3 convolutions (pad 1) at batch 1, all graph optimisations:
+     * fp32, or as squeeze exports int8 layers (a QuantizeLinear / DequantizeLinear pair after the input and after every
+     * convolution, int8 weights through DequantizeLinear), which ONNX Runtime fuses into QLinearConv kernels.
+     */
+    private record ConvChain(OrtSession session, OnnxTensor input, Map<String, OnnxTensor> inputs) implements AutoCloseable {
+        static ConvChain open(OrtEnvironment env, boolean int8, int in, int out, int hw, int count, int threads) throws OrtException {
+            var random = new Random(2);
+            int f = Onnx.TensorProto.DataType.FLOAT_VALUE;
+            var graph = Onnx.GraphProto.newBuilder().setName("convs");
+            if (int8) {
+                graph.addInitializer(scalar("w_scale", 0.01f)).addInitializer(scalar("x_scale", 1 / 255f)).addInitializer(scalar("y_scale", 0.05f))
+                        .addInitializer(uint8("zp", 0)).addInitializer(int8Zero("w_zp"));
+                graph.addNode(node("QuantizeLinear", "xq", "x", "x_scale", "zp")).addNode(node("DequantizeLinear", "a0", "xq", "x_scale", "zp"));
+            } else {
+                graph.addNode(node("Identity", "a0", "x"));
             }
+            int c = in;
+            for (int i = 0; i < count; i++) {
+                int k = i == count - 1 ? out : in;
+                String w = "w" + i, a = "a" + i, y = i == count - 1 ? "y" : "a" + (i + 1);
+                if (int8) {
+                    byte[] codes = new byte[k * c * 9];
+                    for (int j = 0; j < codes.length; j++) codes[j] = (byte) (random.nextInt(255) - 127);
+                    graph.addInitializer(Onnx.TensorProto.newBuilder().setName(w + "q").setDataType(Onnx.TensorProto.DataType.INT8_VALUE)
+                            .addDims(k).addDims(c).addDims(3).addDims(3).setRawData(ByteString.copyFrom(codes)));
+                    graph.addNode(node("DequantizeLinear", w, w + "q", "w_scale", "w_zp"));
+                } else {
+                    ByteBuffer bb = ByteBuffer.allocate(k * c * 9 * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                    for (int j = 0; j < k * c * 9; j++) bb.putFloat((random.nextFloat() - 0.5f) / 10);
+                    graph.addInitializer(Onnx.TensorProto.newBuilder().setName(w).setDataType(f).addDims(k).addDims(c).addDims(3).addDims(3)
+                            .setRawData(ByteString.copyFrom(bb.array())));
+                }
+                var conv = node("Conv", int8 ? y + "c" : y, a, w).toBuilder()
+                        .addAttribute(Onnx.AttributeProto.newBuilder().setName("pads").setType(Onnx.AttributeProto.AttributeType.INTS).addAllInts(List.of(1L, 1L, 1L, 1L)));
+                graph.addNode(conv);
+                if (int8) graph.addNode(node("QuantizeLinear", y + "q", y + "c", "y_scale", "zp")).addNode(node("DequantizeLinear", y, y + "q", "y_scale", "zp"));
+                c = k;
+            }
+            graph.addInput(valueInfo("x", f, 1, in, hw, hw)).addOutput(valueInfo("y", f, 1, out, hw, hw));
+            float[] x = new float[in * hw * hw];
+            for (int i = 0; i < x.length; i++) x[i] = random.nextFloat();
+            try (var options = new OrtSession.SessionOptions()) {
+                options.setIntraOpNumThreads(threads);
+                options.setInterOpNumThreads(1);
+                OrtSession session = env.createSession(model(graph), options);
+                OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(x), new long[]{1, in, hw, hw});
+                return new ConvChain(session, input, Map.of("x", input));
+            }
+        }
+
+        void run() {
+            try (var result = session.run(inputs)) {
+                // only the time counts
+            } catch (OrtException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        /** Median seconds of a run, after a warm-up, over at least 200 runs or {@code seconds}. */
+        double medianSeconds(double seconds) {
+            for (int i = 0; i < 50; i++) run();
+            var times = new ArrayList<Double>();
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            while (times.size() < 200 || System.nanoTime() < end) {
+                long t0 = System.nanoTime();
+                run();
+                times.add((System.nanoTime() - t0) / 1e9);
+            }
+            return times.stream().mapToDouble(Double::doubleValue).sorted().toArray()[times.size() / 2];
+        }
+
+        @Override
+        public void close() throws OrtException {
+            input.close();
+            session.close();
         }
     }
 
@@ -375,11 +494,19 @@ public final class Calibration {
                 .setGraph(graph).build().toByteArray();
     }
 
-    /** Copy bandwidth (bytes read + written per second) of a large array split over threads. */
-    private static double copyBandwidth(int threads, int mib, double seconds) {
-        int longs = mib * 1024 * 1024 / 8;
+    /** Copy bandwidth (bytes read + written per second) of an array of {@code bytes} split over threads. */
+    private static double copyBandwidth(int threads, int bytes, double seconds) {
+        int longs = bytes / 8;
         long[] src = new long[longs], dst = new long[longs];
         Arrays.fill(src, 7);
+        if (threads == 1) {
+            // in the calling thread, many copies per timing: a cache-sized copy takes microseconds, less than starting a thread
+            int repeats = Math.max(1, (64 << 20) / bytes);
+            return bestRate(() -> {
+                for (int r = 0; r < repeats; r++) System.arraycopy(src, 0, dst, 0, longs);
+                return 2L * longs * 8 * repeats;
+            }, seconds);
+        }
         int chunk = longs / threads;
         return bestRate(() -> {
             var workers = new ArrayList<Thread>();

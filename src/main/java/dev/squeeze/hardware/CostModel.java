@@ -23,7 +23,9 @@ import java.util.Locale;
  * <p>Per layer, at batch B (DESIGN.md, with the refinements noted inline):
  * <pre>
  *   format   = smallest supported format holding the layer's weight and activation bits (fallback: next wider)
- *   t        = max(2*MACs / (peak[format] * efficiency * C_eff * util), bytes / bandwidth) + kernels * overhead
+ *   t        = max(2*MACs / (peak[format] * efficiency * C_eff * util) + rows * row_overhead[format],
+ *                  bytes / bandwidth + cached weight bytes / on_chip_bandwidth)
+ *              + kernels * overhead[format]
  *   C_eff    = N/ceil_to(N, align) * K/ceil_to(K, align)     N = kept output channels, K = kept reduction length
  *   util     = tiles / (waves * units)                      output tiles spread over SMs/cores (wave quantization)
  *   E        = MACs * e_mac[format] * w*a/native^2 + bytes * e_dram + P_static * t
@@ -287,7 +289,7 @@ public final class CostModel {
         double latency = 0, energy = 0, peakActivations = 0;
         long totalMacs = 0;
         int unsupported = 0;
-        double eff = profile.efficiency(), bandwidth = profile.memoryBandwidth(), overhead = profile.kernelOverhead();
+        double eff = profile.efficiency(), bandwidth = profile.memoryBandwidth();
         double staticPower = profile.staticPower(), eDram = profile.dramEnergyPerByte() * 1e-12;
         for (int i = 0; i < n; i++) {
             double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
@@ -301,22 +303,25 @@ public final class CostModel {
             if (bad) unsupported++;
             if (format == null) format = profile.widestFormat();
             double macs = batch * (macsXY[i] * fx * fy + macsY[i] * fy);
-            double traffic = 0, computeTime = 0;
+            double traffic = 0, computeTime = 0, cachedReadTime = 0;
             switch (kind[i]) {
                 case MATMUL -> {
-                    traffic = weightBytes(i, fx, fy, wStored) * streamed + (profile.activationsOnChip() ? 0 : actBytes);
+                    double weights = weightBytes(i, fx, fy, wStored);
+                    traffic = weights * streamed + (profile.activationsOnChip() ? 0 : actBytes);
+                    // the cached part is read too, at on-chip speed: what bounds a batch-1 dense layer on a CPU
+                    if (profile.onChipBandwidth() > 0) cachedReadTime = weights * (1 - streamed) / profile.onChipBandwidth();
                     HardwareProfile.FormatSpec spec = profile.spec(format);
                     double cols = Math.max(1, Math.round(baseN[i] * fy)), depth = Math.max(1, Math.round(baseK[i] * fx));
                     double rows = batch * positions[i];
                     double alignment = aligned(cols, spec.align()) * aligned(depth, spec.align());
-                    computeTime = 2 * macs / (spec.peakOps() * eff * alignment * utilization(rows, cols));
+                    computeTime = 2 * macs / (spec.peakOps() * eff * alignment * utilization(rows, cols)) + rows * spec.rowOverhead();
                 }
                 case GATHER -> traffic = batch * outElems[i] * wStored / 8.0 + (profile.activationsOnChip() ? 0 : batch * outElems[i] * aStored / 8.0);
                 case ELEMENTWISE -> traffic = profile.activationsOnChip() ? 0 : actBytes + weightBytes(i, fx, fy, wStored);
                 default -> { } // fused into its producer, or a view: free
             }
-            double memoryTime = traffic / bandwidth;
-            double t = Math.max(computeTime, memoryTime) + kernels[i] * overhead;
+            double memoryTime = traffic / bandwidth + cachedReadTime;
+            double t = Math.max(computeTime, memoryTime) + kernels[i] * profile.spec(format).kernelOverhead();
             double e = 0;
             if (macs > 0) {
                 HardwareProfile.FormatSpec spec = profile.spec(format);

@@ -18,6 +18,8 @@ import java.util.TreeSet;
  * @param memoryBandwidth   off-chip bytes/s (for an accelerator on a host link: the link)
  * @param kernelOverhead    seconds each kernel launch (or op dispatch) costs regardless of size
  * @param onChipMemory      bytes of on-chip memory that keeps weights between inferences (SRAM, L2, LLC)
+ * @param onChipBandwidth   bytes/s at which a kernel reads weights held on-chip (0: not modelled, reads are free);
+ *                          on a CPU a batch-1 dense layer is bound by it, one weight read per multiply-accumulate
  * @param memoryCapacity    bytes of device memory a model (weights + live activations) must fit in
  * @param staticPower       watts drawn whether or not the device computes (idle power)
  * @param dramEnergyPerByte picojoules per byte moved off-chip
@@ -29,7 +31,7 @@ import java.util.TreeSet;
  * @param activationsOnChip whether activations stay on-chip (no off-chip traffic) as on the Edge TPU
  */
 public record HardwareProfile(String name, String description, String source, Map<Format, FormatSpec> formats,
-                              double efficiency, double memoryBandwidth, double kernelOverhead, double onChipMemory,
+                              double efficiency, double memoryBandwidth, double kernelOverhead, double onChipMemory, double onChipBandwidth,
                               double memoryCapacity, double staticPower, double dramEnergyPerByte, int computeUnits,
                               int tileRows, int tileCols, Set<Integer> weightBits, Set<Integer> activationBits,
                               boolean activationsOnChip) {
@@ -40,8 +42,14 @@ public record HardwareProfile(String name, String description, String source, Ma
      * @param peakOps         peak dense operations/s (one MAC = 2 operations, as datasheets count)
      * @param energyPerMac    picojoules per MAC at this format's native width
      * @param align           channel multiple the format's kernels need for full speed (8 for fp16 tensor cores)
+     * @param kernelOverhead  seconds a kernel in this format costs regardless of size (the profile's
+     *                        {@code kernel_overhead} unless the format gives its own: integer kernels on a CPU
+     *                        runtime carry requantisation and layout work a float kernel does not)
+     * @param rowOverhead     seconds per output row (position x batch) of a matmul or convolution kernel beyond
+     *                        its arithmetic (0 unless given): gathering and requantising each row, which dominates
+     *                        a stem convolution with one input channel
      */
-    public record FormatSpec(double peakOps, double energyPerMac, int align) {}
+    public record FormatSpec(double peakOps, double energyPerMac, int align, double kernelOverhead, double rowOverhead) {}
 
     public HardwareProfile {
         formats = Collections.unmodifiableMap(new EnumMap<>(formats));

@@ -28,9 +28,9 @@ public final class Profiles {
             "jetson-agx-orin", "coral-edge-tpu", "nvidia-t4", "nvidia-h100", "xeon-sapphire-rapids");
 
     static final List<String> KEYS = List.of("schema", "name", "description", "formats", "efficiency", "memory_bandwidth",
-            "kernel_overhead", "on_chip_memory", "memory_capacity", "static_power", "energy_per_dram_byte_pj",
+            "kernel_overhead", "on_chip_memory", "on_chip_bandwidth", "memory_capacity", "static_power", "energy_per_dram_byte_pj",
             "compute_units", "tile", "weight_bits", "activation_bits", "activations_on_chip", "measured");
-    static final List<String> FORMAT_KEYS = List.of("peak_ops", "energy_per_mac_pj", "align");
+    static final List<String> FORMAT_KEYS = List.of("peak_ops", "energy_per_mac_pj", "align", "kernel_overhead", "row_overhead");
 
     private Profiles() {}
 
@@ -111,13 +111,16 @@ public final class Profiles {
         doc.checkKeys(fs, "formats", Format.keys());
         if (fs.isEmpty()) throw doc.error(fs, "'formats' must list at least one format (" + String.join(", ", Format.keys()) + ")");
         Map<Format, HardwareProfile.FormatSpec> formats = new EnumMap<>(Format.class);
+        double kernelOverhead = nonNegative(doc, root, "kernel_overhead", what);
         for (var it = fs.fields(); it.hasNext(); ) {
             var e = it.next();
             String fw = "format '" + e.getKey() + "'";
             doc.checkKeys(e.getValue(), fw, FORMAT_KEYS);
             formats.put(Format.of(e.getKey()), new HardwareProfile.FormatSpec(
                     positive(doc, e.getValue(), "peak_ops", fw), positive(doc, e.getValue(), "energy_per_mac_pj", fw),
-                    positiveInt(doc, e.getValue(), "align", fw)));
+                    positiveInt(doc, e.getValue(), "align", fw),
+                    e.getValue().has("kernel_overhead") ? nonNegative(doc, e.getValue(), "kernel_overhead", fw) : kernelOverhead,
+                    e.getValue().has("row_overhead") ? nonNegative(doc, e.getValue(), "row_overhead", fw) : 0));
         }
         double efficiency = positive(doc, root, "efficiency", what);
         if (efficiency > 1) throw doc.error(root.get("efficiency"), "'efficiency' is a fraction of peak: give a value in (0, 1], got " + efficiency);
@@ -127,8 +130,10 @@ public final class Profiles {
             throw doc.error(tile, "'tile' must be [rows, columns], two positive whole numbers, got " + tile);
         }
         return new HardwareProfile(name, description, doc.file(), formats, efficiency,
-                positive(doc, root, "memory_bandwidth", what), nonNegative(doc, root, "kernel_overhead", what),
-                nonNegative(doc, root, "on_chip_memory", what), positive(doc, root, "memory_capacity", what),
+                positive(doc, root, "memory_bandwidth", what), kernelOverhead,
+                nonNegative(doc, root, "on_chip_memory", what),
+                root.has("on_chip_bandwidth") ? nonNegative(doc, root, "on_chip_bandwidth", what) : 0,
+                positive(doc, root, "memory_capacity", what),
                 nonNegative(doc, root, "static_power", what), nonNegative(doc, root, "energy_per_dram_byte_pj", what),
                 positiveInt(doc, root, "compute_units", what), tile.get(0).asInt(), tile.get(1).asInt(),
                 bits(doc, root, "weight_bits"), bits(doc, root, "activation_bits"),

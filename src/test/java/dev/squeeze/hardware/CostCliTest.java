@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -79,6 +80,11 @@ class CostCliTest {
         assertEquals("local-cpu", p.name());
         assertTrue(p.spec(Format.FP32).peakOps() > 1e9 && p.spec(Format.INT8).peakOps() > 1e9, p.toString());
         assertTrue(p.memoryBandwidth() > 1e8 && p.kernelOverhead() > 0 && p.kernelOverhead() < 1e-3, p.toString());
+        for (Format f : List.of(Format.FP32, Format.INT8)) {
+            var spec = p.spec(f);
+            assertTrue(spec.kernelOverhead() > 0 && spec.kernelOverhead() < 1e-3 && spec.rowOverhead() >= 0 && spec.rowOverhead() < 1e-6, f + ": " + spec);
+        }
+        assertTrue(p.onChipBandwidth() > 1e9, "cache bandwidth " + p.onChipBandwidth());
         String text = Files.readString(out);
         assertTrue(text.contains("ort_fp32_matmul_") && text.contains("nd4j_fp32_gemm_") && text.contains("copy_bandwidth"), text);
         Run cost = squeeze("cost", "--spec", "fashion-cnn", "--device", out.toString(), "--uniform", "w8a8");

@@ -188,4 +188,47 @@ class CostModelTest {
         PlanCost c = CostModel.of(RESNET, Profiles.load("coral-edge-tpu")).cost(CompressionPlan.uniform("w8a8"), 2000);
         assertTrue(!c.total().fitsMemory() && c.warnings().stream().anyMatch(w -> w.startsWith("does not fit")), c.warnings().toString());
     }
+
+    /** The Raspberry Pi 4 profile with extra lines, as a file the loader reads. */
+    static HardwareProfile rpi4With(String formatExtra, String extra, java.nio.file.Path dir) throws java.io.IOException {
+        String yaml = java.nio.file.Files.readString(java.nio.file.Path.of("hardware-profiles/raspberry-pi-4.yaml"))
+                .replace("int8: {peak_ops: 96.0e+9, energy_per_mac_pj: 75.0, align: 8}",
+                        "int8: {peak_ops: 96.0e+9, energy_per_mac_pj: 75.0, align: 8" + formatExtra + "}") + extra;
+        java.nio.file.Path file = dir.resolve("rpi4-variant.yaml");
+        java.nio.file.Files.writeString(file, yaml);
+        return Profiles.load(file.toString());
+    }
+
+    @Test
+    void formatKernelAndRowOverheadsAddToLayersInThatFormatOnly(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        HardwareProfile base = Profiles.load("raspberry-pi-4");
+        HardwareProfile variant = rpi4With(", kernel_overhead: 4.0e-6, row_overhead: 2.0e-8", "", dir);
+        assertEquals(base.kernelOverhead(), variant.spec(Format.FP32).kernelOverhead(), "a format without its own takes the profile's");
+        PlanCost before = CostModel.of(CNN, base).cost(CompressionPlan.uniform("w8a8"), 1);
+        PlanCost after = CostModel.of(CNN, variant).cost(CompressionPlan.uniform("w8a8"), 1);
+        // conv1 is compute-bound: 28x28 output rows at 2e-8 s, and a 4 us kernel instead of the profile's 10 us
+        double expected = (28 * 28 * 2.0e-8 + 4.0e-6 - base.kernelOverhead()) * 1e3;
+        assertEquals(expected, layer(after, "conv1").latencyMs() - layer(before, "conv1").latencyMs(), 1e-9);
+        // pooling has no rows to gather: only its kernel cost changes
+        assertEquals((4.0e-6 - base.kernelOverhead()) * 1e3, layer(after, "pool1").latencyMs() - layer(before, "pool1").latencyMs(), 1e-9);
+        PlanCost fp32Before = CostModel.of(CNN, base).cost(CompressionPlan.none(), 1);
+        PlanCost fp32After = CostModel.of(CNN, variant).cost(CompressionPlan.none(), 1);
+        assertEquals(fp32Before.total().latencyMs(), fp32After.total().latencyMs(), 1e-12, "fp32 layers keep their costs");
+    }
+
+    @Test
+    void cachedWeightsAreReadAtOnChipBandwidth(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        HardwareProfile base = Profiles.load("raspberry-pi-4");
+        HardwareProfile variant = rpi4With("", "on_chip_bandwidth: 1.0e+10\n", dir);
+        PlanCost before = CostModel.of(CNN, base).cost(CompressionPlan.uniform("w8a8"), 1);
+        PlanCost after = CostModel.of(CNN, variant).cost(CompressionPlan.uniform("w8a8"), 1);
+        // dense1: 3136 x 128 int8 weights and 128 biases (all cached: the model fits the 1 MB L2) plus 128 4-byte scales, at 10 GB/s,
+        // on top of its activation traffic: it becomes memory-bound
+        LayerCost dense = layer(after, "dense1");
+        assertEquals(LayerCost.Bound.MEMORY, dense.bound());
+        double weights = 3136 * 128 + 128 + 128 * 4;
+        double expected = (dense.bytes() / base.memoryBandwidth() + weights / 1.0e10 + base.kernelOverhead()) * 1e3;
+        assertEquals(expected, dense.latencyMs(), 1e-6);
+        assertTrue(after.total().latencyMs() > before.total().latencyMs());
+    }
 }
