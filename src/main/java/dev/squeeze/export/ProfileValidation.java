@@ -39,18 +39,19 @@ public final class ProfileValidation {
     public record Result(String device, String model, int threads, List<PlanTiming> plans, double spearman, double scale, double mape) {}
 
     /** Timing rounds over all plans. */
-    static final int ROUNDS = 5;
+    static final int ROUNDS = 20;
 
     public static Result run(Request r, Progress progress) {
         if (r.plans() < 3) throw new SqueezeException("profiles validate: --plans must be >= 3, got " + r.plans());
         ModelHandle m = ModelStore.load(r.model());
-        CostModel costs = CostModel.of(m.graph(), Profiles.load(r.device()));
+        var profile = Profiles.load(r.device());
+        CostModel costs = CostModel.of(m.graph(), profile);
         var splits = DataSplits.load(r.dataDir(), 42, 500);
         var compressor = new Compressor(m, Compressor.Options.DEFAULT, splits.calibration());
         INDArray one = m.encoding().features(splits.test(), 0, 1);
         var inputType = Dl4jGraphs.toInputType(m.graph().inputs().values().iterator().next());
         var timings = new ArrayList<PlanTiming>();
-        List<CompressionPlan> plans = plans(m, r.plans(), r.seed());
+        List<CompressionPlan> plans = plans(m, r.plans(), r.seed(), bits -> profile.spec(profile.computeFormat(bits, bits)).align());
         var runners = new ArrayList<OnnxRunner>();
         var macs = new long[plans.size()];
         try {
@@ -88,8 +89,12 @@ public final class ProfileValidation {
         return new Result(r.device(), m.name(), r.threads(), timings, new SpearmansCorrelation().correlation(p, q), scale, mape / p.length);
     }
 
-    /** Seeded, varied plans: every group's prune ratio drawn from 0..0.875, bits int8 or float, a few uniform ones. */
-    static List<CompressionPlan> plans(ModelHandle m, int n, long seed) {
+    /**
+     * Seeded, varied plans: every group's prune ratio drawn from 0..0.875, bits int8 or float, a few uniform ones. Kept
+     * units round up to the format's alignment, as a space with {@code align_to_device} (the shipped spaces) makes them:
+     * these are the plans the search compares.
+     */
+    static List<CompressionPlan> plans(ModelHandle m, int n, long seed, java.util.function.IntUnaryOperator alignOfBits) {
         var random = new Random(seed);
         double[] ratios = {0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875};
         var out = new ArrayList<CompressionPlan>();
@@ -99,8 +104,9 @@ public final class ProfileValidation {
             boolean int8 = random.nextBoolean();
             var layers = new HashMap<String, LayerPlan>();
             for (DependencyGroup g : m.graph().groups()) {
-                int bits = int8 ? 8 : 32;
-                layers.put(g.id(), new LayerPlan(ratios[random.nextInt(ratios.length)], bits, bits));
+                int bits = int8 ? 8 : 32, align = Math.max(1, alignOfBits.applyAsInt(bits));
+                double ratio = CompressionPlan.alignedRatio(g.units(), ratios[random.nextInt(ratios.length)], align);
+                layers.put(g.id(), new LayerPlan(ratio, bits, bits));
             }
             LayerPlan rest = int8 ? new LayerPlan(0, 8, 8) : CompressionPlan.NONE;
             var plan = new CompressionPlan(rest, layers, CompressionPlan.Distillation.DEFAULT);

@@ -111,6 +111,16 @@ public record CompressionPlan(LayerPlan defaults, Map<String, LayerPlan> layers,
     }
 
     /**
+     * The prune ratio of {@code units} whose kept count is a multiple of {@code align}: the kept count of {@code ratio}
+     * rounded up (at least {@code align}, at most {@code units}). What a space's {@code align_to_device} does to its values.
+     */
+    public static double alignedRatio(int units, double ratio, int align) {
+        int kept = (int) Math.round(units * (1 - ratio));
+        kept = Math.min(units, Math.max(align, (kept + align - 1) / align * align));
+        return 1 - (double) kept / units;
+    }
+
+    /**
      * Checks the plan against a graph: every named layer exists, explicit prune ratios only on layers
      * that can be pruned (and on the first producer of a residual group), no group pruned to zero units.
      *

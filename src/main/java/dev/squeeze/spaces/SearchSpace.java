@@ -41,9 +41,7 @@ public record SearchSpace(String source, List<Knob> knobs, boolean alignToDevice
             int align = Math.max(1, alignOfLayer.applyAsInt(k.layer()));
             var values = new java.util.ArrayList<Double>();
             for (double r : k.values()) {
-                int kept = (int) Math.round(units * (1 - r));
-                kept = Math.min(units, Math.max(align, (kept + align - 1) / align * align));
-                double ratio = 1 - (double) kept / units;
+                double ratio = dev.squeeze.model.CompressionPlan.alignedRatio(units, r, align);
                 if (!values.contains(ratio)) values.add(ratio);
             }
             aligned.add(new Knob(k.layer(), k.kind(), values));
