@@ -44,8 +44,9 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--best", description = "Rule: of the trials within the limits, the best by this objective (accuracy, latency_ms, energy_mj, size_mb).")
     String best;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "Distillation fine-tuning epochs (default: ${DEFAULT-VALUE}; 0 = none).")
-    double epochs;
+    @Option(names = "--epochs", description = "Distillation fine-tuning epochs (default: as long as the run's recovered rung fine-tuned, "
+            + "at least 1, so the recovered accuracy is a floor for the export's; 0 = none).")
+    Double epochs;
 
     @Option(names = "--force", description = "Overwrite an existing exports/<trial> folder.")
     boolean force;

@@ -71,6 +71,16 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
         return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
     }
 
+    /**
+     * Export's default fine-tune, in epochs over {@code trainImages}: at least as long as the recovered rung's (and at
+     * least one epoch), so that a plan's recovered accuracy is a floor for what its export reaches rather than a promise
+     * a shorter fine-tune cannot keep.
+     */
+    public double exportEpochs(int trainImages) {
+        if (recovery == null) return 1;
+        return Math.max(1, recovery.steps() / (double) Math.max(1, trainImages / recovery.batch()));
+    }
+
     /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */
     public dev.squeeze.model.compress.Compressor.Options compressorOptions() {
         return new dev.squeeze.model.compress.Compressor.Options(dev.squeeze.model.compress.Importance.parse(importance, source), 1,

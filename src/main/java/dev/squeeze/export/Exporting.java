@@ -44,9 +44,10 @@ public final class Exporting {
     private Exporting() {}
 
     /**
-     * @param epochs distillation fine-tuning epochs (0 = quantise the pruned network as it is)
+     * @param epochs distillation fine-tuning epochs (0 = quantise the pruned network as it is; null = as long as the
+     *               run's recovered rung, at least one: {@link EvaluatorSpec#exportEpochs})
      */
-    public record Request(String run, Path results, TrialChoice choice, double epochs, boolean force, Path dataDir, int threads) {}
+    public record Request(String run, Path results, TrialChoice choice, Double epochs, boolean force, Path dataDir, int threads) {}
 
     public record Accuracy(double baseline, double dl4j, double onnxruntime, Double search, String searchFidelity, int testImages) {}
 
@@ -78,7 +79,8 @@ public final class Exporting {
                 splits.test().count()));
 
         var compressor = new Compressor(model, spec.compressorOptions(), splits.calibration());
-        var settings = r.epochs() > 0 ? FineTuner.Settings.DEFAULT.withEpochs(r.epochs()).withSeed(spec.dataSeed()) : null;
+        double epochs = r.epochs() != null ? r.epochs() : spec.exportEpochs(splits.train().count());
+        var settings = epochs > 0 ? FineTuner.Settings.DEFAULT.withEpochs(epochs).withSeed(spec.dataSeed()) : null;
         var pruned = compressor.pruneAndFineTune(plan, 1, splits.train(), settings, progress);
         CompressedModel c = compressor.quantize(pruned, plan);
 

@@ -73,7 +73,7 @@ class ExportingTest {
         assertEquals(48, ModelStore.load(dir.resolve("model.zip").toString()).graph().prunableUnits("conv2"));
 
         var again = assertThrows(SqueezeException.class,
-                () -> Exporting.run(new Exporting.Request("r1", results, TrialChoice.of("g3-07"), 0, false, null, 1), Progress.NONE));
+                () -> Exporting.run(new Exporting.Request("r1", results, TrialChoice.of("g3-07"), 0.0, false, null, 1), Progress.NONE));
         assertTrue(again.getMessage().contains("--force"), again.getMessage());
     }
 
@@ -81,10 +81,10 @@ class ExportingTest {
     void unknownTrialsAndRulesThatMatchNothingSayWhatExists() {
         writeRun();
         var unknown = assertThrows(SqueezeException.class,
-                () -> Exporting.run(new Exporting.Request("r1", results, TrialChoice.of("g9-99"), 0, false, null, 1), Progress.NONE));
+                () -> Exporting.run(new Exporting.Request("r1", results, TrialChoice.of("g9-99"), 0.0, false, null, 1), Progress.NONE));
         assertTrue(unknown.getMessage().contains("g3-07") && unknown.getMessage().contains("g1-02"), unknown.getMessage());
         var noRun = assertThrows(SqueezeException.class,
-                () -> Exporting.run(new Exporting.Request("nope", results, TrialChoice.of("g3-07"), 0, false, null, 1), Progress.NONE));
+                () -> Exporting.run(new Exporting.Request("nope", results, TrialChoice.of("g3-07"), 0.0, false, null, 1), Progress.NONE));
         assertTrue(noRun.getMessage().contains("r1"), noRun.getMessage());
         var rule = new TrialChoice(null, Map.of("latency_ms", 0.2), Objective.ACCURACY);
         assertEquals("g3-07", rule.pick(RunStore.open(results.resolve("r1")).readTrials().trials(), "r1").id());
