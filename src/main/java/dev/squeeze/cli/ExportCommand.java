@@ -44,7 +44,7 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--best", description = "Rule: of the trials within the limits, the best by this objective (accuracy, latency_ms, energy_mj, size_mb).")
     String best;
 
-    @Option(names = "--epochs", description = "Distillation fine-tuning epochs (default: as long as the run's recovered rung fine-tuned, "
+    @Option(names = "--epochs", description = "Distillation fine-tuning epochs (default: twice as long as the run's recovered rung fine-tuned, "
             + "at least 1, so the recovered accuracy is a floor for the export's; 0 = none).")
     Double epochs;
 
