@@ -44,7 +44,7 @@ public final class Exporting {
     private Exporting() {}
 
     /**
-     * @param epochs distillation fine-tuning epochs (0 = quantise the pruned network as it is; null = as long as the
+     * @param epochs distillation fine-tuning epochs (0 = quantise the pruned network as it is; null = twice as long as the
      *               run's recovered rung, at least one: {@link EvaluatorSpec#exportEpochs})
      */
     public record Request(String run, Path results, TrialChoice choice, Double epochs, boolean force, Path dataDir, int threads) {}

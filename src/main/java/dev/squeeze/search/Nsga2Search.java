@@ -155,7 +155,7 @@ public final class Nsga2Search {
      * cost objective (the middles of n equal slices, so two promotions go to the quartiles, not the extremes): fine-tuning
      * restores what pruning took, so the cheapest plans are the ones their measured accuracy understates most, and spread
      * by accuracy half the budget went to plans that had little to recover (fashion-cnn on raspberry-pi-4: +0.3 points
-     * for a plan that had lost 2.9 against +1.7 to +5 for pruned ones).
+     * for a plan that had lost 2.9 against +1.7 to +10.5 for pruned ones).
      */
     private void promote(TrialBook book, dev.squeeze.evaluators.Promoter promoter, int generation, double baselineAccuracy) {
         int budget = promoter.budget(generation);
