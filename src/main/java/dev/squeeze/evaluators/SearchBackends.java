@@ -3,7 +3,6 @@ package dev.squeeze.evaluators;
 import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.hardware.CostModel;
-import dev.squeeze.hardware.Format;
 import dev.squeeze.hardware.HardwareProfile;
 import dev.squeeze.hardware.Profiles;
 import dev.squeeze.spaces.Knob;
@@ -69,11 +68,7 @@ public final class SearchBackends implements AutoCloseable {
     /** The space with prune ratios aligned to the device (when it asks for that). */
     public static SearchSpace aligned(SearchSpace space, dev.squeeze.model.LayerGraph graph, String device) {
         if (!space.alignToDevice()) return space;
-        HardwareProfile profile = Profiles.load(device);
-        // Channels are padded to the int8 kernels' multiple where the device has int8 (what compressed plans mostly
-        // run in), else to the widest format's; heads are not padded.
-        Format f = profile.formats().containsKey(Format.INT8) ? Format.INT8 : profile.widestFormat();
-        int align = profile.spec(f).align();
+        int align = Profiles.load(device).pruningAlign(); // heads are not padded
         return space.alignedTo(graph, layer -> graph.prunableUnit(layer) == dev.squeeze.model.PrunableUnit.HEADS ? 1 : align);
     }
 

@@ -18,7 +18,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Random;
@@ -51,7 +50,7 @@ public final class ProfileValidation {
         INDArray one = m.encoding().features(splits.test(), 0, 1);
         var inputType = Dl4jGraphs.toInputType(m.graph().inputs().values().iterator().next());
         var timings = new ArrayList<PlanTiming>();
-        List<CompressionPlan> plans = plans(m, r.plans(), r.seed(), bits -> profile.spec(profile.computeFormat(bits, bits)).align());
+        List<CompressionPlan> plans = plans(m, r.plans(), r.seed(), profile.pruningAlign());
         var runners = new ArrayList<OnnxRunner>();
         var macs = new long[plans.size()];
         try {
@@ -91,10 +90,10 @@ public final class ProfileValidation {
 
     /**
      * Seeded, varied plans: every group's prune ratio drawn from 0..0.875, bits int8 or float, a few uniform ones. Kept
-     * units round up to the format's alignment, as a space with {@code align_to_device} (the shipped spaces) makes them:
-     * these are the plans the search compares.
+     * units round up to {@code align}, as a space with {@code align_to_device} (the shipped spaces) makes them: these are
+     * the plans the search compares.
      */
-    static List<CompressionPlan> plans(ModelHandle m, int n, long seed, java.util.function.IntUnaryOperator alignOfBits) {
+    static List<CompressionPlan> plans(ModelHandle m, int n, long seed, int align) {
         var random = new Random(seed);
         double[] ratios = {0, 0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875};
         var out = new ArrayList<CompressionPlan>();
@@ -104,7 +103,7 @@ public final class ProfileValidation {
             boolean int8 = random.nextBoolean();
             var layers = new HashMap<String, LayerPlan>();
             for (DependencyGroup g : m.graph().groups()) {
-                int bits = int8 ? 8 : 32, align = Math.max(1, alignOfBits.applyAsInt(bits));
+                int bits = int8 ? 8 : 32;
                 double ratio = CompressionPlan.alignedRatio(g.units(), ratios[random.nextInt(ratios.length)], align);
                 layers.put(g.id(), new LayerPlan(ratio, bits, bits));
             }

@@ -70,6 +70,14 @@ public record HardwareProfile(String name, String description, String source, Ma
         return null;
     }
 
+    /**
+     * The channel multiple pruned plans keep on this device ({@code align_to_device}): the int8 kernels' where the device
+     * has int8 (what compressed plans mostly run in), else the widest format's.
+     */
+    public int pruningAlign() {
+        return spec(formats.containsKey(Format.INT8) ? Format.INT8 : widestFormat()).align();
+    }
+
     /** The widest format the device has: what an unsupported layer is costed in (and flagged). */
     public Format widestFormat() {
         Format widest = null;
