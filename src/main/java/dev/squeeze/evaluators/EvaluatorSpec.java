@@ -28,7 +28,12 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
      * to meet an accuracy constraint is not shut out) that have not been recovered, best measured accuracy
      * first, at most {@code total} in the run.
      */
-    public record Recovery(int steps, int batch, int perGeneration, int total) {}
+    public record Recovery(int steps, int batch, int perGeneration, int total) {
+        /** The rung's length in epochs over {@code trainImages} (steps past one epoch go round the split again). */
+        public double epochs(int trainImages) {
+            return steps / (double) Math.max(1, trainImages / batch);
+        }
+    }
 
     public static EvaluatorSpec parse(Yaml doc, String source) {
         JsonNode r = doc.root();
@@ -79,7 +84,7 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
      */
     public double exportEpochs(int trainImages) {
         if (recovery == null) return 1;
-        return Math.max(1, 2 * recovery.steps() / (double) Math.max(1, trainImages / recovery.batch()));
+        return Math.max(1, 2 * recovery.epochs(trainImages));
     }
 
     /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */

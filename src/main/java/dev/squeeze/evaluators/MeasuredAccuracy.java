@@ -76,9 +76,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
         if (recovery == null) return compressor.apply(plan, shared.calibrator());
         ModelHandle model = shared.model();
         var pruned = compressor.prune(plan);
-        // steps x batch beyond the train split is several epochs over it
-        double epochs = recovery.steps() / (double) Math.max(1, train.count() / recovery.batch());
-        var settings = new FineTuner.Settings(epochs, recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
+        var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
         var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), model.multiLayer(), model.graph(),
                 plan, train, model.encoding(), settings, Progress.NONE);
         return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
