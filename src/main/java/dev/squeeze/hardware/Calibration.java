@@ -210,6 +210,22 @@ public final class Calibration {
         return String.format(Locale.ROOT, pattern, args);
     }
 
+    /**
+     * Seconds of one run of {@code run} at the given percentile of single-run times, after 50 warm-up runs, over at
+     * least {@code minRuns} runs and about {@code seconds}.
+     */
+    private static double runSeconds(Runnable run, double seconds, int minRuns, int percentile) {
+        for (int i = 0; i < 50; i++) run.run();
+        var times = new ArrayList<Double>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (times.size() < minRuns || System.nanoTime() < end) {
+            long t0 = System.nanoTime();
+            run.run();
+            times.add((System.nanoTime() - t0) / 1e9);
+        }
+        return times.stream().mapToDouble(Double::doubleValue).sorted().toArray()[times.size() * percentile / 100];
+    }
+
     /** Best rate of a timed action repeated for about {@code seconds}; {@code action} returns operations done. */
     private static double bestRate(LongSupplier action, double seconds) {
         action.getAsLong(); // warm-up
@@ -409,15 +425,7 @@ public final class Calibration {
          * between calibrations on this shared 2-core VM, the low percentile by much less.
          */
         double quietSeconds(double seconds) {
-            for (int i = 0; i < 50; i++) run();
-            var times = new ArrayList<Double>();
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            while (times.size() < 1000 || System.nanoTime() < end) {
-                long t0 = System.nanoTime();
-                run();
-                times.add((System.nanoTime() - t0) / 1e9);
-            }
-            return times.stream().mapToDouble(Double::doubleValue).sorted().toArray()[times.size() / 10];
+            return runSeconds(this::run, seconds, 1000, 10);
         }
 
         @Override
@@ -470,16 +478,13 @@ public final class Calibration {
             try (OrtSession session = env.createSession(model(graph), options);
                  OnnxTensor x = OnnxTensor.createTensor(env, new float[]{1f})) {
                 Map<String, OnnxTensor> inputs = Map.of("x", x);
-                var times = new ArrayList<Double>();
-                long end = System.nanoTime() + (long) (seconds * 1e9);
-                for (int i = 0; i < 50; i++) session.run(inputs).close();
-                while (times.size() < 200 || System.nanoTime() < end) {
-                    long t0 = System.nanoTime();
-                    session.run(inputs).close();
-                    times.add((System.nanoTime() - t0) / 1e9);
-                }
-                double[] sorted = times.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                return sorted[sorted.length / 2];
+                return runSeconds(() -> {
+                    try {
+                        session.run(inputs).close();
+                    } catch (OrtException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }, seconds, 200, 50);
             }
         }
     }
