@@ -9,7 +9,7 @@ import java.util.Random;
  * copy), that file is divided: 5,000 test, then calibration, then the rest for training. The search
  * only ever sees calibration; export's final figure is on test.
  */
-public record DataSplits(Images train, Images calibration, Images test, Description description) {
+public final class DataSplits {
 
     /** Everything needed to rebuild the splits; recorded with every result. */
     public record Description(String source, String location, long seed, int train, int calibration, int test,
@@ -18,6 +18,23 @@ public record DataSplits(Images train, Images calibration, Images test, Descript
     public static final int DEFAULT_CALIBRATION = 5000;
     static final int EMBEDDED_TEST = 5000;
     static final int EMBEDDED_MAX_CALIBRATION = 2000;
+
+    // The train split is copied out of its file only when asked for: at 55,000 images that copy takes most of
+    // a second, and a search whose recovered rung fine-tunes on a few thousand never needs it (trainHead).
+    private final Images trainFile;
+    private final int[] trainIndices;
+    private Images train;
+    private final Images calibration;
+    private final Images test;
+    private final Description description;
+
+    private DataSplits(Images trainFile, int[] trainIndices, Images calibration, Images test, Description description) {
+        this.trainFile = trainFile;
+        this.trainIndices = trainIndices;
+        this.calibration = calibration;
+        this.test = test;
+        this.description = description;
+    }
 
     /** Loads data from the lookup order and splits it. */
     public static DataSplits load(Path dataDir, long seed, int calibrationSize) {
@@ -31,19 +48,42 @@ public record DataSplits(Images train, Images calibration, Images test, Descript
             int calib = Math.min(calibrationSize, data.train().count() / 2);
             int[] perm = permutation(data.train().count(), seed);
             Images calibration = data.train().subset(slice(perm, 0, calib));
-            Images train = data.train().subset(slice(perm, calib, perm.length));
-            return new DataSplits(train, calibration, data.test(), new Description(src.kind(), src.location(), seed,
-                    train.count(), calibration.count(), data.test().count(),
+            int[] train = slice(perm, calib, perm.length);
+            return new DataSplits(data.train(), train, calibration, data.test(), new Description(src.kind(), src.location(), seed,
+                    train.length, calibration.count(), data.test().count(),
                     FashionMnist.TRAIN_IMAGES, FashionMnist.TRAIN_IMAGES, FashionMnist.TEST_IMAGES));
         }
         int calib = Math.min(calibrationSize, EMBEDDED_MAX_CALIBRATION);
         int[] perm = permutation(data.test().count(), seed);
         Images test = data.test().subset(slice(perm, 0, EMBEDDED_TEST));
         Images calibration = data.test().subset(slice(perm, EMBEDDED_TEST, EMBEDDED_TEST + calib));
-        Images train = data.test().subset(slice(perm, EMBEDDED_TEST + calib, perm.length));
+        int[] train = slice(perm, EMBEDDED_TEST + calib, perm.length);
         String from = FashionMnist.TEST_IMAGES;
-        return new DataSplits(train, calibration, test, new Description(src.kind(), src.location(), seed,
-                train.count(), calibration.count(), test.count(), from, from, from));
+        return new DataSplits(data.test(), train, calibration, test, new Description(src.kind(), src.location(), seed,
+                train.length, calibration.count(), test.count(), from, from, from));
+    }
+
+    /** The training split, in its seeded order. */
+    public synchronized Images train() {
+        if (train == null) train = trainFile.subset(trainIndices);
+        return train;
+    }
+
+    /** The first {@code n} images of {@link #train()} (all of it when it has fewer), without copying the rest. */
+    public Images trainHead(int n) {
+        return n >= trainIndices.length ? train() : trainFile.subset(slice(trainIndices, 0, n));
+    }
+
+    public Images calibration() {
+        return calibration;
+    }
+
+    public Images test() {
+        return test;
+    }
+
+    public Description description() {
+        return description;
     }
 
     static int[] permutation(int n, long seed) {

@@ -72,7 +72,7 @@ public final class FashionMnist {
     }
 
     private static Images pair(DataSource source, String imagesFile, String labelsFile) {
-        float[] px;
+        byte[] px;
         int[] labels;
         try (InputStream im = open(source, imagesFile); InputStream lb = open(source, labelsFile)) {
             px = IdxReader.readImages(im, where(source, imagesFile));

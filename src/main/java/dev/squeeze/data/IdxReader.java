@@ -17,7 +17,7 @@ final class IdxReader {
 
     private IdxReader() {}
 
-    static float[] readImages(InputStream raw, String where) {
+    static byte[] readImages(InputStream raw, String where) {
         return read(raw, where, in -> {
             int magic = in.readInt();
             check(magic == IMAGE_MAGIC, where, "is not an IDX image file (magic " + magic + ", expected " + IMAGE_MAGIC + ")");
@@ -25,9 +25,7 @@ final class IdxReader {
             check(rows == Images.ROWS && cols == Images.COLS, where, "holds " + rows + "x" + cols + " images, expected 28x28");
             byte[] bytes = new byte[Math.multiplyExact(n, Images.PIXELS)];
             in.readFully(bytes);
-            float[] px = new float[bytes.length];
-            for (int i = 0; i < bytes.length; i++) px[i] = (bytes[i] & 0xff) / 255f;
-            return px;
+            return bytes;
         });
     }
 

@@ -18,19 +18,19 @@ public enum InputEncoding {
         int n = to - from;
         return switch (this) {
             case IMAGE -> {
-                float[] px = java.util.Arrays.copyOfRange(images.pixels(), from * Images.PIXELS, to * Images.PIXELS);
+                float[] px = new float[n * Images.PIXELS];
+                for (int i = 0; i < px.length; i++) px[i] = images.pixel(from * Images.PIXELS + i);
                 yield Nd4j.create(px, new long[]{n, 1, Images.ROWS, Images.COLS}, 'c');
             }
             case ROW_TOKENS -> {
                 // layout [n, feature, time]: pixel (r, c) -> feature c at time r; position r -> feature 28 + r at time r
                 float[] out = new float[n * ROW_TOKEN_FEATURES * Images.ROWS];
-                float[] px = images.pixels();
                 for (int i = 0; i < n; i++) {
                     int base = i * ROW_TOKEN_FEATURES * Images.ROWS;
                     int src = (from + i) * Images.PIXELS;
                     for (int r = 0; r < Images.ROWS; r++) {
                         for (int c = 0; c < Images.COLS; c++) {
-                            out[base + c * Images.ROWS + r] = px[src + r * Images.COLS + c];
+                            out[base + c * Images.ROWS + r] = images.pixel(src + r * Images.COLS + c);
                         }
                         out[base + (Images.COLS + r) * Images.ROWS + r] = 1f;
                     }

@@ -58,7 +58,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
     MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, Images train) {
         this.shared = shared;
         this.recovery = recovery;
-        this.train = recovery == null ? null : train.head(Math.min(train.count(), recovery.steps() * recovery.batch()));
+        this.train = train; // the recovered rung's images: the first steps x batch of the train split
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.squeeze.hardware.HardwareProfile;
 import dev.squeeze.hardware.Profiles;
 import dev.squeeze.spaces.Knob;
 import dev.squeeze.data.DataSplits;
+import dev.squeeze.data.Images;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.spaces.SearchSpace;
@@ -58,7 +59,8 @@ public final class SearchBackends implements AutoCloseable {
         ParallelEvaluator recovered = null;
         if (spec.recovery() != null) {
             var r = spec.recovery();
-            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared, r, splits.train()), costs,
+            Images train = splits.trainHead(r.steps() * r.batch());
+            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared, r, train), costs,
                     "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe());
             promoter = new RecoveryPromoter(recovered, r);
         }

@@ -272,7 +272,7 @@ public final class SearchService {
     record Setup(Job job, ModelHandle model, SearchSpace space, EvaluatorSpec evaluator, DataSplits splits,
                  Map<String, String> inputs, SearchBackends backends) {
         static Setup of(Job job, Path dataDir, Progress progress) {
-            // reading and unpacking the dataset (~1.5 s) overlaps loading the model
+            // reading and unpacking the dataset (~0.5 s) overlaps loading the model
             var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.FashionMnist.load(dataDir));
             ModelHandle model = ModelStore.load(job.model());
             var spaceFile = ConfigFiles.find(job.space(), "spaces", "space");

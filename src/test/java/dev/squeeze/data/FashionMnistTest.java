@@ -43,11 +43,11 @@ class FashionMnistTest {
 
     @Test
     void splitsAreSeededAndDisjoint() {
-        float[] px = new float[300 * Images.PIXELS];
+        byte[] px = new byte[300 * Images.PIXELS];
         int[] labels = new int[300];
         for (int i = 0; i < 300; i++) {
             labels[i] = i % 10;
-            px[i * Images.PIXELS] = i; // image i is identified by its first pixel
+            identify(px, i);
         }
         var data = new FashionMnist.Loaded(new DataSource("test", "memory", true), new Images(px, labels), new Images(px.clone(), labels.clone()));
         DataSplits a = DataSplits.of(data, 7, 50), b = DataSplits.of(data, 7, 50), c = DataSplits.of(data, 8, 50);
@@ -60,13 +60,15 @@ class FashionMnistTest {
         calib.retainAll(train);
         assertTrue(calib.isEmpty(), "train and calibration overlap");
         assertEquals(7, a.description().seed());
+        assertArrayEquals(a.train().head(40).pixels(), b.trainHead(40).pixels(), "trainHead is the train split's head");
+        assertArrayEquals(a.train().labels(), b.trainHead(1000).labels());
     }
 
     @Test
     void embeddedOnlySplitsDivideTheTestFile() {
-        float[] px = new float[10_000 * Images.PIXELS];
+        byte[] px = new byte[10_000 * Images.PIXELS];
         int[] labels = new int[10_000];
-        for (int i = 0; i < labels.length; i++) px[i * Images.PIXELS] = i;
+        for (int i = 0; i < labels.length; i++) identify(px, i);
         var data = new FashionMnist.Loaded(new DataSource("embedded", "classpath:/data/", false), null, new Images(px, labels));
         DataSplits s = DataSplits.of(data, 1, 5000);
         assertEquals(5000, s.test().count());
@@ -117,9 +119,16 @@ class FashionMnistTest {
         assertTrue(e.getMessage().contains(FashionMnist.TEST_IMAGES), e.getMessage());
     }
 
-    private static HashSet<Float> ids(Images images) {
-        var s = new HashSet<Float>();
-        for (int i = 0; i < images.count(); i++) s.add(images.pixels()[i * Images.PIXELS]);
+    /** Image i is identified by its first two pixels. */
+    private static void identify(byte[] px, int i) {
+        px[i * Images.PIXELS] = (byte) i;
+        px[i * Images.PIXELS + 1] = (byte) (i >> 8);
+    }
+
+    private static HashSet<Integer> ids(Images images) {
+        var s = new HashSet<Integer>();
+        byte[] px = images.pixels();
+        for (int i = 0; i < images.count(); i++) s.add((px[i * Images.PIXELS] & 0xff) | (px[i * Images.PIXELS + 1] & 0xff) << 8);
         return s;
     }
 
