@@ -81,8 +81,9 @@ public enum Importance {
                 if (a.key().equals("Wo") || a.key().equals("b")) continue;
                 INDArray w = layer.getParam(a.key());
                 INDArray v = this == TAYLOR ? w.mul(gradients.get(m.layer() + "/" + a.key())) : w;
+                float[][] slices = Tensors.perUnit(v, a.axis(), units, a.block());
                 for (int u = 0; u < units; u++) {
-                    float[] slice = Tensors.flat(Tensors.take(v, a.axis(), new int[]{u}, a.block()));
+                    float[] slice = slices[u];
                     switch (this) {
                         case L1, TAYLOR -> { for (float f : slice) score[u] += Math.abs(f); }
                         case L2 -> { for (float f : slice) score[u] += (double) f * f; }

@@ -38,6 +38,24 @@ final class Tensors {
         return Nd4j.create(dst, out, 'c');
     }
 
+    /**
+     * Every unit's values along {@code axis} ({@code units x block} positions), each as a flat array in the order
+     * {@link #take} gives one unit's: one copy of the data for all units, not one per unit.
+     */
+    static float[][] perUnit(INDArray a, int axis, int units, long block) {
+        long[] shape = a.shape();
+        long outer = product(shape, 0, axis), inner = product(shape, axis + 1, shape.length), len = shape[axis];
+        float[] src = flat(a);
+        int chunk = (int) (block * inner);
+        float[][] out = new float[units][(int) (outer * chunk)];
+        for (long o = 0; o < outer; o++) {
+            for (int u = 0; u < units; u++) {
+                System.arraycopy(src, (int) ((o * len + u * block) * inner), out[u], (int) (o * chunk), chunk);
+            }
+        }
+        return out;
+    }
+
     /** A copy of {@code a} with the given units' positions along {@code axis} set to zero. */
     static INDArray zero(INDArray a, int axis, int[] units, long block) {
         long[] shape = a.shape();

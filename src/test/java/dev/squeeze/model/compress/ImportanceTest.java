@@ -18,6 +18,25 @@ class ImportanceTest {
 
     /** A dead filter (all-zero weights) is the first to go by every weight-based criterion; every order is a permutation. */
     @Test
+    void perUnitSlicesAreWhatTakeGivesUnitByUnit() {
+        var rnd = new java.util.Random(5);
+        for (long[] shape : new long[][]{{6, 4, 3, 3}, {12, 8}, {5, 12}}) {
+            float[] data = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            for (int i = 0; i < data.length; i++) data[i] = rnd.nextFloat();
+            var a = org.nd4j.linalg.factory.Nd4j.create(data, shape, 'c');
+            for (int axis = 0; axis < 2; axis++) {
+                long block = shape[axis] % 3 == 0 ? 3 : 1;
+                int units = (int) (shape[axis] / block);
+                float[][] slices = Tensors.perUnit(a, axis, units, block);
+                for (int u = 0; u < units; u++) {
+                    assertArrayEquals(Tensors.flat(Tensors.take(a, axis, new int[]{u}, block)), slices[u],
+                            "shape " + java.util.Arrays.toString(shape) + " axis " + axis + " unit " + u);
+                }
+            }
+        }
+    }
+
+    @Test
     void deadFilterIsLeastImportant() {
         ModelHandle m = ModelStore.load("fashion-cnn");
         MultiLayerNetwork net = m.multiLayer().clone();
