@@ -14,6 +14,7 @@ import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * The {@code measured} rung: each plan applied by {@link Compressor} exactly as export applies it (physical
@@ -50,6 +51,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
     private final Shared shared;
     private final EvaluatorSpec.Recovery recovery;
     private final Images train;
+    private final MultiLayerNetwork teacher;
 
     MeasuredAccuracy(Shared shared) {
         this(shared, null, null);
@@ -59,6 +61,9 @@ final class MeasuredAccuracy implements AccuracyProxy {
         this.shared = shared;
         this.recovery = recovery;
         this.train = train; // the recovered rung's images: the first steps x batch of the train split
+        // This worker's own copy of the uncompressed network to distil from: a DL4J network keeps each layer's input
+        // in a field during a forward pass, so two fine-tunes sharing one teacher could read each other's batches.
+        this.teacher = recovery == null ? null : shared.model().multiLayer().clone();
     }
 
     @Override
@@ -77,7 +82,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
         ModelHandle model = shared.model();
         var pruned = compressor.prune(plan);
         var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
-        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), model.multiLayer(), model.graph(),
+        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), teacher, model.graph(),
                 plan, train, model.encoding(), settings, Progress.NONE);
         return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
     }
