@@ -40,9 +40,11 @@ public final class SearchBackends implements AutoCloseable {
     /**
      * Changes whenever the rungs measure differently, so persisted caches from older code are not reused:
      * 2 = plans applied by model.compress (physical pruning, quantisers after each conv-BN-ReLU block);
-     * 3 = activations calibrated in one pass on float upstream activations, measured in ONNX Runtime.
+     * 3 = activations calibrated in one pass on float upstream activations, measured in ONNX Runtime;
+     * 4 = recovered-rung workers distil from their own teacher (with a shared one, a cached recovered accuracy could
+     * come from a fine-tune that was handed the other worker's targets).
      */
-    public static final int RUNGS_VERSION = 3;
+    public static final int RUNGS_VERSION = 4;
 
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
                                     int batch, int threads, boolean strict, Progress progress) {
