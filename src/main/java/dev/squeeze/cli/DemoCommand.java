@@ -20,7 +20,6 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Main.startBackend();
         var job = Searches.resolve(new Searches.Flags(Searches.DEMO_JOB,
                 new dev.squeeze.search.Job.Overrides(null, null, null, null, null, null, null, null, null),
                 null, null, null, null, null));

@@ -75,7 +75,6 @@ final class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Main.startBackend();
         Job resolved = resume != null ? null : Searches.resolve(new Searches.Flags(job,
                 new Job.Overrides(model, space, evaluator, device, population, generations,
                         timeBudget == null ? null : Searches.duration(timeBudget), seed, threads),
