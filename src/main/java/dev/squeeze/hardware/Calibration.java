@@ -92,10 +92,10 @@ public final class Calibration {
     }
 
     /**
-     * What ONNX Runtime measured: conv rates (ops/s) on all threads and on one, seconds per near-empty op, and per format
+     * What ONNX Runtime measured: one-thread conv rates (ops/s), seconds per near-empty op, and per format
      * the seconds one more kernel costs and each output row costs beyond the arithmetic.
      */
-    private record OrtFigures(double fp32, double int8, double fp32One, double int8One, double opOverhead,
+    private record OrtFigures(double fp32One, double int8One, double opOverhead,
                               double fp32Kernel, double int8Kernel, double fp32Row, double int8Row) {
         /**
          * The rates a model's layers see: conv-shaped work at batch 1, int8 with its quantise and dequantise, on one
@@ -113,7 +113,7 @@ public final class Calibration {
     }
 
     private static OrtFigures ortFigures(int n, int threads, double seconds, List<Measurement> m, Progress progress) {
-        double ortFp32 = 0, ortInt8 = 0, ortFp32One = 0, ortInt8One = 0, overhead, fp32Kernel, int8Kernel, fp32Row, int8Row;
+        double ortFp32One = 0, ortInt8One = 0, overhead, fp32Kernel, int8Kernel, fp32Row, int8Row;
         try {
             OrtEnvironment env = OrtEnvironment.getEnvironment();   // a process-wide singleton: not closed here
             for (int t : new int[]{1, threads}) {
@@ -132,7 +132,7 @@ public final class Calibration {
                 m.add(new Measurement("ort_int8_conv_t" + t, cq, "ops/s, the same convolution as an exported int8 layer runs it: "
                         + "QuantizeLinear -> DequantizeLinear -> Conv with an int8 DequantizeLinear weight -> QuantizeLinear -> DequantizeLinear, "
                         + "which ONNX Runtime fuses into QuantizeLinear -> QLinearConv -> DequantizeLinear; " + t + " intra-op thread(s)"));
-                if (t == 1) { ortFp32One = cf; ortInt8One = cq; } else { ortFp32 = cf; ortInt8 = cq; }
+                if (t == 1) { ortFp32One = cf; ortInt8One = cq; } // the other thread count's rates are kept for reference only
             }
             progress.log("ONNX Runtime per-op overhead");
             overhead = ortOpOverhead(env, seconds);
@@ -156,7 +156,7 @@ public final class Calibration {
         } catch (OrtException e) {
             throw new SqueezeException("calibration: ONNX Runtime failed (" + e.getMessage() + ")");
         }
-        return new OrtFigures(ortFp32, ortInt8, ortFp32One, ortInt8One, overhead, fp32Kernel, int8Kernel, fp32Row, int8Row);
+        return new OrtFigures(ortFp32One, ortInt8One, overhead, fp32Kernel, int8Kernel, fp32Row, int8Row);
     }
 
     private static String yaml(List<Measurement> m, OrtFigures ort, double bandwidth, long cache, double cacheBandwidth,
