@@ -105,6 +105,7 @@ final class ProfilesCommand implements Runnable {
             for (var t : r.plans()) out.printf("%-50s %,12d %12.4f %12.4f%n", t.plan(), t.macs(), t.predictedMs(), t.measuredMs());
             out.printf("%s on %s, %d plans, ONNX Runtime %d thread(s): Spearman rho %.3f; after scaling predictions by %.3f, MAPE %.1f%%%n",
                     r.model(), r.device(), r.plans().size(), r.threads(), r.spearman(), r.scale(), 100 * r.mape());
+            if (r.drift() != null) out.println(r.drift());
             return 0;
         }
     }

@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -33,9 +34,28 @@ public final class ProfileValidation {
 
     public record Request(String device, String model, int plans, int threads, int repeats, long seed, Path dataDir) {}
 
-    public record PlanTiming(String plan, double predictedMs, double measuredMs, long macs) {}
+    public record PlanTiming(String plan, String format, double predictedMs, double measuredMs, long macs) {}
 
-    public record Result(String device, String model, int threads, List<PlanTiming> plans, double spearman, double scale, double mape) {}
+    /**
+     * @param scaleByFormat per weight format, the geometric mean of measured over predicted time: far apart, the
+     *                      formats' relative speed differs from the calibration's and plans of different formats misrank
+     */
+    public record Result(String device, String model, int threads, List<PlanTiming> plans, double spearman, double scale, double mape,
+                         Map<String, Double> scaleByFormat) {
+        /** Formats whose scales differ by more than this are reported: a stable machine gave 0.97, one that drifted 1.20. */
+        public static final double DRIFT = 1.15;
+
+        /** A one-line warning when the formats' scales are far apart, else null. */
+        public String drift() {
+            double lo = scaleByFormat.values().stream().mapToDouble(Double::doubleValue).min().orElse(1);
+            double hi = scaleByFormat.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+            if (hi / lo <= DRIFT) return null;
+            var each = new StringBuilder();
+            new java.util.TreeMap<>(scaleByFormat).forEach((f, v) -> each.append(each.length() == 0 ? "" : " and ").append(String.format("%s plans %.2fx", f, v)));
+            return "warning: " + each + " their predicted time: the formats' relative speed here is not the calibration's "
+                    + "(it drifts on shared machines); run `squeeze profiles calibrate` again just before validating";
+        }
+    }
 
     /** Timing rounds over all plans. */
     static final int ROUNDS = 20;
@@ -73,7 +93,8 @@ public final class ProfileValidation {
             }
             for (int i = 0; i < plans.size(); i++) {
                 double[] ms = samples.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
-                timings.add(new PlanTiming(describe(plans.get(i), m), costs.objectives(plans.get(i), 1).get("latency_ms"), ms[ms.length / 2], macs[i]));
+                timings.add(new PlanTiming(describe(plans.get(i), m), format(plans.get(i)), costs.objectives(plans.get(i), 1).get("latency_ms"),
+                        ms[ms.length / 2], macs[i]));
             }
         } finally {
             runners.forEach(OnnxRunner::close);
@@ -85,7 +106,16 @@ public final class ProfileValidation {
         double scale = Math.exp(logSum / p.length);
         double mape = 0;
         for (int i = 0; i < p.length; i++) mape += Math.abs(scale * p[i] - q[i]) / q[i];
-        return new Result(r.device(), m.name(), r.threads(), timings, new SpearmansCorrelation().correlation(p, q), scale, mape / p.length);
+        var logByFormat = new java.util.TreeMap<String, double[]>(); // format -> {sum of log(measured/predicted), count}
+        for (PlanTiming t : timings) {
+            double[] acc = logByFormat.computeIfAbsent(t.format(), f -> new double[2]);
+            acc[0] += Math.log(t.measuredMs() / t.predictedMs());
+            acc[1]++;
+        }
+        var scaleByFormat = new java.util.LinkedHashMap<String, Double>();
+        logByFormat.forEach((f, acc) -> scaleByFormat.put(f, Math.exp(acc[0] / acc[1])));
+        return new Result(r.device(), m.name(), r.threads(), timings, new SpearmansCorrelation().correlation(p, q), scale, mape / p.length,
+                scaleByFormat);
     }
 
     /**
@@ -118,8 +148,12 @@ public final class ProfileValidation {
         return out;
     }
 
+    private static String format(CompressionPlan plan) {
+        return plan.defaults().weightBits() == 8 ? "int8" : "fp32";
+    }
+
     private static String describe(CompressionPlan plan, ModelHandle m) {
-        var sb = new StringBuilder(plan.defaults().weightBits() == 8 ? "int8" : "fp32");
+        var sb = new StringBuilder(format(plan));
         for (DependencyGroup g : m.graph().groups()) sb.append(' ').append(g.id()).append('=').append(plan.forLayer(g.id()).pruneRatio());
         return sb.toString();
     }
