@@ -302,6 +302,7 @@ public final class CostModel {
             boolean bad = kind[i] != VIEW && (format == null || actStorage[a] < 0 || (hasWeights(i) && weightStorage[w] < 0));
             if (bad) unsupported++;
             if (format == null) format = profile.widestFormat();
+            HardwareProfile.FormatSpec spec = profile.spec(format);
             double macs = batch * (macsXY[i] * fx * fy + macsY[i] * fy);
             double traffic = 0, computeTime = 0, cachedReadTime = 0;
             switch (kind[i]) {
@@ -310,7 +311,6 @@ public final class CostModel {
                     traffic = weights * streamed + (profile.activationsOnChip() ? 0 : actBytes);
                     // the cached part is read too, at on-chip speed: what bounds a batch-1 dense layer on a CPU
                     if (profile.onChipBandwidth() > 0) cachedReadTime = weights * (1 - streamed) / profile.onChipBandwidth();
-                    HardwareProfile.FormatSpec spec = profile.spec(format);
                     double cols = Math.max(1, Math.round(baseN[i] * fy)), depth = Math.max(1, Math.round(baseK[i] * fx));
                     double rows = batch * positions[i];
                     double alignment = aligned(cols, spec.align()) * aligned(depth, spec.align());
@@ -321,10 +321,9 @@ public final class CostModel {
                 default -> { } // fused into its producer, or a view: free
             }
             double memoryTime = traffic / bandwidth + cachedReadTime;
-            double t = Math.max(computeTime, memoryTime) + kernels[i] * profile.spec(format).kernelOverhead();
+            double t = Math.max(computeTime, memoryTime) + kernels[i] * spec.kernelOverhead();
             double e = 0;
             if (macs > 0) {
-                HardwareProfile.FormatSpec spec = profile.spec(format);
                 // Narrower operands than the format's native width toggle fewer multiplier bits (DESIGN.md's
                 // w*a/native^2); float formats run dequantized integers at full width, so no saving there.
                 double ratio = format.integer() ? Math.min(1, (double) wStored * aStored / ((double) format.bits() * format.bits())) : 1;
