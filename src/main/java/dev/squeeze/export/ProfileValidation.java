@@ -101,19 +101,12 @@ public final class ProfileValidation {
         }
         double[] p = timings.stream().mapToDouble(PlanTiming::predictedMs).toArray();
         double[] q = timings.stream().mapToDouble(PlanTiming::measuredMs).toArray();
-        double logSum = 0;
-        for (int i = 0; i < p.length; i++) logSum += Math.log(q[i] / p[i]);
-        double scale = Math.exp(logSum / p.length);
+        double scale = scale(timings);
         double mape = 0;
         for (int i = 0; i < p.length; i++) mape += Math.abs(scale * p[i] - q[i]) / q[i];
-        var logByFormat = new java.util.TreeMap<String, double[]>(); // format -> {sum of log(measured/predicted), count}
-        for (PlanTiming t : timings) {
-            double[] acc = logByFormat.computeIfAbsent(t.format(), f -> new double[2]);
-            acc[0] += Math.log(t.measuredMs() / t.predictedMs());
-            acc[1]++;
-        }
-        var scaleByFormat = new java.util.LinkedHashMap<String, Double>();
-        logByFormat.forEach((f, acc) -> scaleByFormat.put(f, Math.exp(acc[0] / acc[1])));
+        var scaleByFormat = new java.util.TreeMap<String, Double>();
+        timings.stream().collect(java.util.stream.Collectors.groupingBy(PlanTiming::format))
+                .forEach((f, ts) -> scaleByFormat.put(f, scale(ts)));
         return new Result(r.device(), m.name(), r.threads(), timings, new SpearmansCorrelation().correlation(p, q), scale, mape / p.length,
                 scaleByFormat);
     }
@@ -146,6 +139,13 @@ public final class ProfileValidation {
             }
         }
         return out;
+    }
+
+    /** The geometric mean of measured over predicted time: the one factor that best scales predictions to measurements. */
+    private static double scale(List<PlanTiming> timings) {
+        double logSum = 0;
+        for (PlanTiming t : timings) logSum += Math.log(t.measuredMs() / t.predictedMs());
+        return Math.exp(logSum / timings.size());
     }
 
     private static String format(CompressionPlan plan) {
