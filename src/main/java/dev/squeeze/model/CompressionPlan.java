@@ -104,10 +104,13 @@ public record CompressionPlan(LayerPlan defaults, Map<String, LayerPlan> layers,
 
     /** Units kept in a group under this plan, rounded up to a multiple of {@code align} (1 = no rounding). */
     public int keptUnits(LayerGraph graph, DependencyGroup group, int align) {
-        double ratio = forLayer(group.id()).pruneRatio();
-        int kept = (int) Math.round(group.units() * (1 - ratio));
-        if (align > 1) kept = Math.min(group.units(), (kept + align - 1) / align * align);
-        return kept;
+        return Math.min(group.units(), keptRoundedUp(group.units(), forLayer(group.id()).pruneRatio(), align));
+    }
+
+    /** {@code units} less {@code ratio} of them, rounded up to a multiple of {@code align} (below 2: not rounded). */
+    private static int keptRoundedUp(int units, double ratio, int align) {
+        int kept = (int) Math.round(units * (1 - ratio));
+        return align > 1 ? (kept + align - 1) / align * align : kept;
     }
 
     /**
@@ -115,8 +118,7 @@ public record CompressionPlan(LayerPlan defaults, Map<String, LayerPlan> layers,
      * rounded up (at least {@code align}, at most {@code units}). What a space's {@code align_to_device} does to its values.
      */
     public static double alignedRatio(int units, double ratio, int align) {
-        int kept = (int) Math.round(units * (1 - ratio));
-        kept = Math.min(units, Math.max(align, (kept + align - 1) / align * align));
+        int kept = Math.min(units, Math.max(align, keptRoundedUp(units, ratio, align)));
         return 1 - (double) kept / units;
     }
 
