@@ -80,6 +80,16 @@ class FashionMnistTest {
         assertEquals(10_000, all.size(), "the three splits must not share an image");
     }
 
+    /** {@code SQUEEZE_DATA=embedded} reads the embedded split even where the package or a directory is there. */
+    @Test
+    void embeddedSwitchSkipsEveryLocation() throws IOException {
+        for (String f : new String[]{FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS}) Files.write(dir.resolve(f), gzip(idxLabels(1)));
+        DataSource s = FashionMnist.locate(null, FashionMnist.EMBEDDED_ONLY);
+        assertEquals("embedded", s.kind());
+        assertFalse(s.hasTrain());
+        assertEquals("--data", FashionMnist.locate(dir, FashionMnist.EMBEDDED_ONLY).kind(), "an explicit --data still wins");
+    }
+
     @Test
     void missingDirectoryNamesPathAndPackage() {
         Path missing = dir.resolve("nope");
