@@ -7,6 +7,7 @@ import dev.squeeze.export.OnnxCalibrator;
 import dev.squeeze.export.OnnxRunner;
 import dev.squeeze.export.OnnxWriter;
 import dev.squeeze.model.Accuracy;
+import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
@@ -73,7 +74,9 @@ final class MeasuredAccuracy implements AccuracyProxy {
 
     @Override
     public double accuracy(CompressionPlan plan) {
-        return accuracy(compress(plan));
+        try (CompressedModel c = compress(plan)) {
+            return accuracy(c);
+        }
     }
 
     private CompressedModel compress(CompressionPlan plan) {
@@ -84,7 +87,12 @@ final class MeasuredAccuracy implements AccuracyProxy {
         var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
         var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), teacher, model.graph(),
                 plan, train, model.encoding(), settings, Progress.NONE);
-        return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
+        Backend.release(pruned.network());
+        try {
+            return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
+        } finally {
+            Backend.release(tuned.network()); // quantize worked on its own copy
+        }
     }
 
     private double accuracy(CompressedModel c) {

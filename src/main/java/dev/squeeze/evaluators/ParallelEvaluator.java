@@ -85,6 +85,7 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
             return new Evaluation(values, proxy.fidelity(), (System.nanoTime() - start) / 1e9);
         } finally {
             proxies.add(proxy);
+            dev.squeeze.model.NativeMemory.checkpoint();
         }
     }
 

@@ -734,7 +734,12 @@ public final class OnnxWriter {
 
     /** An array's values in logical row-major order, whatever its ordering or view offset. */
     static float[] floats(INDArray a) {
-        return Nd4j.toFlattened('c', a.castTo(DataType.FLOAT)).toFloatVector();
+        INDArray cast = a.castTo(DataType.FLOAT);
+        INDArray flat = Nd4j.toFlattened('c', cast);
+        float[] values = flat.toFloatVector();
+        dev.squeeze.model.Backend.release(flat);
+        if (cast != a) dev.squeeze.model.Backend.release(cast);
+        return values;
     }
 
     private static long[] concat(long first, long[] rest) {

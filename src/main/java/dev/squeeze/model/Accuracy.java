@@ -82,8 +82,15 @@ public final class Accuracy {
 
     /** Predicted classes for a batch of features. */
     public static int[] predict(Model net, INDArray features) {
-        INDArray out = output(net, features);
-        return out.argMax(1).toIntVector();
+        return classes(output(net, features));
+    }
+
+    /** The arg max of each row of class scores; the scores' buffer (the caller's to give up) is freed. */
+    public static int[] classes(INDArray scores) {
+        INDArray max = scores.argMax(1);
+        int[] classes = max.toIntVector();
+        Backend.release(max, scores);
+        return classes;
     }
 
     public static INDArray output(Model net, INDArray features) {

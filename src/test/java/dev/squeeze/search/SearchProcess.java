@@ -15,7 +15,8 @@ final class SearchProcess {
 
     static List<String> command(String... args) {
         var cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dorg.eclipse.deeplearning4j.helpers.disable=false", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-Xmx1g", "-XX:+ExplicitGCInvokesConcurrent", "-Dorg.eclipse.deeplearning4j.helpers.disable=false",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", System.getProperty("java.class.path"), "dev.squeeze.cli.Main", "search"));
         cmd.addAll(List.of(args));
         return cmd;

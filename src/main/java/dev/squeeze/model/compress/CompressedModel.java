@@ -15,7 +15,8 @@ import java.util.Map;
 /**
  * A network after a plan: physically pruned, weights fake-quantised in place of the floats, and activation
  * quantisers that {@link #output} applies between layers. Keeps the scales and zero points, because export
- * writes them. The network belongs to this object: read it, don't modify it.
+ * writes them. The network belongs to this object: read it, don't modify it, and {@link #close} it when done
+ * (a search makes thousands: their native buffers are freed at once, not whenever a garbage collection comes).
  *
  * @param network     the pruned network with quantised weights
  * @param graph       its layer graph (the original graph pruned by the plan)
@@ -25,7 +26,8 @@ import java.util.Map;
  * @param activations DL4J layer after whose output a quantiser sits -> quantiser
  */
 public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
-                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations)
+        implements AutoCloseable {
     public CompressedModel {
         weights = Map.copyOf(weights);
         activations = Map.copyOf(activations);
@@ -61,13 +63,19 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
                 command, dev.squeeze.Version.squeeze(), java.time.Instant.now().toString(), java.util.List.of());
     }
 
+    /** Frees the network's native buffers; the model is unusable afterwards. */
+    @Override
+    public void close() {
+        dev.squeeze.model.Backend.release(network);
+    }
+
     /** Class probabilities, with every activation quantiser applied where a deployed model would apply it. */
     public INDArray output(INDArray features) {
         return forward(network, activations, features);
     }
 
     public int[] predict(INDArray features) {
-        return output(features).argMax(1).toIntVector();
+        return dev.squeeze.model.Accuracy.classes(output(features));
     }
 
     public double accuracy(Images images, InputEncoding encoding) {
@@ -88,10 +96,18 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
         var mgr = LayerWorkspaceMgr.noWorkspaces();
         var conf = net.getLayerWiseConfigurations();
         Layer[] layers = net.getLayers();
+        INDArray input = x;
         for (int i = 0; i < layers.length; i++) {
             InputPreProcessor pp = conf.getInputPreProcess(i);
+            INDArray previous = x;
             if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
-            x = after.apply(conf.getConf(i).getLayer().getLayerName(), layers[i].activate(x, false, mgr));
+            INDArray activated = layers[i].activate(x, false, mgr);
+            INDArray out = after.apply(conf.getConf(i).getLayer().getLayerName(), activated);
+            // a pass over a few hundred images leaves tens of MB per layer: freed as soon as the next layer has read them
+            dev.squeeze.model.Backend.releaseUnlessShared(activated, out, input);
+            if (x != previous) dev.squeeze.model.Backend.releaseUnlessShared(x, out, input);
+            dev.squeeze.model.Backend.releaseUnlessShared(previous, out, input);
+            x = out;
         }
         return x;
     }

@@ -146,7 +146,9 @@ public final class Compressor {
             for (String key : ParamAxes.weights(n.op())) {
                 INDArray w = layer.getParam(key);
                 if (bits == 16) {
-                    w.assign(Quantization.fp16(w));
+                    INDArray half = Quantization.fp16(w);
+                    w.assign(half);
+                    dev.squeeze.model.Backend.release(half);
                     perKey.put(key, new WeightQuant(16, -1, new float[0]));
                     continue;
                 }
@@ -158,7 +160,9 @@ public final class Compressor {
                 int nRows = (int) shaped.size(a);
                 float[] scales = Quantization.symmetricScales(rows, nRows, bits);
                 float[] q = Quantization.dequantize(Quantization.codes(rows, scales, bits), scales);
-                w.assign(Quantization.fromRows(q, shaped.shape(), a).reshape('c', w.shape()));
+                INDArray quantised = Quantization.fromRows(q, shaped.shape(), a);
+                w.assign(quantised.reshape('c', w.shape()));
+                dev.squeeze.model.Backend.release(quantised);
                 perKey.put(key, new WeightQuant(bits, axis, scales));
             }
             result.put(n.name(), perKey);

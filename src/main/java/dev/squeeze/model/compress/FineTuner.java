@@ -5,7 +5,9 @@ import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.DependencyGroup;
+import dev.squeeze.model.Backend;
 import dev.squeeze.model.LayerGraph;
+import dev.squeeze.model.NativeMemory;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -108,6 +110,10 @@ public final class FineTuner {
             }
             var out = step(net, x, labels, features, teacherActs, s.featureWeight());
             if (floatParams != null) net.params().subi(quantParams).addi(floatParams); // STE: the update lands on the floats
+            // this step's arrays, freed now rather than at some later collection (see NativeMemory)
+            Backend.release(floatParams, quantParams, labels, x);
+            teacherActs.forEach(Backend::release);
+            NativeMemory.checkpoint();
 
             recent = recentCount < 100 ? recent + out.loss : recent * 0.99 + out.loss;
             recentCount = Math.min(100, recentCount + 1);
@@ -123,7 +129,9 @@ public final class FineTuner {
                 correct = seen = 0;
             }
         }
-        return new Result(restoreLoss(net, student), steps, recent / Math.max(1, recentCount), (System.nanoTime() - start) / 1e9);
+        MultiLayerNetwork tuned = restoreLoss(net, student);
+        Backend.release(net); // the training copy, with its gradients and Adam state
+        return new Result(tuned, steps, recent / Math.max(1, recentCount), (System.nanoTime() - start) / 1e9);
     }
 
     record StepResult(double loss, int[] predicted) {}
@@ -172,7 +180,11 @@ public final class FineTuner {
         net.getUpdater().update(net, gradient, iteration, net.getEpochCount(), n, mgr);
         net.params().subi(net.getFlattenedGradients().reshape(net.params().shape()));
         net.setIterationCount(iteration + 1);
-        return new StepResult(loss, acts[last].argMax(1).toIntVector());
+        INDArray classes = acts[last].argMax(1);
+        var result = new StepResult(loss, classes.toIntVector());
+        Backend.release(classes, eps);
+        Backend.release(acts); // the input x is the caller's; every layer output here is this step's own
+        return result;
     }
 
     /** A fresh copy with Adam on the {@code lr} schedule on every layer and the distillation loss on the output layer. */

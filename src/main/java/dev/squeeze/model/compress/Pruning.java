@@ -76,7 +76,9 @@ public final class Pruning {
                 Layer layer = net.getLayer(index.get(m.layer()));
                 var table = params.get(m.layer());
                 for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layer)) {
-                    table.put(a.key(), Tensors.take(table.get(a.key()), a.axis(), kept, a.block()));
+                    INDArray whole = table.get(a.key());
+                    table.put(a.key(), Tensors.take(whole, a.axis(), kept, a.block()));
+                    dev.squeeze.model.Backend.release(whole);
                 }
             }
         }
@@ -101,6 +103,7 @@ public final class Pruning {
                             + " but the rebuilt layer expects " + Arrays.toString(slot.shape()));
                 }
                 slot.assign(v);
+                dev.squeeze.model.Backend.release(v); // a copy made above: copied into the network's own buffer now
             });
         }
         return pruned;

@@ -52,7 +52,10 @@ public final class Quantization {
 
     /** Rounds every value to the nearest IEEE half-precision number (ties to even), as an fp16 deployment stores it. */
     public static INDArray fp16(INDArray x) {
-        return x.castTo(DataType.HALF).castTo(x.dataType());
+        INDArray half = x.castTo(DataType.HALF);
+        INDArray back = half.castTo(x.dataType());
+        dev.squeeze.model.Backend.release(half);
+        return back;
     }
 
     /** A weight laid out as rows, one per output channel along {@code axis}. */
@@ -77,6 +80,9 @@ public final class Quantization {
         for (int d = 0; d < shape.length; d++) permuted[d] = shape[order[d]];
         int[] inverse = new int[order.length];
         for (int d = 0; d < order.length; d++) inverse[order[d]] = d;
-        return org.nd4j.linalg.factory.Nd4j.create(rows, permuted, 'c').permute(inverse).dup('c');
+        INDArray permutedRows = org.nd4j.linalg.factory.Nd4j.create(rows, permuted, 'c');
+        INDArray out = permutedRows.permute(inverse).dup('c');
+        dev.squeeze.model.Backend.release(permutedRows);
+        return out;
     }
 }

@@ -78,7 +78,11 @@ final class Tensors {
 
     /** The array's values in C order, as a fresh float array. */
     static float[] flat(INDArray a) {
-        INDArray c = a.dataType() == DataType.FLOAT ? a.dup('c') : a.castTo(DataType.FLOAT).dup('c');
-        return c.data().asFloat();
+        INDArray cast = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        INDArray c = cast.dup('c');
+        float[] values = c.data().asFloat();
+        dev.squeeze.model.Backend.release(c);
+        if (cast != a) dev.squeeze.model.Backend.release(cast);
+        return values;
     }
 }
