@@ -1,6 +1,7 @@
 package dev.squeeze.cli;
 
 import dev.squeeze.Json;
+import dev.squeeze.PeakMemory;
 import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.Applying;
 import dev.squeeze.model.compress.Compressor;
@@ -80,14 +81,15 @@ final class ApplyCommand implements Callable<Integer> {
             doc.put("before", result.before());
             doc.put("after", result.after());
             o.println(Json.write(doc));
+            spec.commandLine().getErr().println(PeakMemory.closing("apply done"));
             return 0;
         }
         o.printf("%-9s %12s %14s %9s %9s%n", "", "params", "MACs", "size MB", "accuracy");
         row(o, "before", result.before());
         row(o, "after", result.after());
-        o.printf("accuracy on %d held-out test images%s%n", result.testImages(),
-                result.finetuneSeconds() > 0 ? String.format("; fine-tuning took %.0f s", result.finetuneSeconds()) : "");
         if (result.written() != null) o.println("wrote " + result.written());
+        o.println(PeakMemory.closing(String.format("accuracy on %d held-out test images%s", result.testImages(),
+                result.finetuneSeconds() > 0 ? String.format("; fine-tuning took %.0f s", result.finetuneSeconds()) : "")));
         return 0;
     }
 

@@ -1,6 +1,7 @@
 package dev.squeeze.cli;
 
 import dev.squeeze.Json;
+import dev.squeeze.PeakMemory;
 import dev.squeeze.results.Objective;
 import dev.squeeze.search.QualityBenchmark;
 import dev.squeeze.search.SearchQuality;
@@ -67,6 +68,7 @@ final class BenchCommand implements Runnable {
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(rows));
+                spec.commandLine().getErr().println(PeakMemory.closing("bench compress done"));
                 return 0;
             }
             out.printf("%-21s %-18s %-38s %-38s %8s %8s %7s %11s %9s%n", "scenario", "model", "plan", "fine-tuning", "baseline", "after",
@@ -75,7 +77,7 @@ final class BenchCommand implements Runnable {
                 out.printf("%-21s %-18s %-38s %-38s %8.4f %8.4f %7.2f %11s %,9d%n", r.scenario(), r.model(), r.plan(), r.finetune(), r.baseline(),
                         r.accuracy(), r.dropPoints(), r.targetDropPoints() == null ? "-" : (r.met() ? "<= " : "MISSED ") + r.targetDropPoints(), r.params());
             }
-            out.println("accuracy on the held-out test split; drop in points against the uncompressed model measured the same way");
+            out.println(PeakMemory.closing("accuracy on the held-out test split; drop in points against the uncompressed model measured the same way"));
             return 0;
         }
     }
@@ -113,6 +115,7 @@ final class BenchCommand implements Runnable {
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(r));
+                spec.commandLine().getErr().println(PeakMemory.closing("bench eval-speed done"));
                 return 0;
             }
             out.printf("%s, %d calibration images, %d threads, %d plan evaluations per rung%n", r.model(), r.images(), r.threads(), r.plansEvaluated());
@@ -122,6 +125,7 @@ final class BenchCommand implements Runnable {
             out.printf("  largest accuracy difference between the two rungs on 3 plans: %.4f%n", r.maxAccuracyDifference());
             out.println("  per plan, one thread (median ms):");
             for (var s : r.stages()) out.printf("    %-58s %8.1f%n", s.name(), s.millis());
+            out.println(PeakMemory.closing("  done"));
             return 0;
         }
     }
@@ -182,6 +186,7 @@ final class BenchCommand implements Runnable {
             var out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.write(r));
+                spec.commandLine().getErr().println(PeakMemory.closing("bench search-quality done"));
             } else {
                 out.printf("%d plans enumerated; exhaustive front hypervolume %.4f%n", r.plans(), r.exhaustiveHypervolume());
                 for (var s : r.seeds()) {
@@ -189,8 +194,8 @@ final class BenchCommand implements Runnable {
                             s.evaluations(), 100.0 * s.evaluations() / r.plans(), s.nsgaHypervolume(), 100 * s.nsgaHypervolume() / r.exhaustiveHypervolume(),
                             s.randomHypervolume(), 100 * s.randomHypervolume() / r.exhaustiveHypervolume());
                 }
-                out.printf("median: NSGA-II %.1f%% of the exhaustive hypervolume, random %.1f%%, with %.1f%% of the evaluations%n",
-                        100 * r.medianNsgaRatio(), 100 * r.medianRandomRatio(), 100 * r.medianEvaluationShare());
+                out.println(PeakMemory.closing(String.format("median: NSGA-II %.1f%% of the exhaustive hypervolume, random %.1f%%, with %.1f%% of the evaluations",
+                        100 * r.medianNsgaRatio(), 100 * r.medianRandomRatio(), 100 * r.medianEvaluationShare())));
             }
             return 0;
         }

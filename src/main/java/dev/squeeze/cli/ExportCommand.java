@@ -1,6 +1,7 @@
 package dev.squeeze.cli;
 
 import dev.squeeze.Json;
+import dev.squeeze.PeakMemory;
 import dev.squeeze.export.Exporting;
 import dev.squeeze.export.TrialChoice;
 import dev.squeeze.results.Objective;
@@ -79,6 +80,7 @@ final class ExportCommand implements Callable<Integer> {
         var o = spec.commandLine().getOut();
         if (json) {
             o.println(Json.write(m));
+            spec.commandLine().getErr().println(PeakMemory.closing("export done"));
             return 0;
         }
         o.printf("exported trial %s to %s%n", m.trial(), result.dir());
@@ -88,6 +90,7 @@ final class ExportCommand implements Callable<Integer> {
         if (m.accuracy().search() != null) {
             o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity());
         }
+        o.println(PeakMemory.closing("  export done"));
         return 0;
     }
 }

@@ -42,11 +42,11 @@ final class TrainCommand implements Callable<Integer> {
         Architecture a = Architecture.parse(arch);
         Path target = out != null ? out : Path.of("models", a.builtInName() + ".zip");
         String command = "squeeze train --arch " + a.label() + " --epochs " + epochs + " --batch " + batch
-                + " --seed " + seed + " --out " + target + (data != null ? " --data " + data : "");
+                + " --seed " + seed + " --out " + target + (data.dir != null ? " --data " + data.dir : "");
         ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.dir, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
-        spec.commandLine().getOut().printf("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)%n",
-                target, card.params(), card.macs(), card.testAccuracy(), card.testExamples());
+        spec.commandLine().getOut().println(dev.squeeze.PeakMemory.closing(String.format("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)",
+                target, card.params(), card.macs(), card.testAccuracy(), card.testExamples())));
         return 0;
     }
 }

@@ -139,8 +139,8 @@ public final class SearchService {
                             : "no plan met the constraints; front.json lists the least-violating plans"));
             double wall = java.time.Duration.between(started, Instant.now()).toMillis() / 1e3;
             double evaluating = backends.evaluatingSeconds();
-            progress.log(String.format("time: %.1f s since squeeze started, %.1f s evaluating accuracy, %.1f s (%.1f%%) everything else",
-                    wall, evaluating, wall - evaluating, 100 * (wall - evaluating) / wall));
+            progress.log(dev.squeeze.PeakMemory.closing(String.format("time: %.1f s since squeeze started, %.1f s evaluating accuracy, %.1f s (%.1f%%) everything else",
+                    wall, evaluating, wall - evaluating, 100 * (wall - evaluating) / wall)));
             return new Result(store.dir(), front, outcome);
         }
     }

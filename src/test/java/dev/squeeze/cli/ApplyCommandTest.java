@@ -41,6 +41,31 @@ class ApplyCommandTest {
         assertEquals(2, compression.at("/kept_units/attention").size(), "half of 4 heads kept: " + compression.get("kept_units"));
         assertTrue(compression.at("/activation_quantization/dense1/scale").asDouble() > 0, compression.toString());
         assertTrue(compression.at("/weight_quantization/dense1/W/scales").size() > 0);
+        assertPeakMemoryLine(lastLine(r.err()));
+    }
+
+    /** A long command's closing line ends with the process's peak resident memory (what a machine needs to run it). */
+    @Test
+    void closingLineCarriesPeakMemory() {
+        CliTest.Run r = squeeze("apply", "--model", "fashion-cnn", "--uniform", "w8a8");
+        assertEquals(0, r.code(), r.err());
+        String closing = lastLine(r.out());
+        assertTrue(closing.startsWith("accuracy on "), closing);
+        assertPeakMemoryLine(closing);
+    }
+
+    static void assertPeakMemoryLine(String line) {
+        var m = java.util.regex.Pattern.compile("; peak memory (\\d+(\\.\\d+)?) (MB|GB)$").matcher(line);
+        assertTrue(m.find(), "closing line without the peak: " + line);
+        double mb = Double.parseDouble(m.group(1)) * (m.group(3).equals("GB") ? 1000 : 1);
+        assertTrue(mb > 50, "a JVM with ND4J loaded holds more than 50 MB: " + line);
+        long hwm = dev.squeeze.PeakMemory.bytes().orElseThrow();
+        assertTrue(mb <= hwm / 1e6 + 10, "the figure is this process's high-water mark (" + hwm / 1e6 + " MB), not more: " + line);
+    }
+
+    static String lastLine(String text) {
+        String[] lines = text.strip().split("\\R");
+        return lines[lines.length - 1];
     }
 
     @Test
