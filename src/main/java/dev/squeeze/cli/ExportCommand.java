@@ -85,6 +85,13 @@ final class ExportCommand implements Callable<Integer> {
         }
         o.printf("exported trial %s to %s%n", m.trial(), result.dir());
         o.printf("  %,d params, %,d MACs, %.3f MB; predicted on %s: %s%n", m.params(), m.macs(), m.sizeMb(), m.device(), m.predicted());
+        if (m.predictedLocalCpu() != null) o.printf("  predicted on local-cpu (this machine's calibrated profile): %.4f ms%n", m.predictedLocalCpu().get("latency_ms"));
+        o.printf("  measured here: %.4f ms per inference, uniform int8 %.4f ms (%.2fx); %s%n", m.measured().latencyMs(),
+                m.measured().uniformInt8LatencyMs(), m.measured().speedupOverUniformInt8(), m.measured().method());
+        var f = m.finetune();
+        o.printf("  kept the %s model%s%n", f.kept(), f.fineTunedAccuracy() == null ? ""
+                : String.format(" (%,d held-out train images: fine-tuned %.4f, not fine-tuned %.4f; fine-tuned %.2f epochs of %,d)",
+                f.validationImages(), f.fineTunedAccuracy(), f.untunedAccuracy(), f.epochs(), f.fineTuneImages()));
         o.printf("  test accuracy (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f; agreement %.2f%%%n",
                 m.accuracy().testImages(), m.accuracy().baseline(), m.accuracy().dl4j(), m.accuracy().onnxruntime(), 100 * m.agreement());
         if (m.accuracy().search() != null) {

@@ -22,6 +22,8 @@ import dev.squeeze.model.compress.FineTuner;
 import dev.squeeze.results.RunReport;
 import dev.squeeze.results.Trial;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,9 +56,30 @@ public final class Exporting {
     public record Layer(String name, String type, Integer keptUnits, Integer units, int weightBits, int actBits,
                         Map<String, float[]> weightScales, Float actScale, Integer actZeroPoint, String actAfter) {}
 
+    /**
+     * The written model timed here beside the uniform-int8 export of the same uncompressed network, in one process
+     * ({@link LatencyTiming#VALIDATE}, validate's method).
+     *
+     * @param latencyMs            the exported model.onnx, median ms per inference
+     * @param uniformInt8LatencyMs uniform w8a8 of the uncompressed model, the search's int8 baseline, timed alongside
+     * @param contradicts          the prediction says faster than uniform int8 and the timing here says slower (or the other way)
+     */
+    public record Measured(double latencyMs, double uniformInt8LatencyMs, double speedupOverUniformInt8, boolean contradicts, String method) {}
+
+    /**
+     * Which network was kept: the fine-tuned one or the one quantised without fine-tuning, whichever reads better on
+     * images held out of the train split (never the test split).
+     */
+    public record FineTuneChoice(String kept, double epochs, int fineTuneImages, int validationImages, Double fineTunedAccuracy,
+                                 double untunedAccuracy) {}
+
     public record Manifest(String trial, String run, String model, String device, CompressionPlan plan, Map<String, Double> predicted,
-                           Accuracy accuracy, double agreement, long params, long macs, double sizeMb, String onnxOpset,
+                           Map<String, Double> predictedLocalCpu, Measured measured, Accuracy accuracy, double agreement, FineTuneChoice finetune,
+                           long params, long macs, double sizeMb, String onnxOpset,
                            List<Layer> layers, Map<String, Object> provenance, Map<String, String> files) {}
+
+    /** Images held out of the train split to choose between the fine-tuned and the untuned network (at most half the split). */
+    static final int VALIDATION_IMAGES = 5000;
 
     public record Result(Path dir, Manifest manifest) {}
 
@@ -79,10 +102,10 @@ public final class Exporting {
                 splits.test().count()));
 
         var compressor = new Compressor(model, spec.compressorOptions(), splits.calibration());
-        double epochs = r.epochs() != null ? r.epochs() : spec.exportEpochs(splits.train().count());
-        var settings = epochs > 0 ? FineTuner.Settings.DEFAULT.withEpochs(epochs).withSeed(spec.dataSeed()) : null;
-        var pruned = compressor.pruneAndFineTune(plan, 1, splits.train(), settings, progress);
-        CompressedModel c = compressor.quantize(pruned, plan);
+        var holdout = splits.holdout(VALIDATION_IMAGES);
+        double epochs = r.epochs() != null ? r.epochs() : spec.exportEpochs(holdout.fineTune().count());
+        var chosen = fineTuneOrNot(compressor, plan, epochs, holdout, spec.dataSeed(), model, progress);
+        CompressedModel c = chosen.model();
 
         progress.update("measuring on the test split: DL4J simulation");
         Images test = splits.test();
@@ -99,22 +122,32 @@ public final class Exporting {
         var accuracy = new Accuracy(baseline, dev.squeeze.model.Accuracy.share(dl4j, test.labels()),
                 dev.squeeze.model.Accuracy.share(ort, test.labels()), trial.values().get("accuracy"), trial.fidelity(), test.count());
 
-        var costs = CostModel.of(model.graph(), Profiles.load(device)).objectives(plan, job.has("batch") ? job.get("batch").asInt() : 1);
-        var predicted = new LinkedHashMap<String, Double>();
-        for (String k : List.of("latency_ms", "energy_mj", "size_mb", "peak_memory_mb")) if (costs.containsKey(k)) predicted.put(k, costs.get(k));
+        int batch = job.has("batch") ? job.get("batch").asInt() : 1;
+        var predicted = predicted(model, device, plan, batch);
+        var predictedInt8 = predicted(model, device, CompressionPlan.uniform("w8a8"), batch);
+        Map<String, Double> predictedHere = Profiles.exists(LOCAL_CPU) ? predicted(model, LOCAL_CPU, plan, 1) : null;
+        Measured measured = timeAgainstUniformInt8(onnx, compressor, model, test, predicted.get("latency_ms") < predictedInt8.get("latency_ms"), progress);
+        if (measured.contradicts()) {
+            progress.log(String.format("note: %s predicts this plan %s than uniform int8 (%.4f vs %.4f ms), but here it runs %s (%.4f vs %.4f ms "
+                            + "in ONNX Runtime): the profile's formats may not be what this machine's runtime runs fast",
+                    device, predicted.get("latency_ms") < predictedInt8.get("latency_ms") ? "faster" : "slower", predicted.get("latency_ms"),
+                    predictedInt8.get("latency_ms"), measured.speedupOverUniformInt8() >= 1 ? "faster" : "slower",
+                    measured.latencyMs(), measured.uniformInt8LatencyMs()));
+        }
         var provenance = new LinkedHashMap<String, Object>();
         provenance.put("run_provenance", report.provenance());
         provenance.put("model_sha256", ModelStore.sha256(job.get("model").asText()));
         provenance.put("evaluator", evalFile.where());
         provenance.put("data", splits.description());
-        provenance.put("finetune", settings);
+        provenance.put("finetune", chosen.settings());
         provenance.put("squeeze", dev.squeeze.Version.squeeze());
         provenance.put("exported_at", Instant.now().toString());
         var files = new LinkedHashMap<String, String>();
         files.put("dl4j", "model.zip");
         files.put("onnx", "model.onnx");
-        var manifest = new Manifest(trial.id(), report.run(), model.name(), device, plan, predicted, accuracy, agreement,
-                c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.opset(c.weights()), layers(c, model), provenance, files);
+        var manifest = new Manifest(trial.id(), report.run(), model.name(), device, plan, predicted, predictedHere, measured, accuracy, agreement,
+                chosen.choice(), c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.opset(c.weights()), layers(c, model),
+                provenance, files);
 
         write(out, c, model, manifest, onnx, splits);
         if (1 - agreement > MAX_DISAGREEMENT) {
@@ -122,6 +155,62 @@ public final class Exporting {
                     + "%s is kept for inspection but is not deployable", 100 * (1 - agreement), test.count(), 100 * MAX_DISAGREEMENT, out));
         }
         return new Result(out, manifest);
+    }
+
+    /** The profile of this machine that {@code squeeze profiles calibrate} writes; predictions on it are checked by the timing. */
+    static final String LOCAL_CPU = "local-cpu";
+
+    private record Chosen(CompressedModel model, FineTuner.Settings settings, FineTuneChoice choice) {}
+
+    /**
+     * The plan applied with and without fine-tuning, and the one whose DL4J simulation is more accurate on the held-out
+     * train images kept (a tie keeps the untuned one: fine-tuning that does not help is not worth its risk). With no
+     * fine-tune asked for, the untuned one.
+     */
+    private static Chosen fineTuneOrNot(Compressor compressor, CompressionPlan plan, double epochs, DataSplits.Holdout holdout, long seed,
+                                        ModelHandle model, Progress progress) {
+        CompressedModel untuned = compressor.quantize(compressor.prune(plan), plan);
+        double untunedAccuracy = untuned.accuracy(holdout.validation(), model.encoding());
+        if (epochs <= 0) {
+            return new Chosen(untuned, null, new FineTuneChoice("not fine-tuned (none asked for)", 0, 0, holdout.validation().count(), null,
+                    untunedAccuracy));
+        }
+        var settings = FineTuner.Settings.DEFAULT.withEpochs(epochs).withSeed(seed);
+        var pruned = compressor.pruneAndFineTune(plan, 1, holdout.fineTune(), settings, progress);
+        CompressedModel tuned = compressor.quantize(pruned, plan);
+        dev.squeeze.model.Backend.release(pruned.network());
+        double tunedAccuracy = tuned.accuracy(holdout.validation(), model.encoding());
+        boolean keepTuned = tunedAccuracy > untunedAccuracy;
+        progress.log(String.format("on %,d train images held out of the fine-tune: fine-tuned %.4f, not fine-tuned %.4f; keeping the %s model",
+                holdout.validation().count(), tunedAccuracy, untunedAccuracy, keepTuned ? "fine-tuned" : "not fine-tuned"));
+        (keepTuned ? untuned : tuned).close();
+        return new Chosen(keepTuned ? tuned : untuned, settings, new FineTuneChoice(keepTuned ? "fine-tuned" : "not fine-tuned", epochs,
+                holdout.fineTune().count(), holdout.validation().count(), tunedAccuracy, untunedAccuracy));
+    }
+
+    private static Map<String, Double> predicted(ModelHandle model, String device, CompressionPlan plan, int batch) {
+        var costs = CostModel.of(model.graph(), Profiles.load(device)).objectives(plan, batch);
+        var out = new LinkedHashMap<String, Double>();
+        for (String k : List.of("latency_ms", "energy_mj", "size_mb", "peak_memory_mb")) if (costs.containsKey(k)) out.put(k, costs.get(k));
+        return out;
+    }
+
+    /** The written model and uniform int8 of the uncompressed network, timed side by side here at batch 1 on one thread. */
+    private static Measured timeAgainstUniformInt8(byte[] onnx, Compressor compressor, ModelHandle model, Images test, boolean predictedFaster,
+                                                   Progress progress) {
+        progress.update("timing model.onnx beside uniform int8 in ONNX Runtime");
+        var inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
+        byte[] int8;
+        try (CompressedModel uniform = compressor.apply(CompressionPlan.uniform("w8a8"))) {
+            int8 = OnnxWriter.write(uniform, inputType);
+        }
+        INDArray one = model.encoding().features(test, 0, 1);
+        var timing = LatencyTiming.VALIDATE;
+        try (OnnxRunner a = OnnxRunner.of(onnx, 1); OnnxRunner b = OnnxRunner.of(int8, 1)) {
+            double[] ms = timing.medianMillis(List.of(a, b), one);
+            double speedup = ms[1] / ms[0];
+            return new Measured(ms[0], ms[1], speedup, predictedFaster != (speedup > 1), timing.describe(1, 1));
+        }
     }
 
     /** Per layer of the original graph: kept units, bits, weight scales, and the activation quantiser after its block. */

@@ -80,21 +80,11 @@ public final class ProfileValidation {
                 macs[i] = c.graph().macs();
                 runners.add(OnnxRunner.of(OnnxWriter.write(c, inputType), r.threads()));
             }
-            // Round-robin over the plans, each round a warm-up and a share of the timed runs: the process keeps warming up
-            // (JIT, caches, clock) for a while, and timing plans one after another would rank them by when they ran.
-            var samples = new ArrayList<List<Double>>();
-            for (int i = 0; i < plans.size(); i++) samples.add(new ArrayList<>());
-            for (int round = 0; round < ROUNDS; round++) {
-                progress.update(String.format("timing round %d/%d", round + 1, ROUNDS));
-                for (int i = 0; i < plans.size(); i++) {
-                    runners.get(i).time(one, 10);
-                    for (double s : runners.get(i).time(one, Math.max(1, r.repeats() / ROUNDS))) samples.get(i).add(s * 1e3);
-                }
-            }
+            progress.update(String.format("timing %d plans in %d interleaved rounds", plans.size(), ROUNDS));
+            double[] measured = LatencyTiming.ofTotal(ROUNDS, 10, r.repeats()).medianMillis(runners, one);
             for (int i = 0; i < plans.size(); i++) {
-                double[] ms = samples.get(i).stream().mapToDouble(Double::doubleValue).sorted().toArray();
                 timings.add(new PlanTiming(describe(plans.get(i), m), format(plans.get(i)), costs.objectives(plans.get(i), 1).get("latency_ms"),
-                        ms[ms.length / 2], macs[i]));
+                        measured[i], macs[i]));
             }
         } finally {
             runners.forEach(OnnxRunner::close);

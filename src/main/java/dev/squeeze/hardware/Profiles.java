@@ -83,6 +83,11 @@ public final class Profiles {
         }
     }
 
+    /** Whether {@link #load} finds a profile of that name or path (e.g. a calibrated {@code local-cpu}). */
+    public static boolean exists(String nameOrPath) {
+        return known().contains(nameOrPath) || (nameOrPath.endsWith(".yaml") && Files.isRegularFile(Path.of(nameOrPath)));
+    }
+
     /** Built-in device names plus profiles in the working directory's {@code hardware-profiles/}. */
     public static List<String> known() {
         var names = new TreeSet<>(BUILT_IN);

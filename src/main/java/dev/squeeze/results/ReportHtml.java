@@ -40,6 +40,9 @@ final class ReportHtml {
         }
         if (r.skipped() != null) sb.append("<p class=\"warn\">").append(esc(r.skipped())).append("</p>\n");
         sb.append("<div id=\"export\">Click a point or a row for its export command.</div>\n");
+        sb.append("<p class=\"note\">The export writes <code>exports/&lt;trial&gt;/manifest.json</code> with <b>predicted</b> figures "
+                + "(this report's: the device profile's latency, energy and size) and <b>measured</b> ones (the written model.onnx timed in "
+                + "ONNX Runtime on the machine that exports it, beside uniform int8, batch 1, one thread; and its accuracy on the test split).</p>\n");
 
         sb.append("<h2>").append(r.front().feasible() ? "Pareto front" : "No feasible plan: least-violating plans").append("</h2>\n");
         sb.append(table("front", r.frontTable(), true)).append("<h3>Baselines</h3>\n").append(table("baselines", r.baselineTable(), false));

@@ -72,6 +72,20 @@ class ExportingTest {
         assertEquals(48, conv2.at("/weight_scales/W").size());
         assertEquals(48, ModelStore.load(dir.resolve("model.zip").toString()).graph().prunableUnits("conv2"));
 
+        // measured beside predicted: a real timing of this file, here, beside uniform int8
+        JsonNode measured = m.get("measured");
+        for (String k : List.of("latency_ms", "uniform_int8_latency_ms", "speedup_over_uniform_int8", "contradicts", "method")) {
+            assertTrue(measured.has(k), k + " in " + measured);
+        }
+        double manifestMs = measured.get("latency_ms").asDouble();
+        assertEquals(measured.get("uniform_int8_latency_ms").asDouble() / manifestMs, measured.get("speedup_over_uniform_int8").asDouble(), 1e-9);
+        try (OnnxRunner runner = OnnxRunner.of(dir.resolve("model.onnx"), 1)) {
+            double again = new LatencyTiming(5, 10, 40).medianMillis(List.of(runner), OnnxFixtures.features(ModelStore.load("fashion-cnn").encoding(), 1))[0];
+            assertTrue(manifestMs > again / 3 && manifestMs < again * 3, "manifest " + manifestMs + " ms, the file timed again " + again + " ms");
+        }
+        assertTrue(m.get("finetune").get("validation_images").asInt() > 0, m.get("finetune").toString());
+        assertTrue(m.get("finetune").get("kept").asText().contains("fine-tuned"), m.get("finetune").toString());
+
         var again = assertThrows(SqueezeException.class,
                 () -> Exporting.run(new Exporting.Request("r1", results, TrialChoice.of("g3-07"), 0.0, false, null, 1), Progress.NONE));
         assertTrue(again.getMessage().contains("--force"), again.getMessage());

@@ -2,6 +2,7 @@ package dev.squeeze.model.compress;
 
 import dev.squeeze.Progress;
 import dev.squeeze.data.Images;
+import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
@@ -105,13 +106,17 @@ public final class Compressor {
             }
             Map<String, int[]> rank = step == 1 ? order : options.importance().order(net, graph, calibration, model.encoding());
             UnitSelection s = UnitSelection.ofCounts(graph, counts, rank);
+            MultiLayerNetwork before = net;
             net = Pruning.physical(net, graph, s);
+            if (before != model.multiLayer()) Backend.release(before); // this method's own intermediate network
             graph = graph.pruned(s.counts());
             total = total.then(s);
             if (steps > 1) progress.log(String.format("progressive step %d/%d: %,d params", step, steps, graph.params()));
             if (settings != null) {
+                MultiLayerNetwork untuned = net;
                 net = FineTuner.fineTune(net, graph, total, model.multiLayer(), original, plan, train, model.encoding(),
                         settings.withEpochs(settings.epochs() / steps), progress).network();
+                Backend.release(untuned);
             }
         }
         return new Pruned(net, graph, total);
