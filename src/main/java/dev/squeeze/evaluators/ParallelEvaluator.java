@@ -1,5 +1,6 @@
 package dev.squeeze.evaluators;
 
+import dev.squeeze.export.Ort;
 import dev.squeeze.model.CompressionPlan;
 
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ import java.util.function.Supplier;
 /**
  * Evaluates a batch of plans on local worker threads, one accuracy proxy (one network copy) per worker,
  * and adds each plan's predicted costs. Results come back in the batch's order whatever finishes first,
- * so the search stays deterministic.
+ * so the search stays deterministic. Workers have the stack ONNX Runtime needs ({@link Ort#threads}).
  */
 public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     private final BlockingQueue<AccuracyProxy> proxies;
@@ -38,11 +39,7 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
         for (int i = 0; i < workers; i++) proxies.add(proxy.get());
         this.costs = costs;
         this.description = description;
-        this.pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "squeeze-eval");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = Executors.newFixedThreadPool(workers, Ort.threads("squeeze-eval", true));
     }
 
     @Override
