@@ -13,13 +13,18 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
  * Evaluates a batch of plans on local worker threads, one accuracy proxy (one network copy) per worker,
  * and adds each plan's predicted costs. Results come back in the batch's order whatever finishes first,
- * so the search stays deterministic. Workers have the stack ONNX Runtime needs ({@link Ort#threads}).
+ * so the search stays deterministic.
+ *
+ * <p>A batch returns or throws only once none of its plans is still running, so no worker is inside ND4J or ONNX
+ * Runtime when the caller moves on (or the JVM exits and tears their native state down).
+ * Workers have the stack ONNX Runtime needs ({@link Ort#threads}).
  */
 public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     private final BlockingQueue<AccuracyProxy> proxies;
@@ -61,15 +66,23 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
         var futures = new ArrayList<Future<Evaluation>>();
         for (CompressionPlan p : plans) futures.add(pool.submit(() -> one(p)));
         var out = new ArrayList<Evaluation>();
-        try {
-            for (Future<Evaluation> f : futures) out.add(f.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("evaluation interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
+        RuntimeException failure = null;
+        boolean interrupted = false;
+        for (Future<Evaluation> f : futures) { // every future, even after a failure: the batch ends when its workers are idle
+            while (true) {
+                try {
+                    out.add(f.get());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep waiting: returning now would leave workers running on
+                } catch (ExecutionException e) {
+                    if (failure == null) failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    break;
+                }
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure != null) throw failure;
         return out;
     }
 
@@ -90,8 +103,18 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
         return description;
     }
 
+    /** Stops the workers, waiting for any still running (batches already wait for theirs, so this is immediate). */
     @Override
     public void close() {
         pool.shutdownNow();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }
