@@ -30,7 +30,8 @@ final class RunOptions {
         SearchService.Output mode = jsonLines ? SearchService.Output.JSON_LINES : quiet ? SearchService.Output.QUIET : SearchService.Output.TERMINAL;
         var progress = quiet || jsonLines ? dev.squeeze.Progress.NONE : TerminalProgress.stderr(spec.commandLine().getErr());
         SearchService.Result result = SearchService.run(new SearchService.Request(job, jobSource, results, runId, resume, data.dir, mode,
-                        java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime())),
+                        java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()),
+                        new dev.squeeze.StopRequest()),
                 progress, line -> {
                     out.println(line);
                     out.flush();

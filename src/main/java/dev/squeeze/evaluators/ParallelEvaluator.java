@@ -1,5 +1,6 @@
 package dev.squeeze.evaluators;
 
+import dev.squeeze.StopRequest;
 import dev.squeeze.export.Ort;
 import dev.squeeze.model.CompressionPlan;
 
@@ -23,7 +24,9 @@ import java.util.function.Supplier;
  * so the search stays deterministic.
  *
  * <p>A batch returns or throws only once none of its plans is still running, so no worker is inside ND4J or ONNX
- * Runtime when the caller moves on (or the JVM exits and tears their native state down).
+ * Runtime when the caller moves on (or the JVM exits and tears their native state down). Once {@code stop} is
+ * requested, plans not yet started are skipped, plans running finish, and the batch throws
+ * {@link StopRequest.Stopped}; its results are abandoned (the search records a batch as a whole).
  * Workers have the stack ONNX Runtime needs ({@link Ort#threads}).
  */
 public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
@@ -31,19 +34,22 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final ExecutorService pool;
     private final String description;
+    private final StopRequest stop;
     private long evaluatingNanos;
 
     /**
      * @param workers number of threads (and network copies)
      * @param proxy   makes one accuracy proxy per worker
      * @param costs   the plan's cost objectives ({@code latency_ms}, ...), cheap and thread-safe
+     * @param stop    ends batches early (see above)
      */
     public ParallelEvaluator(int workers, Supplier<AccuracyProxy> proxy, Function<CompressionPlan, Map<String, Double>> costs,
-                             String description) {
+                             String description, StopRequest stop) {
         this.proxies = new ArrayBlockingQueue<>(workers);
         for (int i = 0; i < workers; i++) proxies.add(proxy.get());
         this.costs = costs;
         this.description = description;
+        this.stop = stop;
         this.pool = Executors.newFixedThreadPool(workers, Ort.threads("squeeze-eval", true));
     }
 
@@ -63,6 +69,7 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     }
 
     private List<Evaluation> evaluateAll(List<CompressionPlan> plans) {
+        stop.throwIfRequested();
         var futures = new ArrayList<Future<Evaluation>>();
         for (CompressionPlan p : plans) futures.add(pool.submit(() -> one(p)));
         var out = new ArrayList<Evaluation>();
@@ -76,7 +83,9 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true; // keep waiting: returning now would leave workers running on
                 } catch (ExecutionException e) {
-                    if (failure == null) failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    if (failure == null || failure instanceof StopRequest.Stopped) {
+                        failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    }
                     break;
                 }
             }
@@ -87,6 +96,7 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     }
 
     private Evaluation one(CompressionPlan plan) throws InterruptedException {
+        stop.throwIfRequested();
         long start = System.nanoTime();
         AccuracyProxy proxy = proxies.take();
         try {
