@@ -10,7 +10,12 @@ import java.util.concurrent.Callable;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Run the embedded default end to end: a small search for fashion-cnn on a Raspberry Pi 4",
-                "with the shipped model and data, then print the front and where the results are."})
+                "with the shipped model and data, then print the front and where the results are.",
+                "SIGINT (Ctrl-C) or SIGTERM stops it cleanly, as it stops `squeeze search`, and says how to resume."},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+                "0:the demo ran to the end",
+                "130:stopped by SIGINT (Ctrl-C): resume with `squeeze search --resume RUN`",
+                "143:stopped by SIGTERM: resume with `squeeze search --resume RUN`"})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

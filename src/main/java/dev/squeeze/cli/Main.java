@@ -2,6 +2,7 @@ package dev.squeeze.cli;
 
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Version;
+import dev.squeeze.export.Ort;
 import dev.squeeze.model.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,7 +24,11 @@ public final class Main implements Runnable {
         // keeps the real stdout, so `--json` stays parseable, and stray library lines go to stderr.
         var stdout = new PrintWriter(System.out, true);
         System.setOut(System.err);
-        System.exit(run(stdout, new PrintWriter(System.err, true), args));
+        var stderr = new PrintWriter(System.err, true);
+        StopSignals.atOnce(stderr); // search and demo stop gracefully instead, while they run (RunOptions)
+        // The command runs on a thread with the stack ONNX Runtime needs (the JVM's main thread has 1 MB); exiting from here
+        // after it returned means no squeeze thread is inside native code when the JVM tears it down.
+        System.exit(Ort.onLargeStack("squeeze-main", () -> run(stdout, stderr, args)));
     }
 
     /** Runs squeeze with the given streams and returns the exit code (tests call this). */

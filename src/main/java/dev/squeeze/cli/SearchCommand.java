@@ -17,7 +17,14 @@ import java.util.concurrent.Callable;
 
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = {"Search for the Pareto-optimal compression plans of a model on a device (NSGA-II).",
-                "Every trial is saved as it finishes; Ctrl-C or a crash loses at most the trials in flight (continue with --resume)."})
+                "Every trial is saved as it finishes; a crash loses at most the batch in flight (continue with --resume).",
+                "SIGINT (Ctrl-C) or SIGTERM stops the run cleanly: evaluations under way finish or are abandoned, front.json",
+                "and front.csv get the trials so far, and the last line says how to resume; a second signal stops at once."},
+        exitCodeListHeading = "%nExit codes:%n", exitCodeList = {
+                "0:the run reached its own limit (generations, time budget, stagnation)",
+                "2:bad input (the message names the file or field)",
+                "130:stopped by SIGINT (Ctrl-C): resume with --resume",
+                "143:stopped by SIGTERM: resume with --resume"})
 final class SearchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

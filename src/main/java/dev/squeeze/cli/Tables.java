@@ -92,6 +92,7 @@ final class Tables {
         for (var p : points) rows.add(row(p.id(), p.fidelity(), p.values(), keys, dev.squeeze.results.FrontReport.compact(p.plan())));
         for (var b : f.baselines()) rows.add(row(b.name(), "baseline", b.values(), keys, ""));
         String title = f.feasible() ? "Pareto front (" + f.front().size() + " plans of " + f.trials() + " trials)"
+                : f.trials() == 0 ? "no trials yet" // a run stopped before its first generation finished
                 : "no plan met the constraints; least-violating plans:";
         return title + "\n" + render(header, rows);
     }

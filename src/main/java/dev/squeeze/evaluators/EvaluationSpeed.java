@@ -6,6 +6,7 @@ import dev.squeeze.data.Images;
 import dev.squeeze.export.OnnxCalibrator;
 import dev.squeeze.export.OnnxRunner;
 import dev.squeeze.export.OnnxWriter;
+import dev.squeeze.export.Ort;
 import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
@@ -86,7 +87,7 @@ public final class EvaluationSpeed {
     /** Images per second when {@code threads} workers, one proxy each, evaluate every plan {@code rounds} times. */
     private static double throughput(Supplier<AccuracyProxy> proxy, List<CompressionPlan> plans, Request r, int images) {
         var local = ThreadLocal.withInitial(proxy);
-        ExecutorService pool = Executors.newFixedThreadPool(r.threads());
+        ExecutorService pool = Executors.newFixedThreadPool(r.threads(), Ort.threads("squeeze-bench", false));
         try {
             // warm-up, untimed: one round over the plans, so every worker has built its proxy and the JIT has seen every path
             var warm = new ArrayList<Future<Double>>();

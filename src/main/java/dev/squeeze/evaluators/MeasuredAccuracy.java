@@ -2,6 +2,7 @@ package dev.squeeze.evaluators;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.Progress;
+import dev.squeeze.StopRequest;
 import dev.squeeze.data.Images;
 import dev.squeeze.export.OnnxCalibrator;
 import dev.squeeze.export.OnnxRunner;
@@ -53,15 +54,22 @@ final class MeasuredAccuracy implements AccuracyProxy {
     private final EvaluatorSpec.Recovery recovery;
     private final Images train;
     private final MultiLayerNetwork teacher;
+    private final Progress fineTuning;
 
     MeasuredAccuracy(Shared shared) {
-        this(shared, null, null);
+        this(shared, null, null, new StopRequest());
     }
 
     MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, Images train) {
+        this(shared, recovery, train, new StopRequest());
+    }
+
+    /** The recovered rung; a {@code stop} request abandons a fine-tune within ten steps (it throws {@link StopRequest.Stopped}). */
+    MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, Images train, StopRequest stop) {
         this.shared = shared;
         this.recovery = recovery;
         this.train = train; // the recovered rung's images: the first steps x batch of the train split
+        this.fineTuning = abandonedOn(stop);
         // This worker's own copy of the uncompressed network to distil from: a DL4J network keeps each layer's input
         // in a field during a forward pass, so two fine-tunes sharing one teacher could read each other's batches.
         this.teacher = recovery == null ? null : shared.model().multiLayer().clone();
@@ -86,13 +94,30 @@ final class MeasuredAccuracy implements AccuracyProxy {
         var pruned = compressor.prune(plan);
         var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
         var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), teacher, model.graph(),
-                plan, train, model.encoding(), settings, Progress.NONE);
+                plan, train, model.encoding(), settings, fineTuning);
         Backend.release(pruned.network());
         try {
             return compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan, shared.calibrator());
         } finally {
             Backend.release(tuned.network()); // quantize worked on its own copy
         }
+    }
+
+    /**
+     * The fine-tune's progress: silent, and where a stop request ends it. FineTuner reports every ten steps, between
+     * ND4J calls, so unwinding from there leaves no native work half done; a recovery can take minutes, too long to
+     * let it finish when a scheduler's SIGTERM gives a process seconds.
+     */
+    private static Progress abandonedOn(StopRequest stop) {
+        return new Progress() {
+            public void update(String status) {
+                stop.throwIfRequested();
+            }
+
+            public void log(String line) {
+                stop.throwIfRequested();
+            }
+        };
     }
 
     private double accuracy(CompressedModel c) {

@@ -1,5 +1,7 @@
 package dev.squeeze.evaluators;
 
+import dev.squeeze.StopRequest;
+import dev.squeeze.export.Ort;
 import dev.squeeze.model.CompressionPlan;
 
 import java.util.ArrayList;
@@ -12,6 +14,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -19,30 +22,35 @@ import java.util.function.Supplier;
  * Evaluates a batch of plans on local worker threads, one accuracy proxy (one network copy) per worker,
  * and adds each plan's predicted costs. Results come back in the batch's order whatever finishes first,
  * so the search stays deterministic.
+ *
+ * <p>A batch returns or throws only once none of its plans is still running, so no worker is inside ND4J or ONNX
+ * Runtime when the caller moves on (or the JVM exits and tears their native state down). Once {@code stop} is
+ * requested, plans not yet started are skipped, plans running finish, and the batch throws
+ * {@link StopRequest.Stopped}; its results are abandoned (the search records a batch as a whole).
+ * Workers have the stack ONNX Runtime needs ({@link Ort#threads}).
  */
 public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     private final BlockingQueue<AccuracyProxy> proxies;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final ExecutorService pool;
     private final String description;
+    private final StopRequest stop;
     private long evaluatingNanos;
 
     /**
      * @param workers number of threads (and network copies)
      * @param proxy   makes one accuracy proxy per worker
      * @param costs   the plan's cost objectives ({@code latency_ms}, ...), cheap and thread-safe
+     * @param stop    ends batches early (see above)
      */
     public ParallelEvaluator(int workers, Supplier<AccuracyProxy> proxy, Function<CompressionPlan, Map<String, Double>> costs,
-                             String description) {
+                             String description, StopRequest stop) {
         this.proxies = new ArrayBlockingQueue<>(workers);
         for (int i = 0; i < workers; i++) proxies.add(proxy.get());
         this.costs = costs;
         this.description = description;
-        this.pool = Executors.newFixedThreadPool(workers, r -> {
-            Thread t = new Thread(r, "squeeze-eval");
-            t.setDaemon(true);
-            return t;
-        });
+        this.stop = stop;
+        this.pool = Executors.newFixedThreadPool(workers, Ort.threads("squeeze-eval", true));
     }
 
     @Override
@@ -61,22 +69,34 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
     }
 
     private List<Evaluation> evaluateAll(List<CompressionPlan> plans) {
+        stop.throwIfRequested();
         var futures = new ArrayList<Future<Evaluation>>();
         for (CompressionPlan p : plans) futures.add(pool.submit(() -> one(p)));
         var out = new ArrayList<Evaluation>();
-        try {
-            for (Future<Evaluation> f : futures) out.add(f.get());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("evaluation interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) throw re;
-            throw new IllegalStateException(e.getCause());
+        RuntimeException failure = null;
+        boolean interrupted = false;
+        for (Future<Evaluation> f : futures) { // every future, even after a failure: the batch ends when its workers are idle
+            while (true) {
+                try {
+                    out.add(f.get());
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep waiting: returning now would leave workers running on
+                } catch (ExecutionException e) {
+                    if (failure == null || failure instanceof StopRequest.Stopped) {
+                        failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                    }
+                    break;
+                }
+            }
         }
+        if (interrupted) Thread.currentThread().interrupt();
+        if (failure != null) throw failure;
         return out;
     }
 
     private Evaluation one(CompressionPlan plan) throws InterruptedException {
+        stop.throwIfRequested();
         long start = System.nanoTime();
         AccuracyProxy proxy = proxies.take();
         try {
@@ -94,8 +114,18 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
         return description;
     }
 
+    /** Stops the workers, waiting for any still running (batches already wait for theirs, so this is immediate). */
     @Override
     public void close() {
         pool.shutdownNow();
+        boolean interrupted = false;
+        while (true) {
+            try {
+                if (pool.awaitTermination(1, TimeUnit.MINUTES)) break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 }

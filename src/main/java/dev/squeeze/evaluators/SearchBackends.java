@@ -2,6 +2,7 @@ package dev.squeeze.evaluators;
 
 import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
+import dev.squeeze.StopRequest;
 import dev.squeeze.hardware.CostModel;
 import dev.squeeze.hardware.HardwareProfile;
 import dev.squeeze.hardware.Profiles;
@@ -46,8 +47,9 @@ public final class SearchBackends implements AutoCloseable {
      */
     public static final int RUNGS_VERSION = 4;
 
+    /** @param stop ends the rungs' batches early, and abandons recovered-rung fine-tunes under way (see {@link ParallelEvaluator}) */
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
-                                    int batch, int threads, boolean strict, Progress progress) {
+                                    int batch, int threads, boolean strict, Progress progress, StopRequest stop) {
         HardwareProfile profile = Profiles.load(device);
         if (strict) checkBits(space, profile);
         CostModel costModel = CostModel.of(model.graph(), profile);
@@ -56,15 +58,15 @@ public final class SearchBackends implements AutoCloseable {
         var images = splits.calibration().head(spec.measuredImages());
         var shared = MeasuredAccuracy.Shared.of(model, images, spec.compressorOptions(), MeasuredAccuracy.Runtime.ONNX_RUNTIME);
         var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared), costs,
-                "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name());
+                "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name(), stop);
         Promoter promoter = Promoter.NONE;
         ParallelEvaluator recovered = null;
         if (spec.recovery() != null) {
             var r = spec.recovery();
             Images train = splits.trainHead(r.steps() * r.batch());
             warnIfTooLittleTrainingData(spec, r, train.count(), splits.description(), progress);
-            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared, r, train), costs,
-                    "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe());
+            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared, r, train, stop), costs,
+                    "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe(), stop);
             promoter = new RecoveryPromoter(recovered, r);
         }
         return new SearchBackends(measured, recovered, costs, promoter, Profiles.sha256(device), spec.screenDrop());

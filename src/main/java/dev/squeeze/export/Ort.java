@@ -3,17 +3,22 @@ package dev.squeeze.export;
 import ai.onnxruntime.OrtEnvironment;
 import dev.squeeze.SqueezeException;
 
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 
 /**
- * The one place squeeze starts ONNX Runtime. ONNX Runtime 1.29 initialises its telemetry on the thread that
- * creates the first environment and overflows the JVM's default 1 MB thread stack there (a SIGSEGV that kills
- * the JVM without an error report; -Xss16m or ORT_DISABLE_TELEMETRY=1 avoid it too). Only that creation needs
- * the large stack: sessions created and run later on ordinary threads were measured safe (see OnnxRunnerTest).
+ * The one place squeeze starts ONNX Runtime, and the threads it runs on. ONNX Runtime 1.29 initialises its telemetry
+ * on the thread that creates the first environment and overflows the JVM's default 1 MB thread stack there (a SIGSEGV
+ * that kills the JVM without an error report; -Xss16m or ORT_DISABLE_TELEMETRY=1 avoid it too). Sessions created and
+ * run later on ordinary threads passed OnnxRunnerTest, but that proves no headroom for other models or code paths, so
+ * every thread squeeze runs ONNX Runtime on gets {@link #STACK_BYTES}: the CLI's main work ({@code cli.Main}), the
+ * evaluation workers ({@link #threads}), and one-off work ({@link #onLargeStack}). A Java thread's stack is reserved
+ * address space; the pages a thread never touches cost no memory.
  */
 public final class Ort {
-    private static final long LARGE_STACK = 64L << 20;
+    /** The stack of every thread that may call ONNX Runtime. */
+    public static final long STACK_BYTES = 64L << 20;
     private static volatile OrtEnvironment environment;
 
     private Ort() {}
@@ -30,8 +35,22 @@ public final class Ort {
         return env;
     }
 
-    /** Runs {@code work} on a fresh thread with a 64 MB stack and waits for it; its exception or error is rethrown here. */
+    /** Makes threads named {@code name} with the stack ONNX Runtime needs; daemon threads when {@code daemon}. */
+    public static ThreadFactory threads(String name, boolean daemon) {
+        return work -> {
+            Thread t = new Thread(null, work, name, STACK_BYTES);
+            t.setDaemon(daemon);
+            return t;
+        };
+    }
+
+    /** Runs {@code work} on a fresh thread with a {@link #STACK_BYTES} stack and waits for it; its exception or error is rethrown here. */
     public static <T> T onLargeStack(Supplier<T> work) {
+        return onLargeStack("squeeze-onnxruntime", work);
+    }
+
+    /** As {@link #onLargeStack(Supplier)}, on a thread named {@code name}. */
+    public static <T> T onLargeStack(String name, Supplier<T> work) {
         var result = new AtomicReference<T>();
         var failure = new AtomicReference<Throwable>();
         Thread t = new Thread(null, () -> {
@@ -40,7 +59,7 @@ public final class Ort {
             } catch (RuntimeException | Error e) {
                 failure.set(e);
             }
-        }, "squeeze-onnxruntime", LARGE_STACK);
+        }, name, STACK_BYTES);
         t.start();
         try {
             t.join();

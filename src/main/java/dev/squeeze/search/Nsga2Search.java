@@ -1,5 +1,6 @@
 package dev.squeeze.search;
 
+import dev.squeeze.StopRequest;
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.model.CompressionPlan;
@@ -39,24 +40,41 @@ public final class Nsga2Search {
     private final SearchSpace space;
     private final SearchSettings settings;
     private final double[] hvReference;
+    private final StopRequest stopRequest;
+
+    /** A search that runs until its settings stop it. */
+    public Nsga2Search(SearchSpace space, SearchSettings settings, double[] hvReference) {
+        this(space, settings, hvReference, new StopRequest());
+    }
 
     /**
      * @param hvReference objective values of the reference point for hypervolume (same order as the
      *                    objectives): usually the uncompressed model's costs and its accuracy minus 10 points
+     * @param stopRequest also ends the run: checked after every generation, and a batch it ends mid-way (the evaluator
+     *                    throws {@link StopRequest.Stopped}) is left out; the outcome holds every trial recorded before
      */
-    public Nsga2Search(SearchSpace space, SearchSettings settings, double[] hvReference) {
+    public Nsga2Search(SearchSpace space, SearchSettings settings, double[] hvReference, StopRequest stopRequest) {
         if (space.genes().isEmpty()) throw new IllegalArgumentException("the space has no knob with more than one value: nothing to search");
         this.space = space;
         this.settings = settings;
         this.hvReference = hvReference.clone();
+        this.stopRequest = stopRequest;
     }
 
     /** What one generation did, for progress reporting and the checkpoint. */
     public record Generation(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume,
                              Map<String, Double> bestFeasible, double seconds, List<String> population) {}
 
-    /** Everything the run produced. */
-    public record Outcome(List<Trial> trials, List<Trial> front, List<Generation> generations, String stoppedBecause) {}
+    /**
+     * Everything the run produced; {@code complete} is false when a stop request ended it before its own limits
+     * (generations, time budget, stagnation), so resuming it would go on.
+     */
+    public record Outcome(List<Trial> trials, List<Trial> front, List<Generation> generations, String stoppedBecause, boolean complete) {
+        /** A run a stop request ended before its search began: the trials it resumed from, if any. */
+        public static Outcome stoppedBefore(List<Trial> previous, List<Objective> objectives, String reason) {
+            return new Outcome(List.copyOf(previous), Fronts.feasible(previous, objectives), List.of(), reason, false);
+        }
+    }
 
     /**
      * Runs the search.
@@ -80,7 +98,8 @@ public final class Nsga2Search {
         TrialBook book = new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial);
         List<Knob> genes = space.genes();
         var generations = new ArrayList<Generation>();
-        String[] stop = {"generations"};
+        String[] stoppedBecause = {"generations"};
+        boolean[] complete = {true};
         RandomRegistry.using(new Random(settings.seed()), random -> {
             io.jenetics.engine.Evaluator<IntegerGene, ConstrainedVec> batch = population -> evaluate(population, book);
             var engine = new Engine.Builder<IntegerGene, ConstrainedVec>(batch, this::randomGenotype)
@@ -96,43 +115,54 @@ public final class Nsga2Search {
             int[] lastEvaluated = {0}, lastCached = {0};
             double[] bestHv = {0};
             int[] sinceGain = {0};
-            engine.stream(initial)
-                    .limit(r -> {
-                        long gen = r.generation() - 1; // Jenetics counts from 1
-                        promote(book, promoter, (int) gen, baselineAccuracy);
-                        double hv = Fronts.hypervolume(book.all(), settings.objectives(), hvReference);
-                        var g = new Generation((int) gen, book.evaluatedThisRun() - lastEvaluated[0],
-                                book.cachedThisRun() - lastCached[0], book.all().size(), hv,
-                                bestFeasible(book.all()), (System.nanoTime() - start) / 1e9, populationIds(r, book));
-                        lastEvaluated[0] = book.evaluatedThisRun();
-                        lastCached[0] = book.cachedThisRun();
-                        generations.add(g);
-                        onGeneration.accept(g);
-                        if (hv > bestHv[0] + 1e-12) {
-                            bestHv[0] = hv;
-                            sinceGain[0] = 0;
-                        } else {
-                            sinceGain[0]++;
-                        }
-                        if (gen + 1 >= settings.generations()) {
-                            stop[0] = "generations";
-                            return false;
-                        }
-                        if (!timeLimit.test(r)) {
-                            stop[0] = "time budget";
-                            return false;
-                        }
-                        if (settings.stagnation() > 0 && sinceGain[0] >= settings.stagnation()) {
-                            stop[0] = "hypervolume stagnation (" + settings.stagnation() + " generations without gain)";
-                            return false;
-                        }
-                        return true;
-                    })
-                    .forEach(r -> { });
+            try {
+                engine.stream(initial)
+                        .limit(r -> {
+                            long gen = r.generation() - 1; // Jenetics counts from 1
+                            promote(book, promoter, (int) gen, baselineAccuracy);
+                            double hv = Fronts.hypervolume(book.all(), settings.objectives(), hvReference);
+                            var g = new Generation((int) gen, book.evaluatedThisRun() - lastEvaluated[0],
+                                    book.cachedThisRun() - lastCached[0], book.all().size(), hv,
+                                    bestFeasible(book.all()), (System.nanoTime() - start) / 1e9, populationIds(r, book));
+                            lastEvaluated[0] = book.evaluatedThisRun();
+                            lastCached[0] = book.cachedThisRun();
+                            generations.add(g);
+                            onGeneration.accept(g);
+                            if (hv > bestHv[0] + 1e-12) {
+                                bestHv[0] = hv;
+                                sinceGain[0] = 0;
+                            } else {
+                                sinceGain[0]++;
+                            }
+                            if (gen + 1 >= settings.generations()) {
+                                stoppedBecause[0] = "generations";
+                                return false;
+                            }
+                            if (!timeLimit.test(r)) {
+                                stoppedBecause[0] = "time budget";
+                                return false;
+                            }
+                            if (settings.stagnation() > 0 && sinceGain[0] >= settings.stagnation()) {
+                                stoppedBecause[0] = "hypervolume stagnation (" + settings.stagnation() + " generations without gain)";
+                                return false;
+                            }
+                            if (stopRequest.requested()) {
+                                stoppedBecause[0] = stopRequest.reason().orElseThrow();
+                                complete[0] = false;
+                                return false;
+                            }
+                            return true;
+                        })
+                        .forEach(r -> { });
+            } catch (RuntimeException e) {
+                // a batch or a promotion the request ended: Jenetics hands it on wrapped
+                stoppedBecause[0] = StopRequest.Stopped.in(e).orElseThrow(() -> e).reason();
+                complete[0] = false;
+            }
         });
         List<Trial> all = book.all();
         List<Trial> front = Fronts.feasible(all, settings.objectives());
-        return new Outcome(all, front, List.copyOf(generations), stop[0]);
+        return new Outcome(all, front, List.copyOf(generations), stoppedBecause[0], complete[0]);
     }
 
     private ISeq<Phenotype<IntegerGene, ConstrainedVec>> evaluate(io.jenetics.util.Seq<Phenotype<IntegerGene, ConstrainedVec>> population,

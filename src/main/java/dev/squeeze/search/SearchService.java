@@ -4,6 +4,7 @@ import dev.squeeze.ConfigFiles;
 import dev.squeeze.Json;
 import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
+import dev.squeeze.StopRequest;
 import dev.squeeze.Version;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.evaluators.Evaluation;
@@ -54,11 +55,13 @@ public final class SearchService {
      * @param runId    name of the new run folder, or null for {@code <job>-<timestamp>}
      * @param started  when the user's command started (the JVM's start for the CLI), so the closing time line counts
      *                 start-up too; null = when {@link #run} is called
+     * @param stop     ends the run early but cleanly: evaluations under way finish or are abandoned, then the front of the
+     *                 trials so far is written and {@link #run} returns (see {@link Nsga2Search.Outcome#complete})
      */
     public record Request(Job job, String jobSource, Path resultsDir, String runId, Path resume, Path dataDir, Output output,
-                          Instant started) {}
+                          Instant started, StopRequest stop) {}
 
-    /** What the run left behind. */
+    /** What the run left behind; when the outcome is not complete, {@code --resume runDir} continues it. */
     public record Result(Path runDir, FrontReport front, Nsga2Search.Outcome outcome) {}
 
     public static Result run(Request r, Progress progress, Consumer<String> jsonLines) {
@@ -82,7 +85,7 @@ public final class SearchService {
             store = RunStore.create(r.resultsDir().resolve(id));
         }
 
-        Setup setup = Setup.of(job, r.dataDir(), progress);
+        Setup setup = Setup.of(job, r.dataDir(), progress, r.stop());
         if (r.resume() == null) {
             store.writeYaml("run.yaml", job.fileForm());
             store.writeJson("provenance.json", setup.provenance(job, r.jobSource()));
@@ -92,50 +95,55 @@ public final class SearchService {
         int cachedBefore = cache.size();
 
         try (store; var backends = setup.backends()) {
-            progress.log("measuring the baselines (uncompressed, uniform int8, uniform fp16) ...");
-            var baselinePlans = new LinkedHashMap<String, CompressionPlan>();
-            baselinePlans.put("uncompressed", CompressionPlan.none());
-            baselinePlans.put("uniform-int8", CompressionPlan.uniform("w8a8"));
-            baselinePlans.put("uniform-fp16", CompressionPlan.uniform("w16a16"));
-            List<Evaluation> baseEvals = backends.measured().evaluate(new ArrayList<>(baselinePlans.values()));
-            double baselineAccuracy = baseEvals.get(0).values().get("accuracy");
             var baselines = new ArrayList<FrontReport.Baseline>();
-            int i = 0;
-            for (var e : baselinePlans.entrySet()) baselines.add(new FrontReport.Baseline(e.getKey(), baseEvals.get(i++).values(), e.getValue()));
-
-            progress.log("building the sensitivity table (each layer setting alone) ...");
-            SensitivityTable table = SensitivityTable.measure(setup.space(), backends.measured(), baselineAccuracy);
-            PlanEvaluator ladder = backends.ladder(table, setup.space(), baselineAccuracy);
-            List<CompressionPlan> seeds = seeds(setup.space(), table, baselinePlans.values());
-
-            Map<String, Double> uncompressed = baseEvals.get(0).values();
-            double[] reference = new double[job.objectives().size()];
-            for (int k = 0; k < reference.length; k++) {
-                Objective o = job.objectives().get(k);
-                reference[k] = o == Objective.ACCURACY ? baselineAccuracy - 0.10 : uncompressed.get(o.key());
-            }
-            var search = new Nsga2Search(setup.space(), job.settings(), reference);
-            long start = System.nanoTime();
             var cacheOut = new CacheWriter(cacheFile);
-            Nsga2Search.Outcome outcome = search.run(ladder, backends.promoter(), baselineAccuracy, previous, cache, seeds,
-                    t -> {
-                        store.append(t);
-                        cacheOut.append(t, cache);
-                    },
-                    g -> {
-                        store.writeJson(String.format("checkpoints/gen-%04d.json", g.generation()), g);
-                        report(r.output(), job, g, start, progress, jsonLines);
-                    });
-            cacheOut.close();
+            Nsga2Search.Outcome outcome;
+            try (cacheOut) {
+                progress.log("measuring the baselines (uncompressed, uniform int8, uniform fp16) ...");
+                var baselinePlans = new LinkedHashMap<String, CompressionPlan>();
+                baselinePlans.put("uncompressed", CompressionPlan.none());
+                baselinePlans.put("uniform-int8", CompressionPlan.uniform("w8a8"));
+                baselinePlans.put("uniform-fp16", CompressionPlan.uniform("w16a16"));
+                List<Evaluation> baseEvals = backends.measured().evaluate(new ArrayList<>(baselinePlans.values()));
+                double baselineAccuracy = baseEvals.get(0).values().get("accuracy");
+                int i = 0;
+                for (var e : baselinePlans.entrySet()) baselines.add(new FrontReport.Baseline(e.getKey(), baseEvals.get(i++).values(), e.getValue()));
+
+                progress.log("building the sensitivity table (each layer setting alone) ...");
+                SensitivityTable table = SensitivityTable.measure(setup.space(), backends.measured(), baselineAccuracy);
+                PlanEvaluator ladder = backends.ladder(table, setup.space(), baselineAccuracy);
+                List<CompressionPlan> seeds = seeds(setup.space(), table, baselinePlans.values());
+
+                Map<String, Double> uncompressed = baseEvals.get(0).values();
+                double[] reference = new double[job.objectives().size()];
+                for (int k = 0; k < reference.length; k++) {
+                    Objective o = job.objectives().get(k);
+                    reference[k] = o == Objective.ACCURACY ? baselineAccuracy - 0.10 : uncompressed.get(o.key());
+                }
+                var search = new Nsga2Search(setup.space(), job.settings(), reference, r.stop());
+                long start = System.nanoTime();
+                outcome = search.run(ladder, backends.promoter(), baselineAccuracy, previous, cache, seeds,
+                        t -> {
+                            store.append(t);
+                            cacheOut.append(t, cache);
+                        },
+                        g -> {
+                            store.writeJson(String.format("checkpoints/gen-%04d.json", g.generation()), g);
+                            report(r.output(), job, g, start, progress, jsonLines);
+                        });
+            } catch (StopRequest.Stopped s) { // during the baselines or the sensitivity table: the front is the resumed trials'
+                outcome = Nsga2Search.Outcome.stoppedBefore(previous, job.objectives(), s.reason());
+            }
             FrontReport front = FrontReport.of(store.dir().getFileName().toString(), job.objectives(), outcome.trials(), baselines,
                     outcome.stoppedBecause());
             store.writeJson("front.json", front);
             var keys = new ArrayList<String>();
             job.objectives().forEach(o -> keys.add(o.key()));
             store.writeText("front.csv", front.csv(keys));
-            progress.log(String.format("done: %d trials (%d from earlier runs' cache), stopped on %s; %s",
+            progress.log(String.format("%s: %d trials (%d from earlier runs' cache), stopped on %s; %s", outcome.complete() ? "done" : "stopped early",
                     outcome.trials().size(), cachedBefore == 0 ? 0 : outcome.trials().stream().filter(Trial::cacheHit).count(),
                     outcome.stoppedBecause(), front.feasible() ? front.front().size() + " plans on the front"
+                            : outcome.trials().isEmpty() ? "no trials yet"
                             : "no plan met the constraints; front.json lists the least-violating plans"));
             double wall = java.time.Duration.between(started, Instant.now()).toMillis() / 1e3;
             double evaluating = backends.evaluatingSeconds();
@@ -274,7 +282,7 @@ public final class SearchService {
     /** Everything resolved from a job before the search starts. */
     record Setup(Job job, ModelHandle model, SearchSpace space, EvaluatorSpec evaluator, DataSplits splits,
                  Map<String, String> inputs, SearchBackends backends) {
-        static Setup of(Job job, Path dataDir, Progress progress) {
+        static Setup of(Job job, Path dataDir, Progress progress, StopRequest stop) {
             // reading and unpacking the dataset (~0.5 s) overlaps starting ND4J (~0.6 s) and loading the model (~1 s)
             var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.FashionMnist.load(dataDir));
             dev.squeeze.model.Backend.init();
@@ -289,7 +297,7 @@ public final class SearchService {
             inputs.put("space " + spaceFile.where(), spaceFile.sha256());
             inputs.put("evaluator " + evalFile.where(), evalFile.sha256());
             SearchBackends backends = SearchBackends.of(model, space, spec, splits, job.device(), job.batch(), job.threads(),
-                    job.strict(), progress);
+                    job.strict(), progress, stop);
             inputs.put("device " + job.device(), backends.deviceSha256());
             progress.log(String.format("%s on %s: %s plans in the space (%d knobs searched), %d calibration images (%s data)",
                     job.model(), job.device(), space.size(), space.genes().size(), splits.calibration().count(), splits.description().source()));

@@ -1,5 +1,6 @@
 package dev.squeeze.search;
 
+import dev.squeeze.StopRequest;
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.model.ArchitectureSpecs;
@@ -106,10 +107,67 @@ class Nsga2SearchTest {
 
     static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev,
                                    dev.squeeze.evaluators.Promoter promoter, List<Trial> sink) throws Exception {
+        return run(constraints, previous, ev, promoter, sink, new StopRequest());
+    }
+
+    static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev,
+                                   dev.squeeze.evaluators.Promoter promoter, List<Trial> sink, StopRequest stop) throws Exception {
         var settings = new SearchSettings(OBJECTIVES, constraints, 16, 8, null, 0, 7);
-        var search = new Nsga2Search(space(), settings, new double[]{0.8, 5.0});
+        var search = new Nsga2Search(space(), settings, new double[]{0.8, 5.0}, stop);
         var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));
         return search.run(ev, promoter, 0.9, previous, new HashMap<>(), seeds, sink::add, g -> { });
+    }
+
+    /** Asks for a stop during its {@code at}-th batch, then throws as ParallelEvaluator does or lets the batch finish. */
+    static final class StopsAt implements PlanEvaluator {
+        final Synthetic inner = new Synthetic();
+        final StopRequest stop;
+        final int at;
+        final boolean abandon;
+        int batches;
+
+        StopsAt(StopRequest stop, int at, boolean abandon) {
+            this.stop = stop;
+            this.at = at;
+            this.abandon = abandon;
+        }
+
+        public List<Evaluation> evaluate(List<CompressionPlan> plans) {
+            if (++batches == at) {
+                stop.request("SIGTERM");
+                if (abandon) stop.throwIfRequested();
+            }
+            return inner.evaluate(plans);
+        }
+
+        public String describe() {
+            return "synthetic, stopped at batch " + at;
+        }
+    }
+
+    @Test
+    void aStopRequestEndsTheRunIncompleteAndResumingItRepeatsNothing() throws Exception {
+        var fullLog = new ArrayList<Trial>();
+        var full = run(List.of(), List.of(), new Synthetic(), new Recover(), fullLog);
+        for (boolean abandon : new boolean[]{true, false}) {
+            var stop = new StopRequest();
+            var stoppedLog = new ArrayList<Trial>();
+            var stopped = run(List.of(), List.of(), new StopsAt(stop, 3, abandon), new Recover(), stoppedLog, stop);
+            assertFalse(stopped.complete(), "abandon " + abandon);
+            assertEquals("SIGTERM", stopped.stoppedBecause());
+            // Jenetics' first generation is two batches (the start population, then its offspring): batch 3 is the second's
+            assertEquals(abandon ? 1 : 2, stopped.generations().size(), "a finished batch completes its generation; an abandoned one does not");
+            assertEquals(fullLog.subList(0, stoppedLog.size()), stoppedLog, "what was recorded is what the uninterrupted run recorded");
+
+            var counter = new Synthetic();
+            var recover = new Recover();
+            var appended = new ArrayList<Trial>();
+            var resumed = run(List.of(), stoppedLog, counter, recover, appended);
+            assertTrue(resumed.complete());
+            assertEquals(fullLog.subList(stoppedLog.size(), fullLog.size()), appended, "abandon " + abandon);
+            assertEquals(full.front(), resumed.front());
+            assertEquals(appended.size(), counter.evaluated.get() + recover.promoted.get(), "nothing evaluated twice");
+        }
     }
 
     @Test

@@ -33,6 +33,11 @@ final class SearchProcess {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
+    /** As {@link #start(List, Path)}, in {@code workingDir} (where a crashing JVM leaves its hs_err_pid*.log). */
+    static Process start(List<String> cmd, Path log, Path workingDir) throws Exception {
+        return new ProcessBuilder(cmd).directory(workingDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
     /** Runs to the end and asserts success (the log is the failure message). */
     static void run(List<String> cmd, Path log) throws Exception {
         Process p = start(cmd, log);
@@ -40,7 +45,7 @@ final class SearchProcess {
         assertEquals(0, p.exitValue(), Files.readString(log));
     }
 
-    private static String resource(String name) {
+    static String resource(String name) {
         return Path.of("src/test/resources/jobs", name).toAbsolutePath().toString();
     }
 }
