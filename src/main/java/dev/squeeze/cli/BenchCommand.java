@@ -59,9 +59,9 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var rows = dev.squeeze.model.compress.CompressionBenchmark.run(
-                    new dev.squeeze.model.compress.CompressionBenchmark.Request(scenarios, epochs,
-                            lr == null ? dev.squeeze.model.compress.CompressionBenchmark.Request.DEFAULT_LEARNING_RATES
+            var rows = dev.squeeze.bench.CompressionBenchmark.run(
+                    new dev.squeeze.bench.CompressionBenchmark.Request(scenarios, epochs,
+                            lr == null ? dev.squeeze.bench.CompressionBenchmark.Request.DEFAULT_LEARNING_RATES
                                     : java.util.Map.of("fashion-cnn", lr, "fashion-attention", lr),
                             dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data.dir, seed),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
@@ -110,7 +110,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.evaluators.EvaluationSpeed.run(new dev.squeeze.evaluators.EvaluationSpeed.Request(model, images, threads, rounds, data.dir),
+            var r = dev.squeeze.bench.EvaluationSpeed.run(new dev.squeeze.bench.EvaluationSpeed.Request(model, images, threads, rounds, data.dir),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {

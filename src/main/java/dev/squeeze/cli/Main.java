@@ -2,7 +2,7 @@ package dev.squeeze.cli;
 
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Version;
-import dev.squeeze.export.Ort;
+import dev.squeeze.onnx.Ort;
 import dev.squeeze.model.Backend;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -94,7 +94,7 @@ final class ProfilesCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.export.ProfileValidation.run(new dev.squeeze.export.ProfileValidation.Request(device, model, plans, threads,
+            var r = dev.squeeze.hardware.ProfileValidation.run(new dev.squeeze.hardware.ProfileValidation.Request(device, model, plans, threads,
                     repeats, seed, data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {

@@ -4,9 +4,9 @@ import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.Progress;
 import dev.squeeze.StopRequest;
 import dev.squeeze.data.Images;
-import dev.squeeze.export.OnnxCalibrator;
-import dev.squeeze.export.OnnxRunner;
-import dev.squeeze.export.OnnxWriter;
+import dev.squeeze.onnx.OnnxCalibrator;
+import dev.squeeze.onnx.OnnxRunner;
+import dev.squeeze.onnx.OnnxWriter;
 import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
@@ -32,17 +32,17 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * reference, measured beside it by {@code squeeze bench eval-speed}. One instance per worker; the {@link Shared}
  * part is built once for all of them.
  */
-final class MeasuredAccuracy implements AccuracyProxy {
+public final class MeasuredAccuracy implements AccuracyProxy {
     /** Where calibration and inference run. */
-    enum Runtime { DL4J, ONNX_RUNTIME }
+    public enum Runtime { DL4J, ONNX_RUNTIME }
 
     /**
      * What the workers' proxies share, read-only: the compressor (its unit ranking and encoded calibration
      * features) and the encoded images, built once for all of them.
      */
-    record Shared(ModelHandle model, Compressor compressor, Accuracy.Encoded images, Runtime runtime, InputType inputType,
+    public record Shared(ModelHandle model, Compressor compressor, Accuracy.Encoded images, Runtime runtime, InputType inputType,
                   Compressor.Calibrator calibrator) {
-        static Shared of(ModelHandle model, Images images, Compressor.Options options, Runtime runtime) {
+        public static Shared of(ModelHandle model, Images images, Compressor.Options options, Runtime runtime) {
             InputType inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
             return new Shared(model, new Compressor(model, options, images),
                     Accuracy.Encoded.of(images, model.encoding(), runtime == Runtime.DL4J ? Accuracy.BATCH : OnnxRunner.FRESH_SESSION_BATCH),
@@ -56,7 +56,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
     private final MultiLayerNetwork teacher;
     private final Progress fineTuning;
 
-    MeasuredAccuracy(Shared shared) {
+    public MeasuredAccuracy(Shared shared) {
         this(shared, null, null, new StopRequest());
     }
 
@@ -132,7 +132,7 @@ final class MeasuredAccuracy implements AccuracyProxy {
      * here: w8a8 364 against 420 ms for 2,000 images, float 111 against 185). INT4 weights have no integer kernel and
      * the fused graph is slower (284 against 167 ms), so those run with basic optimisations.
      */
-    static OptLevel optimisation(CompressedModel c) {
+    public static OptLevel optimisation(CompressedModel c) {
         return OnnxWriter.usesInt4(c.weights()) ? OptLevel.BASIC_OPT : OptLevel.ALL_OPT;
     }
 }

@@ -1,7 +1,7 @@
 package dev.squeeze.evaluators;
 
 import dev.squeeze.StopRequest;
-import dev.squeeze.export.Ort;
+import dev.squeeze.onnx.Ort;
 import dev.squeeze.model.CompressionPlan;
 
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package dev.squeeze.export;
 
+import dev.squeeze.onnx.OnnxWriter;
+import dev.squeeze.onnx.OnnxRunner;
+import dev.squeeze.onnx.LatencyTiming;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.ConfigFiles;
 import dev.squeeze.Json;

@@ -8,7 +8,7 @@ import ai.onnxruntime.OrtSession;
 import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Version;
-import dev.squeeze.export.Ort;
+import dev.squeeze.onnx.Ort;
 import onnx.Onnx;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

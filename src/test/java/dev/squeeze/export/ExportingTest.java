@@ -1,5 +1,8 @@
 package dev.squeeze.export;
 
+import dev.squeeze.onnx.OnnxRunner;
+import dev.squeeze.onnx.LatencyTiming;
+import dev.squeeze.onnx.OnnxFixtures;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Json;
 import dev.squeeze.Progress;

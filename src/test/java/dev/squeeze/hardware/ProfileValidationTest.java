@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.hardware;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 

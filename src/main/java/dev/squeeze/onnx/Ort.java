@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import ai.onnxruntime.OrtEnvironment;
 import dev.squeeze.SqueezeException;

@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import dev.squeeze.model.compress.ActivationQuant;
 
@@ -31,7 +31,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 
-import static dev.squeeze.export.OnnxFixtures.maxAbsDiff;
+import static dev.squeeze.onnx.OnnxFixtures.maxAbsDiff;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

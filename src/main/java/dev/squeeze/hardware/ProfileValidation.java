@@ -1,10 +1,11 @@
-package dev.squeeze.export;
+package dev.squeeze.hardware;
 
+import dev.squeeze.onnx.OnnxWriter;
+import dev.squeeze.onnx.OnnxRunner;
+import dev.squeeze.onnx.LatencyTiming;
 import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.data.DataSplits;
-import dev.squeeze.hardware.CostModel;
-import dev.squeeze.hardware.Profiles;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.CompressionPlan.LayerPlan;
 import dev.squeeze.model.DependencyGroup;

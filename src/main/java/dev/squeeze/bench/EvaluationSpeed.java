@@ -1,12 +1,14 @@
-package dev.squeeze.evaluators;
+package dev.squeeze.bench;
 
+import dev.squeeze.evaluators.AccuracyProxy;
+import dev.squeeze.evaluators.MeasuredAccuracy;
 import dev.squeeze.Progress;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.data.Images;
-import dev.squeeze.export.OnnxCalibrator;
-import dev.squeeze.export.OnnxRunner;
-import dev.squeeze.export.OnnxWriter;
-import dev.squeeze.export.Ort;
+import dev.squeeze.onnx.OnnxCalibrator;
+import dev.squeeze.onnx.OnnxRunner;
+import dev.squeeze.onnx.OnnxWriter;
+import dev.squeeze.onnx.Ort;
 import dev.squeeze.model.Accuracy;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;

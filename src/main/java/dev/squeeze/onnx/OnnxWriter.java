@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import dev.squeeze.model.compress.ActivationQuant;
 import dev.squeeze.model.compress.Quantization;

@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
@@ -27,7 +27,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Networks and data the ONNX tests share. */
-final class OnnxFixtures {
+public final class OnnxFixtures {
     static final InputType IMAGE = InputType.convolutional(Images.ROWS, Images.COLS, 1);
     static final InputType ROW_TOKENS = InputType.recurrent(InputEncoding.ROW_TOKEN_FEATURES, Images.ROWS);
 
@@ -39,7 +39,7 @@ final class OnnxFixtures {
         return TestData.splits().test().head(n);
     }
 
-    static INDArray features(InputEncoding encoding, int n) {
+    public static INDArray features(InputEncoding encoding, int n) {
         return encoding.features(images(n), 0, n);
     }
 

@@ -1,5 +1,10 @@
-package dev.squeeze.model.compress;
+package dev.squeeze.bench;
 
+import dev.squeeze.model.compress.ActivationCalibration;
+import dev.squeeze.model.compress.Applying;
+import dev.squeeze.model.compress.Compressor;
+import dev.squeeze.model.compress.FineTuner;
+import dev.squeeze.model.compress.Importance;
 import dev.squeeze.Progress;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.model.CompressionPlan;

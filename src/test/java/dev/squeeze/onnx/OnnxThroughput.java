@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;

@@ -1,4 +1,4 @@
-package dev.squeeze.export;
+package dev.squeeze.onnx;
 
 import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.model.compress.ActivationCalibration;
