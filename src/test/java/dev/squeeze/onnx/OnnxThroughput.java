@@ -16,7 +16,7 @@ import java.util.Map;
  * other work on the machine (check the load average) lowers the figures, and hurts 2 threads most.
  * <pre>
  * mvn -q -o test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt
- * java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.squeeze.export.OnnxThroughput
+ * java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.squeeze.onnx.OnnxThroughput
  * </pre>
  */
 public final class OnnxThroughput {
