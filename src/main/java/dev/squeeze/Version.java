@@ -1,11 +1,10 @@
 package dev.squeeze;
 
-/** squeeze's version, from the jar manifest when packaged. */
+/** squeeze's version, as the build recorded it ({@link LibraryVersions}). */
 public final class Version {
     private Version() {}
 
     public static String squeeze() {
-        String v = Version.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-dev" : v;
+        return LibraryVersions.of("squeeze");
     }
 }

@@ -80,6 +80,7 @@ final class ApplyCommand implements Callable<Integer> {
             var doc = new LinkedHashMap<String, Object>();
             doc.put("before", result.before());
             doc.put("after", result.after());
+            doc.put("provenance", result.provenance());
             o.println(Json.write(doc));
             spec.commandLine().getErr().println(PeakMemory.closing("apply done"));
             return 0;

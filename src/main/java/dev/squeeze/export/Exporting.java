@@ -20,6 +20,7 @@ import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.compress.CompressedModel;
+import dev.squeeze.model.compress.CompressionProvenance;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
 import dev.squeeze.results.RunReport;
@@ -30,7 +31,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -79,7 +79,10 @@ public final class Exporting {
     public record Manifest(String trial, String run, String model, String device, CompressionPlan plan, Map<String, Double> predicted,
                            Map<String, Double> predictedLocalCpu, Measured measured, Accuracy accuracy, double agreement, FineTuneChoice finetune,
                            long params, long macs, double sizeMb, String onnxOpset,
-                           List<Layer> layers, Map<String, Object> provenance, Map<String, String> files) {}
+                           List<Layer> layers, Provenance provenance, Map<String, String> files) {}
+
+    /** How an export was made: the run it came from (its provenance.json as written), the evaluator, and the compression. */
+    public record Provenance(JsonNode run, String evaluator, CompressionProvenance compression) {}
 
     /** Images held out of the train split to choose between the fine-tuned and the untuned network (at most half the split). */
     static final int VALIDATION_IMAGES = 5000;
@@ -137,14 +140,9 @@ public final class Exporting {
                     predictedInt8.get("latency_ms"), measured.speedupOverUniformInt8() >= 1 ? "faster" : "slower",
                     measured.latencyMs(), measured.uniformInt8LatencyMs()));
         }
-        var provenance = new LinkedHashMap<String, Object>();
-        provenance.put("run_provenance", report.provenance());
-        provenance.put("model_sha256", ModelStore.sha256(job.get("model").asText()));
-        provenance.put("evaluator", evalFile.where());
-        provenance.put("data", splits.description());
-        provenance.put("finetune", chosen.settings());
-        provenance.put("squeeze", dev.squeeze.Version.squeeze());
-        provenance.put("exported_at", Instant.now().toString());
+        var provenance = new Provenance(report.provenance(), evalFile.where(), CompressionProvenance.of(model.source(),
+                ModelStore.sha256(job.get("model").asText()), splits.description(), spec.compressorOptions(), chosen.settings(),
+                "squeeze export " + report.run() + " --trial " + trial.id()));
         var files = new LinkedHashMap<String, String>();
         files.put("dl4j", "model.zip");
         files.put("onnx", "model.onnx");

@@ -325,12 +325,7 @@ public final class SearchService {
         }
 
         Provenance provenance(Job job, String jobSource) {
-            var versions = new LinkedHashMap<String, String>();
-            versions.put("squeeze", Version.squeeze());
-            versions.put("java", System.getProperty("java.version"));
-            versions.put("dl4j", "1.0.0-M2.1");
-            versions.put("jenetics", io.jenetics.Genotype.class.getPackage().getImplementationVersion() == null ? "7.2.0"
-                    : io.jenetics.Genotype.class.getPackage().getImplementationVersion());
+            var versions = new LinkedHashMap<>(dev.squeeze.LibraryVersions.all());
             var in = new LinkedHashMap<>(inputs);
             if (jobSource != null) in.put("job " + jobSource, "");
             return new Provenance(in, job.seed(), job.threads(), versions,

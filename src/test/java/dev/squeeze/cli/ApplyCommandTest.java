@@ -42,6 +42,13 @@ class ApplyCommandTest {
         assertTrue(compression.at("/activation_quantization/dense1/scale").asDouble() > 0, compression.toString());
         assertTrue(compression.at("/weight_quantization/dense1/W/scales").size() > 0);
         assertPeakMemoryLine(lastLine(r.err()));
+        JsonNode provenance = compression.get("provenance");
+        assertEquals(j.get("provenance"), provenance, "printed and written provenance are one record");
+        for (String k : new String[]{"model", "model_sha256", "data", "importance", "calibration", "finetune", "versions", "made_at", "command"}) {
+            assertTrue(provenance.has(k), k + " in " + provenance);
+        }
+        assertEquals(0.02, provenance.at("/finetune/epochs").asDouble(), 1e-12);
+        assertTrue(provenance.at("/versions/jenetics").asText().startsWith("7."), provenance.toString());
     }
 
     /** A long command's closing line ends with the process's peak resident memory (what a machine needs to run it). */

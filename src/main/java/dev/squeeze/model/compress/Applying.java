@@ -37,7 +37,7 @@ public final class Applying {
     public record Figures(long params, long macs, double sizeMb, double accuracy) {}
 
     public record Result(String model, CompressionPlan plan, Figures before, Figures after, int testImages, Path written,
-                         double finetuneSeconds) {}
+                         double finetuneSeconds, CompressionProvenance provenance) {}
 
     public static Result run(Request r, Progress progress) {
         ModelHandle m = ModelStore.load(r.model());
@@ -48,8 +48,9 @@ public final class Applying {
         var settings = r.finetuneEpochs() > 0
                 ? new FineTuner.Settings(r.finetuneEpochs(), 64, r.learningRate(), r.quantizationAware(), 1.0, r.seed()) : null;
         Outcome o = apply(m, plan, splits, r.options(), settings, r.progressive(), progress);
-        if (r.out() != null) write(o.model(), m, o.after(), splits, r);
-        return new Result(m.name(), plan, o.before(), o.after(), splits.test().count(), r.out(), o.finetuneSeconds());
+        var provenance = CompressionProvenance.of(m.source(), ModelStore.sha256(r.model()), splits.description(), r.options(), settings, r.command());
+        if (r.out() != null) write(o.model(), m, o.after(), splits, r, provenance);
+        return new Result(m.name(), plan, o.before(), o.after(), splits.test().count(), r.out(), o.finetuneSeconds(), provenance);
     }
 
     /** A plan applied to a loaded model, with its figures before and after on the test split. */
@@ -80,7 +81,7 @@ public final class Applying {
      * The compressed network (quantised weights) as a DL4J zip with its card, and beside it
      * {@code <name>.compression.json}: the plan, kept units, weight scales and activation scales and zero points.
      */
-    private static void write(CompressedModel c, ModelHandle m, Figures after, DataSplits splits, Request r) {
+    private static void write(CompressedModel c, ModelHandle m, Figures after, DataSplits splits, Request r, CompressionProvenance provenance) {
         var card = c.card(m, m.name() + "-compressed", after.accuracy(), splits.test().count(), splits.description(), r.seed(), 64, r.command());
         ModelStore.save(c.network(), card, r.out());
         var doc = new LinkedHashMap<String, Object>();
@@ -88,6 +89,7 @@ public final class Applying {
         doc.put("kept_units", c.pruning().kept());
         doc.put("weight_quantization", c.weights());
         doc.put("activation_quantization", c.activations());
+        doc.put("provenance", provenance);
         Path json = ModelStore.besides(r.out(), ".compression.json");
         try {
             Files.writeString(json, Json.write(doc), StandardCharsets.UTF_8);
