@@ -44,13 +44,7 @@ public final class SensitivityTable {
 
     /** The plan that changes one layer's one setting. */
     static CompressionPlan single(Knob k, double v) {
-        LayerPlan lp = switch (k.kind()) {
-            case PRUNE_RATIO -> new LayerPlan(v, 32, 32);
-            case WEIGHT_BITS -> new LayerPlan(0, (int) v, 32);
-            case ACT_BITS -> new LayerPlan(0, 32, (int) v);
-            default -> throw new IllegalArgumentException(k.label());
-        };
-        return new CompressionPlan(CompressionPlan.NONE, Map.of(k.layer(), lp), CompressionPlan.Distillation.DEFAULT);
+        return new CompressionPlan(CompressionPlan.NONE, Map.of(k.layer(), k.set(CompressionPlan.NONE, v)), CompressionPlan.Distillation.DEFAULT);
     }
 
     /** Baseline minus the summed single-setting drops of the plan's settings. */
@@ -58,14 +52,7 @@ public final class SensitivityTable {
         double acc = baseline;
         for (Knob k : space.genes()) {
             if (k.layer() == null) continue;
-            LayerPlan lp = plan.forLayer(k.layer());
-            double v = switch (k.kind()) {
-                case PRUNE_RATIO -> lp.pruneRatio();
-                case WEIGHT_BITS -> lp.weightBits();
-                case ACT_BITS -> lp.actBits();
-                default -> Double.NaN;
-            };
-            acc -= drops.getOrDefault(key(k, v), 0.0);
+            acc -= drops.getOrDefault(key(k, k.valueIn(plan)), 0.0);
         }
         return acc;
     }

@@ -171,12 +171,11 @@ public final class SearchService {
             int[] idx = new int[genes.size()];
             for (int i = 0; i < idx.length; i++) {
                 Knob k = genes.get(i);
-                idx[i] = k.indexOfClosest(k.kind() == Knob.Kind.PRUNE_RATIO ? 0 : 32);
+                idx[i] = k.indexOfClosest(k.kind().neutral());
                 if (k.layer() == null) continue;
                 for (int j = 0; j < k.values().size(); j++) {
                     double v = k.values().get(j);
-                    boolean moreAggressive = k.kind() == Knob.Kind.PRUNE_RATIO ? v > k.values().get(idx[i]) : v < k.values().get(idx[i]);
-                    if (moreAggressive && table.drop(k, v) <= threshold) idx[i] = j;
+                    if (k.kind().moreAggressive(v, k.values().get(idx[i])) && table.drop(k, v) <= threshold) idx[i] = j;
                 }
             }
             seeds.add(space.plan(idx));

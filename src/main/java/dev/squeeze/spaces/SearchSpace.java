@@ -78,42 +78,19 @@ public record SearchSpace(String source, List<Knob> knobs, boolean alignToDevice
         int[] idx = new int[genes.size()];
         for (int i = 0; i < idx.length; i++) {
             Knob k = genes.get(i);
-            idx[i] = k.indexOfClosest(valueIn(plan, k));
+            idx[i] = k.indexOfClosest(k.valueIn(plan));
         }
         return idx;
     }
 
-    private static double valueIn(CompressionPlan plan, Knob k) {
-        if (k.layer() == null) {
-            return k.kind() == Knob.Kind.TEMPERATURE ? plan.distillation().temperature() : plan.distillation().alpha();
-        }
-        LayerPlan lp = plan.forLayer(k.layer());
-        return switch (k.kind()) {
-            case PRUNE_RATIO -> lp.pruneRatio();
-            case WEIGHT_BITS -> lp.weightBits();
-            case ACT_BITS -> lp.actBits();
-            default -> throw new IllegalStateException(k.kind().toString());
-        };
-    }
-
     private CompressionPlan planOf(java.util.function.ToDoubleFunction<Knob> value) {
-        Map<String, double[]> layers = new LinkedHashMap<>(); // prune, wbits, abits
+        Map<String, LayerPlan> layers = new LinkedHashMap<>();
         Distillation kd = Distillation.DEFAULT;
-        double temperature = kd.temperature(), alpha = kd.alpha();
         for (Knob k : knobs) {
             double v = value.applyAsDouble(k);
-            switch (k.kind()) {
-                case TEMPERATURE -> temperature = v;
-                case ALPHA -> alpha = v;
-                default -> {
-                    // indexed by Kind ordinal: PRUNE_RATIO, WEIGHT_BITS, ACT_BITS
-                    double[] s = layers.computeIfAbsent(k.layer(), n -> new double[]{0, 32, 32});
-                    s[k.kind().ordinal()] = v;
-                }
-            }
+            if (k.kind().perLayer()) layers.put(k.layer(), k.set(layers.getOrDefault(k.layer(), CompressionPlan.NONE), v));
+            else kd = k.set(kd, v);
         }
-        var plans = new LinkedHashMap<String, LayerPlan>();
-        layers.forEach((name, s) -> plans.put(name, new LayerPlan(s[0], (int) s[1], (int) s[2])));
-        return new CompressionPlan(CompressionPlan.NONE, plans, new Distillation(temperature, alpha, kd.featureLayers()));
+        return new CompressionPlan(CompressionPlan.NONE, layers, kd);
     }
 }

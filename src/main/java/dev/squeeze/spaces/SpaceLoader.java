@@ -51,7 +51,8 @@ public final class SpaceLoader {
         for (JsonNode entry : entries) {
             doc.checkKeys(entry, "a layers entry", ENTRY_KEYS);
             List<LayerNode> matched = match(doc, entry, graph);
-            for (Knob.Kind kind : List.of(Knob.Kind.PRUNE_RATIO, Knob.Kind.WEIGHT_BITS, Knob.Kind.ACT_BITS)) {
+            for (Knob.Kind kind : Knob.Kind.values()) {
+                if (!kind.perLayer()) continue;
                 if (!entry.has(kind.key())) continue;
                 List<Double> values = values(doc, entry.get(kind.key()), kind);
                 for (LayerNode n : matched) {
@@ -68,8 +69,9 @@ public final class SpaceLoader {
         if (root.has("distillation")) {
             JsonNode kd = root.get("distillation");
             doc.checkKeys(kd, "distillation", List.of("temperature", "alpha"));
-            if (kd.has("temperature")) knobs.add(new Knob(null, Knob.Kind.TEMPERATURE, values(doc, kd.get("temperature"), Knob.Kind.TEMPERATURE)));
-            if (kd.has("alpha")) knobs.add(new Knob(null, Knob.Kind.ALPHA, values(doc, kd.get("alpha"), Knob.Kind.ALPHA)));
+            for (Knob.Kind kind : Knob.Kind.values()) {
+                if (!kind.perLayer() && kd.has(kind.key())) knobs.add(new Knob(null, kind, values(doc, kd.get(kind.key()), kind)));
+            }
         }
         return new SearchSpace(doc.file(), knobs, doc.bool(root, "align_to_device", "the space", false));
     }
@@ -127,31 +129,17 @@ public final class SpaceLoader {
         doc.checkKeys(node, kind.key(), VALUE_KEYS);
         JsonNode vs = doc.required(node, "values", kind.key());
         if (!vs.isArray() || vs.isEmpty()) {
-            throw doc.error(vs, kind.key() + ".values is empty: list at least one value, e.g. values: [" + example(kind) + "]");
+            throw doc.error(vs, kind.key() + ".values is empty: list at least one value, e.g. values: [" + kind.example() + "]");
         }
         var out = new ArrayList<Double>();
         for (JsonNode v : vs) {
             if (!v.isNumber()) throw doc.error(v, kind.key() + " value " + v + " is not a number");
             double d = v.asDouble();
-            String problem = switch (kind) {
-                case PRUNE_RATIO -> d >= 0 && d < 1 ? null : "must be in [0, 1)";
-                case WEIGHT_BITS, ACT_BITS -> CompressionPlan.VALID_BITS.contains((int) d) && d == Math.rint(d) ? null : "must be 2..8, 16 or 32";
-                case TEMPERATURE -> d > 0 ? null : "must be > 0";
-                case ALPHA -> d >= 0 && d <= 1 ? null : "must be in [0, 1]";
-            };
+            String problem = kind.problem(d);
             if (problem != null) throw doc.error(v, kind.key() + " value " + v + " " + problem);
             if (!out.contains(d)) out.add(d);
         }
         return out;
-    }
-
-    private static String example(Knob.Kind kind) {
-        return switch (kind) {
-            case PRUNE_RATIO -> "0.0, 0.25, 0.5";
-            case WEIGHT_BITS, ACT_BITS -> "4, 8, 32";
-            case TEMPERATURE -> "2, 4";
-            case ALPHA -> "0.3, 0.5";
-        };
     }
 
     private static List<String> strings(Yaml doc, JsonNode m, String key) {
