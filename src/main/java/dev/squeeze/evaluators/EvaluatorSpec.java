@@ -2,6 +2,8 @@ package dev.squeeze.evaluators;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Yaml;
+import dev.squeeze.model.compress.ActivationCalibration;
+import dev.squeeze.model.compress.Importance;
 
 import java.util.List;
 
@@ -18,9 +20,22 @@ import java.util.List;
  * @param measuredImages calibration images the {@code measured} rung evaluates on
  * @param recovery      the {@code recovered} rung, or null to stop at {@code measured}
  */
-public record EvaluatorSpec(String source, long dataSeed, int calibration, String importance, String actCalibration,
+public record EvaluatorSpec(String source, long dataSeed, int calibration, Importance importance, ActivationCalibration actCalibration,
                             Double screenDrop, int measuredImages, Recovery recovery) {
     public static final String SCHEMA = "squeeze-evaluator/v1";
+
+    /** Every evaluator is valid once made, whether read from a file or built in code (a benchmark's, a test's). */
+    public EvaluatorSpec {
+        java.util.Objects.requireNonNull(importance, "importance");
+        java.util.Objects.requireNonNull(actCalibration, "actCalibration");
+        if (calibration < 1) throw new IllegalArgumentException(source + ": data.calibration must be >= 1, got " + calibration);
+        if (measuredImages < 1 || measuredImages > calibration) {
+            throw new IllegalArgumentException(source + ": measured.images (" + measuredImages + ") must be 1..data.calibration (" + calibration + ")");
+        }
+        if (screenDrop != null && !(screenDrop > 0 && screenDrop <= 1)) {
+            throw new IllegalArgumentException(source + ": predicted.screen_drop must be in (0, 1], got " + screenDrop);
+        }
+    }
 
     /**
      * Short distillation fine-tunes for promising plans: after each generation, up to {@code perGeneration}
@@ -29,6 +44,11 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
      * first, at most {@code total} in the run.
      */
     public record Recovery(int steps, int batch, int perGeneration, int total) {
+        public Recovery {
+            if (steps < 1 || batch < 1) throw new IllegalArgumentException("recovered.steps and batch must be >= 1, got " + steps + " and " + batch);
+            if (perGeneration < 0 || total < 0) throw new IllegalArgumentException("recovered.per_generation and total must be >= 0");
+        }
+
         /** The rung's length in epochs over {@code trainImages} (steps past one epoch go round the split again). */
         public double epochs(int trainImages) {
             return steps / (double) Math.max(1, trainImages / batch);
@@ -44,16 +64,12 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
         doc.checkKeys(data, "data", List.of("seed", "calibration"));
         JsonNode pruning = r.has("pruning") ? r.get("pruning") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         doc.checkKeys(pruning, "pruning", List.of("importance"));
-        String importance = pruning.has("importance") ? doc.text(pruning, "importance", "pruning") : "l1";
-        if (!List.of("l1", "l2", "fpgm", "activation", "taylor").contains(importance)) {
-            throw doc.error(pruning.get("importance"), "importance '" + importance + "' is not one of l1, l2, fpgm, activation, taylor");
-        }
+        Importance importance = pruning.has("importance")
+                ? Importance.parse(doc.text(pruning, "importance", "pruning"), doc.at(pruning.get("importance"))) : Importance.L1;
         JsonNode acts = r.has("activations") ? r.get("activations") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         doc.checkKeys(acts, "activations", List.of("calibration"));
-        String actCal = acts.has("calibration") ? doc.text(acts, "calibration", "activations") : "minmax";
-        if (!List.of("minmax", "percentile", "mse").contains(actCal)) {
-            throw doc.error(acts.get("calibration"), "activation calibration '" + actCal + "' is not one of minmax, percentile, mse");
-        }
+        ActivationCalibration actCal = acts.has("calibration")
+                ? ActivationCalibration.parse(doc.text(acts, "calibration", "activations"), doc.at(acts.get("calibration"))) : ActivationCalibration.MINMAX;
         JsonNode f = doc.required(r, "fidelity", "the evaluator");
         doc.checkKeys(f, "fidelity", List.of("predicted", "measured", "recovered"));
         Double screen = null;
@@ -66,14 +82,18 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
         int calibration = doc.integer(data, "calibration", "data", 2000);
         int measured = doc.integer(m, "images", "fidelity.measured", calibration);
         if (measured > calibration) throw doc.error(m, "measured.images (" + measured + ") exceeds data.calibration (" + calibration + ")");
-        Recovery recovery = null;
-        if (f.has("recovered")) {
-            JsonNode rc = f.get("recovered");
-            doc.checkKeys(rc, "fidelity.recovered", List.of("steps", "batch", "per_generation", "total"));
-            recovery = new Recovery(doc.integer(rc, "steps", "fidelity.recovered", 100), doc.integer(rc, "batch", "fidelity.recovered", 64),
-                    doc.integer(rc, "per_generation", "fidelity.recovered", 2), doc.integer(rc, "total", "fidelity.recovered", 10));
+        try {
+            Recovery recovery = null;
+            if (f.has("recovered")) {
+                JsonNode rc = f.get("recovered");
+                doc.checkKeys(rc, "fidelity.recovered", List.of("steps", "batch", "per_generation", "total"));
+                recovery = new Recovery(doc.integer(rc, "steps", "fidelity.recovered", 100), doc.integer(rc, "batch", "fidelity.recovered", 64),
+                        doc.integer(rc, "per_generation", "fidelity.recovered", 2), doc.integer(rc, "total", "fidelity.recovered", 10));
+            }
+            return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
+        } catch (IllegalArgumentException e) {
+            throw new dev.squeeze.SqueezeException(e.getMessage().startsWith(source) ? e.getMessage() : source + ": " + e.getMessage());
         }
-        return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
     }
 
     /**
@@ -89,8 +109,7 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Strin
 
     /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */
     public dev.squeeze.model.compress.Compressor.Options compressorOptions() {
-        return new dev.squeeze.model.compress.Compressor.Options(dev.squeeze.model.compress.Importance.parse(importance, source), 1,
-                dev.squeeze.model.compress.ActivationCalibration.parse(actCalibration, source),
+        return new dev.squeeze.model.compress.Compressor.Options(importance, 1, actCalibration,
                 dev.squeeze.model.compress.Compressor.Options.DEFAULT.calibrationImages());
     }
 }

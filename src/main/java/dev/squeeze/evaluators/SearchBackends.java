@@ -58,7 +58,7 @@ public final class SearchBackends implements AutoCloseable {
         var images = splits.calibration().head(spec.measuredImages());
         var shared = MeasuredAccuracy.Shared.of(model, images, spec.compressorOptions(), MeasuredAccuracy.Runtime.ONNX_RUNTIME);
         var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared), costs,
-                "measured on " + images.count() + " calibration images, " + spec.importance() + " importance, " + profile.name(), stop);
+                "measured on " + images.count() + " calibration images, " + spec.importance().label() + " importance, " + profile.name(), stop);
         Promoter promoter = Promoter.NONE;
         ParallelEvaluator recovered = null;
         if (spec.recovery() != null) {

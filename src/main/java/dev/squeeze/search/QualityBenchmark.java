@@ -27,7 +27,7 @@ public final class QualityBenchmark {
     public static SearchQuality.Result run(Request r, Progress progress) {
         ModelHandle model = ModelStore.load(r.model());
         SearchSpace space = SpaceLoader.resolve(ConfigFiles.find(r.space(), "spaces", "space").yaml(), model.graph());
-        var spec = new EvaluatorSpec("bench search-quality", 42, r.images(), "l1", "minmax", null, r.images(), null);
+        var spec = new EvaluatorSpec("bench search-quality", 42, r.images(), dev.squeeze.model.compress.Importance.L1, dev.squeeze.model.compress.ActivationCalibration.MINMAX, null, r.images(), null);
         DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
         try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), 1, r.threads(), false, progress,
                 new dev.squeeze.StopRequest())) {

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SearchBackendsTest {
-    private static final EvaluatorSpec THOROUGH = new EvaluatorSpec("evaluators/thorough.yaml", 42, 2000, "taylor", "minmax", 0.15, 2000,
+    private static final EvaluatorSpec THOROUGH = new EvaluatorSpec("evaluators/thorough.yaml", 42, 2000, dev.squeeze.model.compress.Importance.TAYLOR, dev.squeeze.model.compress.ActivationCalibration.MINMAX, 0.15, 2000,
             new EvaluatorSpec.Recovery(2580, 64, 2, 8));
 
     /** The shipped rpi4 job's rung on the embedded data's 3,000 training images: one line says so, and what to install. */

@@ -1,0 +1,51 @@
+package dev.squeeze.evaluators;
+
+import dev.squeeze.SqueezeException;
+import dev.squeeze.Yaml;
+import dev.squeeze.model.compress.ActivationCalibration;
+import dev.squeeze.model.compress.Importance;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EvaluatorSpecTest {
+    private static EvaluatorSpec parse(String yaml) {
+        return EvaluatorSpec.parse(Yaml.read("ev.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))), "ev.yaml");
+    }
+
+    private static final String GOOD = """
+            schema: squeeze-evaluator/v1
+            data: {seed: 7, calibration: 300}
+            pruning: {importance: taylor}
+            activations: {calibration: percentile}
+            fidelity:
+              measured: {images: 200}
+              recovered: {steps: 10, batch: 32, per_generation: 1, total: 2}
+            """;
+
+    @Test
+    void readsTypedSettings() {
+        EvaluatorSpec s = parse(GOOD);
+        assertEquals(Importance.TAYLOR, s.importance());
+        assertEquals(ActivationCalibration.PERCENTILE, s.actCalibration());
+        assertEquals(new EvaluatorSpec.Recovery(10, 32, 1, 2), s.recovery());
+    }
+
+    /** Bad values are one-line errors naming the file, whether they come from a file or from code. */
+    @Test
+    void badValuesNameTheFile() {
+        for (String bad : new String[]{GOOD.replace("taylor", "magic"), GOOD.replace("percentile", "median"),
+                GOOD.replace("steps: 10", "steps: 0"), GOOD.replace("images: 200", "images: 400")}) {
+            var e = assertThrows(SqueezeException.class, () -> parse(bad));
+            assertTrue(e.getMessage().startsWith("ev.yaml") && !e.getMessage().contains("\n"), e.getMessage());
+        }
+        assertThrows(IllegalArgumentException.class,
+                () -> new EvaluatorSpec("code", 1, 100, Importance.L1, ActivationCalibration.MINMAX, null, 200, null));
+        assertThrows(IllegalArgumentException.class, () -> new EvaluatorSpec.Recovery(5, 0, 1, 1));
+    }
+}
