@@ -297,7 +297,7 @@ public final class SearchService {
             inputs.put("space " + spaceFile.where(), spaceFile.sha256());
             inputs.put("evaluator " + evalFile.where(), evalFile.sha256());
             SearchBackends backends = SearchBackends.of(model, space, spec, splits, job.device(), job.batch(), job.threads(),
-                    job.strict(), progress, stop);
+                    job.strict(), progress, stop, dev.squeeze.evaluators.AccuracyRungs.LOCAL);
             inputs.put("device " + job.device(), backends.deviceSha256());
             progress.log(String.format("%s on %s: %s plans in the space (%d knobs searched), %d calibration images (%s data)",
                     job.model(), job.device(), space.size(), space.genes().size(), splits.calibration().count(), splits.description().source()));
