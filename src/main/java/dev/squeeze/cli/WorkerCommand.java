@@ -56,7 +56,7 @@ final class WorkerCommand implements Callable<Integer> {
             out.println(l);
             out.flush();
         };
-        try (var signals = StopSignals.gracefully(stop, line, err)) {
+        try (var signals = StopSignals.gracefully(stop, ignored -> { }, err)) { // the worker says itself what it does on a signal
             Worker.run(settings, stop, line);
             return signals.exitCode().orElse(0);
         }

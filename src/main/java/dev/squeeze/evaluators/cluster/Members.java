@@ -77,9 +77,27 @@ final class Members {
         return address;
     }
 
+    /**
+     * Hazelcast's logging goes through SLF4J, errors only (squeeze prints its own line for a member joining or leaving,
+     * where Hazelcast would print a warning with a stack trace), except the two loggers that say why a member was turned
+     * away at join (another cluster name, i.e. another secret). JVM properties, so they must be set before Hazelcast makes
+     * its first logger; a {@code -D} the user gave wins.
+     */
+    private static synchronized void quietLogging() {
+        setIfAbsent("hazelcast.logging.type", "slf4j");
+        setIfAbsent("org.slf4j.simpleLogger.log.com.hazelcast", "error");
+        setIfAbsent("org.slf4j.simpleLogger.log.com.hazelcast.cluster", "warn"); // "Node could not join cluster ...: different cluster-name"
+        setIfAbsent("org.slf4j.simpleLogger.log.com.hazelcast.internal.cluster.impl.ClusterJoinManager", "warn"); // "Received an invalid join request"
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) System.setProperty(key, value);
+    }
+
     /** Starts the member, checks the versions of the members it joined, and returns it (the caller shuts it down). */
     static HazelcastInstance start(Settings s, Map<String, Object> userContext) {
         InetAddress bind = checkBind(s.bind(), s.secret(), s.role() == Role.WORKER ? "--bind" : "the search's address");
+        quietLogging();
         HazelcastInstance hz;
         try {
             hz = Hazelcast.newHazelcastInstance(config(s, bind, userContext));

@@ -104,7 +104,8 @@ public final class Worker implements AutoCloseable {
                     break;
                 }
             }
-            w.log.accept("stopping on " + stop.reason().orElse("the cluster member's shutdown") + ": finishing the plans under way, then leaving the cluster");
+            w.log.accept("stopping on " + stop.reason().orElse("the cluster member's shutdown")
+                    + ": finishing the plans under way, then leaving the cluster (another SIGINT or SIGTERM stops at once)");
         }
     }
 
