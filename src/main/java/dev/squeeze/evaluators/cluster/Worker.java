@@ -135,6 +135,14 @@ public final class Worker implements AutoCloseable {
         return address;
     }
 
+    Endpoint endpointForTests() {
+        return Endpoint.parse(address, "worker");
+    }
+
+    int clusterSizeForTests() {
+        return hz.getCluster().getMembers().size();
+    }
+
     /** Measures one plan for a search (see the class comment); never throws. */
     TaskResult evaluate(Workload workload, String planJson, String fidelity, String submitter) {
         if (!workload.versions().equals(versions)) {
