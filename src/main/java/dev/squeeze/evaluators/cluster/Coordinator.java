@@ -64,6 +64,7 @@ final class Coordinator implements AutoCloseable {
     private final StopRequest stop;
     private final Duration waitForWorkers;
     private final Stats stats = new Stats();
+    private volatile int workerLimit = Integer.MAX_VALUE;
 
     private Coordinator(HazelcastInstance hz, ClusterSpec spec, Versions versions, BlobShelf shelf, Progress progress, StopRequest stop,
                         Duration waitForWorkers) {
@@ -135,7 +136,12 @@ final class Coordinator implements AutoCloseable {
     /** The workers this search may send plans to, in address order. */
     List<Member> workers() {
         return hz.getCluster().getMembers().stream().filter(m -> Members.isWorker(m, versions))
-                .sorted(Comparator.comparing(Members::address)).toList();
+                .sorted(Comparator.comparing(Members::address)).limit(workerLimit).toList();
+    }
+
+    /** Sends plans to the first {@code n} workers only (the benchmark compares 1 and 2 workers of one cluster, interleaved). */
+    void limitWorkers(int n) {
+        workerLimit = n;
     }
 
     private String describeWorkers() {
