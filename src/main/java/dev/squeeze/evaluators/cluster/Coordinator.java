@@ -128,6 +128,11 @@ final class Coordinator implements AutoCloseable {
         return stats;
     }
 
+    /** The search's member (tests send it other tasks). */
+    HazelcastInstance member() {
+        return hz;
+    }
+
     /** Forgets every result in the cluster (the benchmark measures the same plans more than once). */
     void clearResults() {
         results.clear();

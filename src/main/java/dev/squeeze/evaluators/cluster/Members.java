@@ -153,10 +153,16 @@ final class Members {
         c.getExecutorConfig(EVALUATE).setPoolSize(Math.max(1, s.threads()));
         c.getExecutorConfig(FETCH).setPoolSize(2);
         c.getMapConfig(RESULTS).setBackupCount(1);
-        c.getSerializationConfig().setJavaSerializationFilterConfig(new JavaSerializationFilterConfig()
-                .setWhitelist(new ClassFilter().addPrefixes(Members.class.getPackageName() + ".")
+        // Hazelcast's default whitelist admits every java.* class (enough for known gadget chains): squeeze's is its own
+        // messages, Hazelcast's classes, the JDK types those messages hold, and the exceptions Hazelcast sends back
+        c.getSerializationConfig().setJavaSerializationFilterConfig(new JavaSerializationFilterConfig().setDefaultsDisabled(true)
+                .setWhitelist(new ClassFilter().addPrefixes(Members.class.getPackageName() + ".", "com.hazelcast.")
                         .addClasses("java.lang.String", "java.lang.Integer", "java.lang.Long", "java.lang.Double", "java.lang.Number",
-                                "java.lang.Boolean", "[B", "java.util.Optional", "java.util.OptionalInt")));
+                                "java.lang.Boolean", "[B", "java.lang.Throwable", "java.lang.Exception", "java.lang.RuntimeException",
+                                "java.lang.SecurityException", "java.lang.IllegalStateException", "java.lang.IllegalArgumentException",
+                                "java.lang.StackTraceElement", "[Ljava.lang.StackTraceElement;", "java.util.Collections$EmptyList",
+                                "java.util.Collections$UnmodifiableRandomAccessList", "java.util.Collections$UnmodifiableList",
+                                "java.util.Collections$UnmodifiableCollection", "java.util.ArrayList")));
         return c;
     }
 

@@ -92,6 +92,24 @@ class ClusterAdmissionTest {
     }
 
     @Test
+    void aMemberThatGotInCannotHaveAWorkerDeserialiseAnythingButSqueezesMessages() throws Exception {
+        try (Coordinator c = connect(NAME, Optional.of(SECRET), Versions.current())) {
+            var executor = c.member().getExecutorService(Members.EVALUATE);
+            var target = c.workers().get(0);
+            // a serialisable lambda travels as java.lang.invoke.SerializedLambda, outside the worker's whitelist
+            java.util.concurrent.Callable<String> foreign = (java.util.concurrent.Callable<String> & java.io.Serializable) () -> "ran";
+            var e = assertThrows(java.util.concurrent.ExecutionException.class, () -> executor.submitToMember(foreign, target).get());
+            assertTrue(String.valueOf(e.getCause()).contains("SerializedLambda"), String.valueOf(e.getCause()));
+            // squeeze's own task is accepted (it answers that the workload's blobs are not on offer)
+            var plan = dev.squeeze.Json.line(dev.squeeze.model.CompressionPlan.none());
+            var own = new EvaluatePlan(new Workload("0".repeat(64), "m", "{}", "1".repeat(64), null, Versions.current()), plan, "measured",
+                    c.member().getCluster().getLocalMember().getUuid().toString());
+            TaskResult r = executor.submitToMember(own, target).get();
+            assertTrue(r.failure() != null && r.failure().contains("no longer offers"), String.valueOf(r));
+        }
+    }
+
+    @Test
     void aHazelcastClientCannotConnectEvenWithTheClusterName() {
         var config = new ClientConfig().setClusterName(ClusterSecret.clusterName(NAME, Optional.of(SECRET)));
         config.getNetworkConfig().addAddress(worker.address());

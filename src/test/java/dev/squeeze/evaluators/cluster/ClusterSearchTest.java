@@ -23,7 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Two worker processes on loopback, a search of the test job with {@code --cluster}, and one worker SIGKILLed in the middle
  * of a generation: the search completes, trials.jsonl holds every trial of a local run of the same job and seed (same ids,
  * plans, fidelities and values) once each, and front.json equals the local run's. Evaluation is deterministic per plan, so
- * any difference is a lost, repeated or mis-ordered result.
+ * any difference is a lost, repeated or mis-ordered result. A second search of the job, without the first one's local
+ * cache, then measures nothing: every result comes from the cluster's results map (what a search resumed after its own
+ * process was killed relies on).
  */
 class ClusterSearchTest {
     private static final String SECRET = "cluster-test-secret-0123456789";
@@ -77,6 +79,21 @@ class ClusterSearchTest {
             var workers = new HashSet<String>();
             got.forEach(t -> workers.add(t.worker()));
             assertEquals(java.util.Set.of(a.address(), b.address()), workers, "every trial names the worker that measured it");
+
+            // another search of the same job, with no local cache (a fresh results folder): every result comes from the
+            // cluster's results map, as for a search resumed after its coordinator was killed
+            int measuredByA = evaluations(a.log());
+            var again = new ArrayList<>(SearchProcess.job(dir.resolve("again-results"), "again", 1));
+            again.remove("--quiet");
+            again.addAll(List.of("--cluster", a.address(), "--cluster-name", name));
+            var pb2 = new ProcessBuilder(again).redirectErrorStream(true).redirectOutput(dir.resolve("again.log").toFile());
+            pb2.environment().putAll(env);
+            Process second = pb2.start();
+            assertTrue(second.waitFor(3, TimeUnit.MINUTES), "the second search took too long");
+            String againLog = Files.readString(dir.resolve("again.log"));
+            assertEquals(0, second.exitValue(), againLog);
+            assertEquals(measuredByA, evaluations(a.log()), "nothing is measured twice:\n" + againLog);
+            assertEquals(front("local-results", "local"), front("again-results", "again"));
             System.out.printf("ClusterSearchTest: %d trials; %s in the search's log; %.1f s%n", got.size(),
                     log.contains("goes to another worker") ? "a plan under way on the killed worker re-ran elsewhere" : "no plan was under way on the killed worker",
                     (System.nanoTime() - started) / 1e9);
