@@ -16,7 +16,8 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
-        subcommands = {BenchCommand.SearchQualityCommand.class, BenchCommand.CompressCommand.class, BenchCommand.EvalSpeedCommand.class})
+        subcommands = {BenchCommand.SearchQualityCommand.class, BenchCommand.CompressCommand.class, BenchCommand.EvalSpeedCommand.class,
+                BenchCommand.ClusterCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -125,6 +126,55 @@ final class BenchCommand implements Runnable {
             out.printf("  largest accuracy difference between the two rungs on 3 plans: %.4f%n", r.maxAccuracyDifference());
             out.println("  per plan, one thread (median ms):");
             for (var s : r.stages()) out.printf("    %-58s %8.1f%n", s.name(), s.millis());
+            out.println(PeakMemory.closing("  done"));
+            return 0;
+        }
+    }
+
+    @Command(name = "cluster", mixinStandardHelpOptions = true,
+            description = {"Measured-rung evaluations per second on this machine (1 and 2 threads) and through a cluster of worker",
+                    "processes on loopback (1 and 2 workers, one thread each), and the overhead per evaluation of the cluster, side by side."})
+    static final class ClusterCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--images", defaultValue = "500", description = "Calibration images per evaluation (default: ${DEFAULT-VALUE}).")
+        int images;
+
+        @Option(names = "--plans", defaultValue = "30", description = "Distinct plans per configuration (default: ${DEFAULT-VALUE}).")
+        int plans;
+
+        @Option(names = "--rounds", defaultValue = "3", description = "Turns each configuration takes; medians are printed (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Mixin
+        DataOption data;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Main.startBackend();
+            var r = dev.squeeze.bench.ClusterBenchmark.run(new dev.squeeze.bench.ClusterBenchmark.Request(model, images, plans, rounds, data.dir),
+                    TerminalProgress.stderr(spec.commandLine().getErr()));
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(r));
+                spec.commandLine().getErr().println(PeakMemory.closing("bench cluster done"));
+                return 0;
+            }
+            out.printf("%s, measured rung, %d calibration images, %d distinct plans per configuration, median of %d rounds%n", r.model(), r.images(),
+                    r.plans(), r.rounds());
+            out.printf("  this machine, 1 thread:                    %6.2f evaluations/s%n", r.localOneThread());
+            out.printf("  this machine, 2 threads:                   %6.2f evaluations/s%n", r.localTwoThreads());
+            out.printf("  cluster, 1 worker process (1 thread):      %6.2f evaluations/s%n", r.oneWorker());
+            out.printf("  cluster, 2 worker processes (1 thread each): %4.2f evaluations/s  (%.2fx one worker)%n", r.twoWorkers(), r.speedup());
+            out.printf("  overhead per evaluation through the cluster: %.1f ms (wall time, 1 worker against 1 local thread), "
+                    + "%.1f ms (round trip less the worker's own time)%n", r.overheadWallMs(), r.overheadRoundTripMs());
             out.println(PeakMemory.closing("  done"));
             return 0;
         }

@@ -28,6 +28,6 @@ final class DemoCommand implements Callable<Integer> {
         var job = Searches.resolve(new Searches.Flags(Searches.DEMO_JOB,
                 new dev.squeeze.search.Job.Overrides(null, null, null, null, null, null, null, null, null),
                 null, null, null, null, null));
-        return run.execute(spec, job, Searches.DEMO_JOB, null);
+        return run.execute(spec, job, Searches.DEMO_JOB, null, null);
     }
 }

@@ -13,7 +13,7 @@ import java.io.PrintWriter;
 @Command(name = "squeeze", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "Finds the best way to compress a neural network for a given device, and produces that model.",
         subcommands = {DemoCommand.class, SearchCommand.class, ReportCommand.class, ExportCommand.class, ApplyCommand.class, TrainCommand.class, InspectCommand.class,
-                CostCommand.class, ProfilesCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                CostCommand.class, ProfilesCommand.class, BenchCommand.class, WorkerCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run `squeeze COMMAND --help` for a command's options."})
 public final class Main implements Runnable {
     @CommandLine.Spec

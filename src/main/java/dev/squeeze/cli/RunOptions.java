@@ -30,7 +30,7 @@ final class RunOptions {
      * Runs the search; SIGINT or SIGTERM stops it cleanly ({@link StopSignals#gracefully}): the front of the trials so far
      * is written, one line says how to resume, and the exit code is 130 (SIGINT) or 143 (SIGTERM).
      */
-    int execute(CommandSpec spec, Job job, String jobSource, Path resume) {
+    int execute(CommandSpec spec, Job job, String jobSource, Path resume, dev.squeeze.evaluators.cluster.ClusterSpec cluster) {
         var out = spec.commandLine().getOut();
         var err = spec.commandLine().getErr();
         SearchService.Output mode = jsonLines ? SearchService.Output.JSON_LINES : quiet ? SearchService.Output.QUIET : SearchService.Output.TERMINAL;
@@ -42,7 +42,7 @@ final class RunOptions {
         } : progress::log;
         try (var signals = StopSignals.gracefully(stop, notice, err)) {
             SearchService.Result result = SearchService.run(new SearchService.Request(job, jobSource, results, runId, resume, data.dir, mode,
-                            java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()), stop),
+                            java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()), stop, cluster),
                     progress, line -> {
                         out.println(line);
                         out.flush();

@@ -1,5 +1,7 @@
 package dev.squeeze.cli;
 
+import dev.squeeze.evaluators.cluster.ClusterSecret;
+import dev.squeeze.evaluators.cluster.ClusterSpec;
 import dev.squeeze.results.Objective;
 import dev.squeeze.search.Job;
 import dev.squeeze.search.SearchService;
@@ -74,8 +76,16 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--max-energy-mj", description = "Constraint: energy per inference at most this.")
     Double maxEnergyMj;
 
-    @Option(names = "--resume", description = "Continue an interrupted run folder (its run.yaml wins over every other option).")
+    @Option(names = "--resume", description = "Continue an interrupted run folder (its run.yaml wins over every other option but --cluster).")
     Path resume;
+
+    @Option(names = "--cluster", paramLabel = "HOST:PORT[,...]",
+            description = {"Measure plans on the squeeze workers of the cluster these members belong to (costs stay here; see `squeeze worker`);",
+                    "`local` measures on this machine. The shared secret comes from " + ClusterSecret.ENV + "."})
+    String cluster;
+
+    @Option(names = "--cluster-name", description = "The cluster's name, as its workers were given (default: " + ClusterSpec.DEFAULT_NAME + ").")
+    String clusterName;
 
     @Mixin
     RunOptions run;
@@ -87,6 +97,6 @@ final class SearchCommand implements Callable<Integer> {
                         timeBudget == null ? null : Searches.duration(timeBudget), seed, threads),
                 objectives == null ? null : objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(),
                 maxLatencyMs, maxAccuracyDrop, maxSizeMb, maxEnergyMj));
-        return run.execute(spec, resolved, job, resume);
+        return run.execute(spec, resolved, job, resume, Searches.cluster(cluster, clusterName));
     }
 }

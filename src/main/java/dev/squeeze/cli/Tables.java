@@ -48,6 +48,7 @@ final class Tables {
         sb.append(render(r.baselineTable().header(), r.baselineTable().rows(), true)).append('\n');
         sb.append("accuracy: drop_pt is percentage points below the uncompressed baseline; fidelity says how it was measured\n");
         r.rankAgreement().forEach(a -> sb.append("ranking ").append(a.describe()).append('\n'));
+        if (!r.workers().isEmpty()) sb.append("\nevaluations per worker:\n").append(render(r.workerTable().header(), r.workerTable().rows(), false));
         return sb.append("report: ").append(html).append('\n').toString();
     }
 

@@ -51,7 +51,7 @@ final class LadderEvaluator implements PlanEvaluator {
             int i = toMeasure.get(k);
             var values = new LinkedHashMap<>(results.get(k).values());
             values.put("accuracy_predicted", predicted[i]);
-            out[i] = new Evaluation(values, results.get(k).fidelity(), results.get(k).seconds());
+            out[i] = results.get(k).withValues(values);
         }
         return List.of(out);
     }

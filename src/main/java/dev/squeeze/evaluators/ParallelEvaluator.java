@@ -29,13 +29,13 @@ import java.util.function.Supplier;
  * {@link StopRequest.Stopped}; its results are abandoned (the search records a batch as a whole).
  * Workers have the stack ONNX Runtime needs ({@link Ort#threads}).
  */
-public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
+public final class ParallelEvaluator implements Rung {
     private final BlockingQueue<AccuracyProxy> proxies;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final ExecutorService pool;
     private final String description;
     private final StopRequest stop;
-    private long evaluatingNanos;
+    private final java.util.concurrent.atomic.LongAdder evaluatingNanos = new java.util.concurrent.atomic.LongAdder(); // batches may come from several threads (a cluster worker's)
 
     /**
      * @param workers number of threads (and network copies)
@@ -59,13 +59,14 @@ public final class ParallelEvaluator implements PlanEvaluator, AutoCloseable {
         try {
             return evaluateAll(plans);
         } finally {
-            evaluatingNanos += System.nanoTime() - start;
+            evaluatingNanos.add(System.nanoTime() - start);
         }
     }
 
     /** Wall time spent inside {@link #evaluate} so far (what the overhead figure is measured against). */
+    @Override
     public double evaluatingSeconds() {
-        return evaluatingNanos / 1e9;
+        return evaluatingNanos.sum() / 1e9;
     }
 
     private List<Evaluation> evaluateAll(List<CompressionPlan> plans) {

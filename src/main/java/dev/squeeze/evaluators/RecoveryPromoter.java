@@ -27,7 +27,7 @@ final class RecoveryPromoter implements Promoter {
         for (int i = 0; i < candidates.size(); i++) {
             var values = new LinkedHashMap<>(results.get(i).values());
             values.put("accuracy_measured", candidates.get(i).value(dev.squeeze.results.Objective.ACCURACY));
-            out.add(new Evaluation(values, results.get(i).fidelity(), results.get(i).seconds()));
+            out.add(results.get(i).withValues(values));
         }
         return out;
     }

@@ -17,18 +17,18 @@ import java.util.Map;
 import java.util.function.Function;
 
 /**
- * What a search evaluates with: the measured rung (one network copy per worker, costs from the device
- * profile), the ladder built on it once the sensitivity table exists, and the recovered rung's promoter.
+ * What a search evaluates with: the measured rung (run where {@link AccuracyRungs} says, costs from the device
+ * profile computed here), the ladder built on it once the sensitivity table exists, and the recovered rung's promoter.
  */
 public final class SearchBackends implements AutoCloseable {
-    private final ParallelEvaluator measured;
-    private final ParallelEvaluator recovered;
+    private final Rung measured;
+    private final Rung recovered;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final Promoter promoter;
     private final String deviceSha256;
     private final Double screenDrop;
 
-    SearchBackends(ParallelEvaluator measured, ParallelEvaluator recovered, Function<CompressionPlan, Map<String, Double>> costs,
+    SearchBackends(Rung measured, Rung recovered, Function<CompressionPlan, Map<String, Double>> costs,
                    Promoter promoter, String deviceSha256, Double screenDrop) {
         this.measured = measured;
         this.recovered = recovered;
@@ -47,29 +47,26 @@ public final class SearchBackends implements AutoCloseable {
      */
     public static final int RUNGS_VERSION = 4;
 
-    /** @param stop ends the rungs' batches early, and abandons recovered-rung fine-tunes under way (see {@link ParallelEvaluator}) */
+    /**
+     * @param rungs where the measured and recovered rungs run ({@link AccuracyRungs#LOCAL}: on {@code threads} threads here)
+     * @param stop  ends the rungs' batches early, and abandons recovered-rung fine-tunes under way (see {@link ParallelEvaluator})
+     */
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
-                                    int batch, int threads, boolean strict, Progress progress, StopRequest stop) {
+                                    int batch, int threads, boolean strict, Progress progress, StopRequest stop, AccuracyRungs rungs) {
         HardwareProfile profile = Profiles.load(device);
         if (strict) checkBits(space, profile);
         CostModel costModel = CostModel.of(model.graph(), profile);
         Function<CompressionPlan, Map<String, Double>> costs = plan -> costModel.objectives(plan, batch);
-        if (threads > 1) dev.squeeze.model.Backend.oneThreadPerCandidate();
         var images = splits.calibration().head(spec.measuredImages());
-        var shared = MeasuredAccuracy.Shared.of(model, images, spec.compressorOptions(), MeasuredAccuracy.Runtime.ONNX_RUNTIME);
-        var measured = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared), costs,
-                "measured on " + images.count() + " calibration images, " + spec.importance().label() + " importance, " + profile.name(), stop);
-        Promoter promoter = Promoter.NONE;
-        ParallelEvaluator recovered = null;
+        Images train = null;
         if (spec.recovery() != null) {
             var r = spec.recovery();
-            Images train = splits.trainHead(r.steps() * r.batch());
+            train = splits.trainHead(r.steps() * r.batch());
             warnIfTooLittleTrainingData(spec, r, train.count(), splits.description(), progress);
-            recovered = new ParallelEvaluator(threads, () -> new MeasuredAccuracy(shared, r, train, stop), costs,
-                    "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measured.describe(), stop);
-            promoter = new RecoveryPromoter(recovered, r);
         }
-        return new SearchBackends(measured, recovered, costs, promoter, Profiles.sha256(device), spec.screenDrop());
+        var opened = rungs.open(new AccuracyRungs.Inputs(model, spec, images, train, threads, costs, stop));
+        Promoter promoter = opened.recovered() == null ? Promoter.NONE : new RecoveryPromoter(opened.recovered(), spec.recovery());
+        return new SearchBackends(opened.measured(), opened.recovered(), costs, promoter, Profiles.sha256(device), spec.screenDrop());
     }
 
     /**

@@ -49,14 +49,24 @@ public final class ModelStore {
 
     /** SHA-256 of a model's bytes (built-in or file), for provenance and cache keys. */
     public static String sha256(String nameOrPath) {
+        return dev.squeeze.ConfigFiles.sha256(bytes(nameOrPath));
+    }
+
+    /** The bytes a loaded model was read from (its zip file, or the built-in model's), e.g. to hand to another machine. */
+    public static byte[] bytes(ModelHandle model) {
+        String builtIn = "built-in:";
+        return bytes(model.source().startsWith(builtIn) ? model.source().substring(builtIn.length()) : model.source());
+    }
+
+    private static byte[] bytes(String nameOrPath) {
         try {
             if (BUILT_IN.contains(nameOrPath)) {
                 try (InputStream in = ModelStore.class.getResourceAsStream("/models/" + nameOrPath + ".zip")) {
                     if (in == null) throw new SqueezeException("built-in model '" + nameOrPath + "' is missing from this build");
-                    return dev.squeeze.ConfigFiles.sha256(in.readAllBytes());
+                    return in.readAllBytes();
                 }
             }
-            return dev.squeeze.ConfigFiles.sha256(Files.readAllBytes(Path.of(nameOrPath)));
+            return Files.readAllBytes(Path.of(nameOrPath));
         } catch (IOException e) {
             throw new SqueezeException("cannot read model " + nameOrPath + ": " + e.getMessage());
         }

@@ -66,6 +66,11 @@ final class ReportHtml {
         }
         sb.append("</table>\n<p class=\"note\">Each trial shows the fidelity its values were measured at: a predicted or measured accuracy is a proxy, not a result.</p>\n");
 
+        if (!r.workers().isEmpty()) {
+            sb.append("<h2>Evaluations per worker</h2>\n").append(table("workers", r.workerTable(), false))
+                    .append("<p class=\"note\">Where each evaluation ran (trials.jsonl names the worker of every trial): cache hits and ")
+                    .append("predicted-rung trials are not counted.</p>\n");
+        }
         sb.append("<h2>Constraint slack</h2>\n").append(slack(r.members()));
         sb.append("<h2>Provenance</h2>\n").append(keyValues("provenance", r.provenance()));
         sb.append("<h3>Job (run.yaml)</h3>\n").append(keyValues("job", r.job()));

@@ -28,9 +28,11 @@ import java.util.stream.Stream;
  * @param ref        how the user named the run (id or folder), for the export commands the report suggests
  * @param trials     the latest trial of every plan (a {@code recovered} line supersedes its plan's {@code measured} one)
  * @param skipped    the partial last line of trials.jsonl that was skipped, or null
+ * @param workers    evaluations per cluster worker (empty when every evaluation ran on the search's machine)
  */
 public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode provenance, List<Trial> trials,
-                        FrontReport front, List<Checkpoint> generations, List<RankAgreement> rankAgreement, String skipped) {
+                        FrontReport front, List<Checkpoint> generations, List<RankAgreement> rankAgreement, String skipped,
+                        List<WorkerShare> workers) {
     /** The fidelity ladder, lowest first: each rung is judged by how well it ranked the plans the next rung measured. */
     static final List<String> RUNGS = List.of("predicted", "measured", "recovered");
 
@@ -47,6 +49,14 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
                     : String.format("Kendall tau %.2f over %d plans", tau, pairs));
         }
     }
+
+    /**
+     * What one machine measured: evaluations recorded in trials.jsonl with their seconds, cache hits and predicted-rung
+     * trials left out ({@code worker} is {@value #THIS_MACHINE} for evaluations made where the search ran).
+     */
+    public record WorkerShare(String worker, String fidelity, int evaluations, double seconds) {}
+
+    static final String THIS_MACHINE = "the search's machine";
 
     /** Column headers and rows of one table, shared by the terminal, markdown and HTML renderings. */
     public record Table(List<String> header, List<List<String>> rows) {}
@@ -67,7 +77,29 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         // the run as an export command must name it: an id under a non-default results folder becomes that folder's path
         String ref = Path.of(run).equals(dir) || resultsDir.normalize().equals(Path.of("results")) ? run : dir.toString();
         return new RunReport(id, ref, dir, job, provenance, trials, front(dir, id, job, trials), checkpoints(dir),
-                rankAgreement(read.trials()), read.skipped());
+                rankAgreement(read.trials()), read.skipped(), workerShares(read.trials()));
+    }
+
+    /** Evaluations per worker and fidelity, in worker order; empty when no trial names a worker. */
+    static List<WorkerShare> workerShares(List<Trial> lines) {
+        if (lines.stream().allMatch(t -> t.worker() == null)) return List.of();
+        var shares = new java.util.TreeMap<String, WorkerShare>();
+        for (Trial t : lines) {
+            if (t.cacheHit() || t.fidelity().equals("predicted")) continue;
+            String w = t.worker() == null ? THIS_MACHINE : t.worker();
+            shares.merge(w + "\u0000" + t.fidelity(), new WorkerShare(w, t.fidelity(), 1, t.seconds()),
+                    (a, b) -> new WorkerShare(a.worker(), a.fidelity(), a.evaluations() + b.evaluations(), a.seconds() + b.seconds()));
+        }
+        return List.copyOf(shares.values());
+    }
+
+    /** Where the evaluations ran (see {@link WorkerShare}); no rows when all ran on the search's machine. */
+    public Table workerTable() {
+        var rows = new ArrayList<List<String>>();
+        for (WorkerShare w : workers) {
+            rows.add(List.of(w.worker(), w.fidelity(), Integer.toString(w.evaluations()), String.format("%.1f", w.seconds())));
+        }
+        return new Table(List.of("worker", "fidelity", "evaluations", "seconds"), rows);
     }
 
     private static Path locate(String run, Path resultsDir) {
@@ -199,6 +231,10 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         markdown(sb, baselineTable());
         sb.append('\n');
         rankAgreement.forEach(a -> sb.append("- ").append(a.describe()).append('\n'));
+        if (!workers.isEmpty()) {
+            sb.append("\nEvaluations per worker:\n\n");
+            markdown(sb, workerTable());
+        }
         return sb.toString();
     }
 

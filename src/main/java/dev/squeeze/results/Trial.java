@@ -16,13 +16,21 @@ import java.util.Map;
  * @param fidelity   {@code predicted}, {@code measured} or {@code recovered}
  * @param cacheHit   whether the values came from an earlier run's cache
  * @param seconds    wall time spent evaluating it
+ * @param worker     the cluster worker that measured it ({@code host:port}), or null when it was measured on the
+ *                   search's own machine (the key is then absent, as in runs made before clusters existed)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Trial(String id, int generation, CompressionPlan plan, Map<String, Double> values,
-                    Map<String, Double> slack, double violation, String fidelity, boolean cacheHit, double seconds) {
+                    Map<String, Double> slack, double violation, String fidelity, boolean cacheHit, double seconds, String worker) {
     public Trial {
         values = Map.copyOf(values);
         slack = slack == null ? Map.of() : Map.copyOf(slack);
+    }
+
+    /** A trial measured on this machine. */
+    public Trial(String id, int generation, CompressionPlan plan, Map<String, Double> values,
+                 Map<String, Double> slack, double violation, String fidelity, boolean cacheHit, double seconds) {
+        this(id, generation, plan, values, slack, violation, fidelity, cacheHit, seconds, null);
     }
 
     public boolean feasible() {

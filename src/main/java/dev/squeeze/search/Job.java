@@ -3,6 +3,7 @@ package dev.squeeze.search;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Yaml;
+import dev.squeeze.evaluators.cluster.ClusterSpec;
 import dev.squeeze.results.Constraint;
 import dev.squeeze.results.Objective;
 
@@ -14,18 +15,22 @@ import java.util.List;
  * A launchable search job ({@code search/*.yaml}, {@code squeeze-job/v1}): what to compress, for which
  * device, towards which objectives, under which constraints, with how much effort. CLI flags override
  * fields through {@link #with}. Immutable.
+ *
+ * @param cluster where the measured and recovered rungs run: this machine ({@link ClusterSpec#local()}, the default), or
+ *                the squeeze workers of a cluster ({@code cluster: HOST:PORT[,...]} and {@code cluster_name:})
  */
 public record Job(String name, String model, String space, String evaluator, String device,
                   List<Objective> objectives, List<Constraint> constraints, int population, int generations,
-                  Duration timeBudget, int stagnation, long seed, int threads, boolean strict, int batch) {
+                  Duration timeBudget, int stagnation, long seed, int threads, boolean strict, int batch, ClusterSpec cluster) {
     public static final String SCHEMA = "squeeze-job/v1";
     static final List<String> KEYS = List.of("schema", "name", "description", "model", "space", "evaluator", "device",
             "objectives", "constraints", "population", "generations", "time_budget_s", "stagnation", "seed", "threads",
-            "strict", "batch");
+            "strict", "batch", "cluster", "cluster_name");
 
     public Job {
         objectives = List.copyOf(objectives);
         constraints = List.copyOf(constraints);
+        if (cluster == null) cluster = ClusterSpec.local();
     }
 
     public static Job parse(Yaml doc) {
@@ -55,8 +60,30 @@ public record Job(String name, String model, String space, String evaluator, Str
                 doc.integer(r, "population", "the job", 24), doc.integer(r, "generations", "the job", 10),
                 timeBudget > 0 ? Duration.ofSeconds(timeBudget) : null, doc.integer(r, "stagnation", "the job", 0),
                 doc.integer(r, "seed", "the job", 1), doc.integer(r, "threads", "the job", Runtime.getRuntime().availableProcessors()),
-                doc.bool(r, "strict", "the job", false), doc.integer(r, "batch", "the job", 1));
+                doc.bool(r, "strict", "the job", false), doc.integer(r, "batch", "the job", 1), cluster(doc, r));
         return job.checked(doc.file());
+    }
+
+    /** {@code cluster: HOST:PORT[,...]} (or a list of them, or {@code local}) and {@code cluster_name:}. */
+    private static ClusterSpec cluster(Yaml doc, JsonNode r) {
+        String name = r.has("cluster_name") ? doc.text(r, "cluster_name", "the job") : null;
+        if (!r.has("cluster")) return name == null ? ClusterSpec.local() : new ClusterSpec(name, List.of());
+        JsonNode c = r.get("cluster");
+        String members;
+        if (c.isArray()) {
+            var parts = new ArrayList<String>();
+            c.forEach(m -> parts.add(m.asText()));
+            members = String.join(",", parts);
+        } else if (c.isTextual()) {
+            members = c.asText();
+        } else {
+            throw doc.error(c, "cluster lists the members to join, e.g. cluster: [10.0.0.5:5701, 10.0.0.6:5701], or says local");
+        }
+        try {
+            return ClusterSpec.parse(members, name, "cluster");
+        } catch (dev.squeeze.SqueezeException e) {
+            throw doc.error(c, e.getMessage());
+        }
     }
 
     /** Range checks shared by files and flags. */
@@ -77,8 +104,14 @@ public record Job(String name, String model, String space, String evaluator, Str
     public Job with(Overrides o) {
         return new Job(name, or(o.model(), model), or(o.space(), space), or(o.evaluator(), evaluator), or(o.device(), device),
                 objectives, constraints, or(o.population(), population), or(o.generations(), generations),
-                or(o.timeBudget(), timeBudget), stagnation, or(o.seed(), seed), or(o.threads(), threads), strict, batch)
+                or(o.timeBudget(), timeBudget), stagnation, or(o.seed(), seed), or(o.threads(), threads), strict, batch, cluster)
                 .checked("command line");
+    }
+
+    /** A copy that runs its rungs where {@code cluster} says. */
+    public Job withCluster(ClusterSpec cluster) {
+        return new Job(name, model, space, evaluator, device, objectives, constraints, population, generations, timeBudget, stagnation,
+                seed, threads, strict, batch, cluster);
     }
 
     private static <T> T or(T override, T value) {
@@ -106,6 +139,8 @@ public record Job(String name, String model, String space, String evaluator, Str
         m.put("threads", threads);
         m.put("strict", strict);
         m.put("batch", batch);
+        if (!cluster.isLocal()) m.put("cluster", cluster.membersText());
+        if (!cluster.name().equals(ClusterSpec.DEFAULT_NAME)) m.put("cluster_name", cluster.name());
         return m;
     }
 

@@ -30,7 +30,7 @@ public final class QualityBenchmark {
         var spec = new EvaluatorSpec("bench search-quality", 42, r.images(), dev.squeeze.model.compress.Importance.L1, dev.squeeze.model.compress.ActivationCalibration.MINMAX, null, r.images(), null);
         DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
         try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), 1, r.threads(), false, progress,
-                new dev.squeeze.StopRequest())) {
+                new dev.squeeze.StopRequest(), dev.squeeze.evaluators.AccuracyRungs.LOCAL)) {
             var none = backends.measured().evaluate(List.of(CompressionPlan.none())).get(0).values();
             double baseline = none.get("accuracy");
             double[] reference = new double[r.objectives().size()];

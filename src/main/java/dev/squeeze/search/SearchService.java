@@ -7,11 +7,15 @@ import dev.squeeze.SqueezeException;
 import dev.squeeze.StopRequest;
 import dev.squeeze.Version;
 import dev.squeeze.data.DataSplits;
+import dev.squeeze.evaluators.AccuracyRungs;
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.EvaluatorSpec;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.evaluators.SearchBackends;
 import dev.squeeze.evaluators.SensitivityTable;
+import dev.squeeze.evaluators.cluster.ClusterRungs;
+import dev.squeeze.evaluators.cluster.ClusterSecret;
+import dev.squeeze.evaluators.cluster.ClusterSpec;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
@@ -57,9 +61,10 @@ public final class SearchService {
      *                 start-up too; null = when {@link #run} is called
      * @param stop     ends the run early but cleanly: evaluations under way finish or are abandoned, then the front of the
      *                 trials so far is written and {@link #run} returns (see {@link Nsga2Search.Outcome#complete})
+     * @param cluster  where the rungs run, replacing the job's (or the resumed run's) {@code cluster}; null keeps it
      */
     public record Request(Job job, String jobSource, Path resultsDir, String runId, Path resume, Path dataDir, Output output,
-                          Instant started, StopRequest stop) {}
+                          Instant started, StopRequest stop, ClusterSpec cluster) {}
 
     /** What the run left behind; when the outcome is not complete, {@code --resume runDir} continues it. */
     public record Result(Path runDir, FrontReport front, Nsga2Search.Outcome outcome) {}
@@ -71,7 +76,7 @@ public final class SearchService {
         List<Trial> previous = List.of();
         if (r.resume() != null) {
             store = RunStore.open(r.resume());
-            job = Job.parse(dev.squeeze.Yaml.read(r.resume().resolve("run.yaml")));
+            job = placed(Job.parse(dev.squeeze.Yaml.read(r.resume().resolve("run.yaml"))), r.cluster());
             var read = store.readTrials();
             if (read.skipped() != null) {
                 progress.log("resume: " + read.skipped());
@@ -80,7 +85,7 @@ public final class SearchService {
             previous = read.trials();
             progress.log(String.format("resuming %s: %d trials already done", r.resume(), previous.size()));
         } else {
-            job = r.job();
+            job = placed(r.job(), r.cluster());
             String id = r.runId() != null ? r.runId() : job.name() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
             store = RunStore.create(r.resultsDir().resolve(id));
         }
@@ -151,6 +156,11 @@ public final class SearchService {
                     wall, evaluating, wall - evaluating, 100 * (wall - evaluating) / wall)));
             return new Result(store.dir(), front, outcome);
         }
+    }
+
+    /** The job with its rungs where {@code cluster} says (null: where the job says). */
+    private static Job placed(Job job, ClusterSpec cluster) {
+        return cluster == null ? job : job.withCluster(cluster);
     }
 
     /**
@@ -295,8 +305,11 @@ public final class SearchService {
             inputs.put("model " + job.model(), ModelStore.sha256(job.model()));
             inputs.put("space " + spaceFile.where(), spaceFile.sha256());
             inputs.put("evaluator " + evalFile.where(), evalFile.sha256());
+            // on a cluster the secret comes from the environment, never from a file that could be committed
+            AccuracyRungs rungs = job.cluster().isLocal() ? AccuracyRungs.LOCAL
+                    : ClusterRungs.of(job.cluster(), ClusterSecret.fromEnvironment(), progress, stop);
             SearchBackends backends = SearchBackends.of(model, space, spec, splits, job.device(), job.batch(), job.threads(),
-                    job.strict(), progress, stop);
+                    job.strict(), progress, stop, rungs);
             inputs.put("device " + job.device(), backends.deviceSha256());
             progress.log(String.format("%s on %s: %s plans in the space (%d knobs searched), %d calibration images (%s data)",
                     job.model(), job.device(), space.size(), space.genes().size(), splits.calibration().count(), splits.description().source()));

@@ -2,6 +2,7 @@ package dev.squeeze.search;
 
 import dev.squeeze.ConfigFiles;
 import dev.squeeze.SqueezeException;
+import dev.squeeze.evaluators.cluster.ClusterSpec;
 import dev.squeeze.results.Constraint;
 import dev.squeeze.results.Objective;
 
@@ -30,7 +31,7 @@ public final class Searches {
             }
             job = new Job(o.model() + "-" + o.device(), o.model(), o.space(), "evaluators/default.yaml", o.device(),
                     List.of(Objective.ACCURACY, Objective.LATENCY_MS, Objective.ENERGY_MJ, Objective.SIZE_MB),
-                    List.of(), 24, 10, null, 0, 1, Runtime.getRuntime().availableProcessors(), false, 1);
+                    List.of(), 24, 10, null, 0, 1, Runtime.getRuntime().availableProcessors(), false, 1, null);
         }
         job = job.with(f.overrides());
         var constraints = new ArrayList<>(job.constraints());
@@ -41,7 +42,14 @@ public final class Searches {
         List<Objective> objectives = f.objectives() != null && !f.objectives().isEmpty() ? f.objectives() : job.objectives();
         return new Job(job.name(), job.model(), job.space(), job.evaluator(), job.device(), objectives, constraints,
                 job.population(), job.generations(), job.timeBudget(), job.stagnation(), job.seed(), job.threads(),
-                job.strict(), job.batch()).checked("command line");
+                job.strict(), job.batch(), job.cluster()).checked("command line");
+    }
+
+    /** {@code --cluster} and {@code --cluster-name} as a placement, or null when neither was given (the job's holds). */
+    public static ClusterSpec cluster(String members, String name) {
+        if (members == null && name == null) return null;
+        if (members == null) throw new SqueezeException("--cluster-name " + name + " needs --cluster HOST:PORT[,...]: the members to join through");
+        return ClusterSpec.parse(members, name, "--cluster");
     }
 
     private static void replace(List<Constraint> constraints, String key, Double limit) {

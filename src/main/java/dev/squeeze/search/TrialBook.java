@@ -108,7 +108,7 @@ final class TrialBook {
             violation += c.violation(e.values(), baselineAccuracy);
         }
         String id = String.format("t%04d", ++nextId);
-        Trial t = new Trial(id, generation, plan, e.values(), slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds());
+        Trial t = new Trial(id, generation, plan, e.values(), slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker());
         visible.put(plan.key(), t);
         onNewTrial.accept(t);
     }

@@ -44,6 +44,37 @@ class RunReportTest {
     }
 
     @Test
+    void evaluationsPerWorkerAreShownOnlyForRunsThatNameWorkers() throws Exception {
+        Run local = squeeze("report", run.dir().toString());
+        assertFalse(local.out().contains("evaluations per worker"), "a local run has no worker table:\n" + local.out());
+        assertFalse(Files.readString(run.dir().resolve("report.html")).contains("id=\"workers\""));
+
+        // the same run as if measured on a cluster: trials name two workers in turn (a field older runs lack)
+        Path clustered = results.resolve("clustered");
+        Files.createDirectories(clustered);
+        try (var files = Files.list(run.dir())) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) Files.copy(f, clustered.resolve(f.getFileName()));
+        }
+        var lines = new java.util.ArrayList<String>();
+        int i = 0, measuredByA = 0;
+        for (String line : Files.readAllLines(run.dir().resolve(RunStore.TRIALS))) {
+            var node = (com.fasterxml.jackson.databind.node.ObjectNode) Json.json().readTree(line);
+            String worker = i++ % 2 == 0 ? "10.0.0.5:5701" : "10.0.0.6:5701";
+            node.put("worker", worker);
+            if (worker.startsWith("10.0.0.5") && node.get("fidelity").asText().equals("measured") && !node.get("cache_hit").asBoolean()) measuredByA++;
+            lines.add(Json.line(node));
+        }
+        Files.write(clustered.resolve(RunStore.TRIALS), lines);
+        Run r = squeeze("report", clustered.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("evaluations per worker"), r.out());
+        String rowA = r.out().lines().filter(l -> l.startsWith("10.0.0.5:5701") && l.contains("measured")).findFirst().orElseThrow();
+        assertTrue(rowA.matches("10\\.0\\.0\\.5:5701\\s+measured\\s+" + measuredByA + "\\s.*"), rowA);
+        assertTrue(Files.readString(clustered.resolve("report.html")).contains("<h2>Evaluations per worker</h2>"));
+        assertTrue(RunStore.open(clustered).readTrials().trials().stream().allMatch(t -> t.worker() != null), "the field reads back");
+    }
+
+    @Test
     void tableShowsFrontWithDropThenBaselinesAndRankings() {
         Run r = squeeze("report", run.dir().toString());
         assertEquals(0, r.code(), r.err());

@@ -37,6 +37,34 @@ class JobTest {
     }
 
     @Test
+    void clusterNamesTheMembersAndSurvivesRunYaml() {
+        String head = """
+                schema: squeeze-job/v1
+                model: fashion-cnn
+                space: spaces/fashion-cnn.yaml
+                evaluator: evaluators/default.yaml
+                device: raspberry-pi-4
+                objectives: [accuracy, latency_ms]
+                """;
+        assertTrue(parse(head).cluster().isLocal(), "no cluster: this machine");
+        Job listed = parse(head + "cluster: [10.0.0.5:5701, 10.0.0.6]\ncluster_name: lab\n");
+        assertEquals("lab", listed.cluster().name());
+        assertEquals("10.0.0.5:5701,10.0.0.6", listed.cluster().membersText());
+        assertEquals(5701, listed.cluster().members().get(1).portOrFirst());
+        assertEquals(listed.cluster(), parse(head + "cluster: 10.0.0.5:5701,10.0.0.6\ncluster_name: lab\n").cluster());
+        String yaml = dev.squeeze.Json.write(listed.fileForm());
+        assertEquals(listed, Job.parse(Yaml.read("run.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))));
+        assertTrue(parse(head + "cluster: local\n").cluster().isLocal());
+
+        var badPort = assertThrows(SqueezeException.class, () -> parse(head + "cluster: 10.0.0.5:99999\n"));
+        assertTrue(badPort.getMessage().contains("job.yaml:7") && badPort.getMessage().contains("1 to 65535"), badPort.getMessage());
+        var notAList = assertThrows(SqueezeException.class, () -> parse(head + "cluster: {members: 3}\n"));
+        assertTrue(notAList.getMessage().contains("job.yaml:7"), notAList.getMessage());
+        var noMembers = assertThrows(SqueezeException.class, () -> Searches.cluster(null, "lab"));
+        assertTrue(noMembers.getMessage().contains("--cluster"), noMembers.getMessage());
+    }
+
+    @Test
     void unknownKeyNamesClosest() {
         var e = assertThrows(SqueezeException.class, () -> parse("""
                 schema: squeeze-job/v1

@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** `squeeze search` as a separate JVM on the test job (fashion-cnn, a tiny space and evaluator), as a user runs it. */
-final class SearchProcess {
+public final class SearchProcess {
     private SearchProcess() {}
 
-    static List<String> command(String... args) {
+    public static List<String> command(String... args) {
         var cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-XX:+ExplicitGCInvokesConcurrent", "-Dorg.eclipse.deeplearning4j.helpers.disable=false",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
@@ -23,13 +23,13 @@ final class SearchProcess {
     }
 
     /** The test job into {@code results}/{@code runId}, with {@code threads} workers. */
-    static List<String> job(Path results, String runId, int threads) {
+    public static List<String> job(Path results, String runId, int threads) {
         return command("--model", "fashion-cnn", "--space", resource("tiny-space.yaml"), "--evaluator", resource("tiny-evaluator.yaml"),
                 "--device", "raspberry-pi-4", "--objectives", "accuracy,latency_ms", "--population", "8", "--generations", "4",
                 "--seed", "3", "--threads", Integer.toString(threads), "--quiet", "--results", results.toString(), "--run-id", runId);
     }
 
-    static Process start(List<String> cmd, Path log) throws Exception {
+    public static Process start(List<String> cmd, Path log) throws Exception {
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
@@ -39,7 +39,7 @@ final class SearchProcess {
     }
 
     /** Runs to the end and asserts success (the log is the failure message). */
-    static void run(List<String> cmd, Path log) throws Exception {
+    public static void run(List<String> cmd, Path log) throws Exception {
         Process p = start(cmd, log);
         assertTrue(p.waitFor(8, TimeUnit.MINUTES), "search took too long");
         assertEquals(0, p.exitValue(), Files.readString(log));

@@ -1,0 +1,10 @@
+package dev.squeeze.evaluators.cluster;
+
+import java.io.Serializable;
+
+/**
+ * A plan's accuracy as a worker measured it: what the cluster's results map holds (costs are the search's own).
+ *
+ * @param worker the worker that measured it, {@code host:port}
+ */
+record Evaluated(double accuracy, String fidelity, double seconds, String worker) implements Serializable {}
