@@ -26,12 +26,12 @@ class QuantizationTest {
 
     @Test
     void allZeroChannelStaysZeroWithAUsableScale() {
-        float[] rows = {0f, 0f, 0f, 2f, -1f, 0.25f}; // two channels of three
+        float[] rows = {0f, 0f, 0f, 2f, -1.015625f, 0.25f}; // two channels of three
         float[] scales = Quantization.symmetricScales(rows, 2, 8);
         assertEquals(1f, scales[0]);       // any positive scale decodes zeros; 1 keeps DequantizeLinear valid
-        assertEquals(2f / 127, scales[1], 1e-9);
+        assertEquals(2f / 64, scales[1]);
         int[] codes = Quantization.codes(rows, scales, 8);
-        assertArrayEquals(new int[]{0, 0, 0, 127, -64, 16}, codes); // -63.5 -> -64, 15.875 -> 16
+        assertArrayEquals(new int[]{0, 0, 0, 64, -32, 8}, codes); // -32.5 -> -32 (half to even)
         assertArrayEquals(new float[]{0, 0, 0}, java.util.Arrays.copyOf(Quantization.dequantize(codes, scales), 3));
     }
 
@@ -43,6 +43,20 @@ class QuantizationTest {
         assertEquals(3f / 7, scales[1], 1e-7);
         int[] codes = Quantization.codes(rows, scales, 4);
         assertArrayEquals(new int[]{7, 0, 0, 0, 2, 5, -7, 1}, codes); // 2.33->2, 4.67->5, 1.17->1
+    }
+
+    /**
+     * 8-bit weights use codes up to 64, not 127: ONNX Runtime's int8 kernels on x86 without VNNI add two uint8 x int8
+     * products in a saturating int16 (255 x 127 x 2 does not fit, 255 x 64 x 2 does).
+     */
+    @Test
+    void eightBitCodesStayInsideTheInt16PairSum() {
+        assertEquals(64, Quantization.qmax(8));
+        assertEquals(63, Quantization.qmax(7));
+        assertEquals(7, Quantization.qmax(4));
+        assertTrue(255L * Quantization.qmax(8) * 2 <= Short.MAX_VALUE);
+        float[] row = {1f, -0.5f, 0.25f};
+        assertArrayEquals(new int[]{64, -32, 16}, Quantization.codes(row, Quantization.symmetricScales(row, 1, 8), 8));
     }
 
     @Test
