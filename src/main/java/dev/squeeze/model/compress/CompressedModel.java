@@ -23,12 +23,20 @@ import java.util.Map;
  * @param pruning     the kept units of every pruned group, in the original network's numbering
  * @param weights     layer -> weight key -> how it was quantised (only quantised weights appear)
  * @param activations DL4J layer after whose output a quantiser sits -> quantiser
+ * @param inputs      DL4J layer whose input the deployed kernel quantises itself -> that quantiser ({@link Deployment})
  */
 public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
-                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations,
+                              Map<String, BlockInputQuant> inputs) {
     public CompressedModel {
         weights = Map.copyOf(weights);
         activations = Map.copyOf(activations);
+        inputs = Map.copyOf(inputs);
+    }
+
+    /** An uncompressed model: no quantiser anywhere. */
+    public static CompressedModel uncompressed(MultiLayerNetwork network, LayerGraph graph) {
+        return new CompressedModel(network, graph, CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of(), Map.of());
     }
 
     /**
@@ -61,9 +69,13 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
                 command, dev.squeeze.Version.squeeze(), java.time.Instant.now().toString(), java.util.List.of());
     }
 
-    /** Class probabilities, with every activation quantiser applied where a deployed model would apply it. */
+    /** Class probabilities, with every quantiser applied where the deployed model applies it ({@link Deployment}). */
     public INDArray output(INDArray features) {
-        return forward(network, activations, features);
+        if (activations.isEmpty() && inputs.isEmpty()) return network.output(features, false);
+        return forward(network, inputs, features, (layer, a) -> {
+            ActivationQuant q = activations.get(layer);
+            return q == null ? a : q.apply(a);
+        });
     }
 
     public int[] predict(INDArray features) {
@@ -74,24 +86,22 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
         return dev.squeeze.model.Accuracy.of(images, encoding, this::predict);
     }
 
-    /** Layer by layer (inference mode), fake-quantising the outputs named in {@code quantisers}. */
-    static INDArray forward(MultiLayerNetwork net, Map<String, ActivationQuant> quantisers, INDArray x) {
-        if (quantisers.isEmpty()) return net.output(x, false);
-        return forward(net, x, (layer, a) -> {
-            ActivationQuant q = quantisers.get(layer);
-            return q == null ? a : q.apply(a);
-        });
-    }
-
-    /** Layer by layer in inference mode; {@code after} sees each layer's output by name and returns what the next layer reads. */
-    static INDArray forward(MultiLayerNetwork net, INDArray x, java.util.function.BiFunction<String, INDArray, INDArray> after) {
+    /**
+     * Layer by layer in inference mode: each layer named in {@code inputs} reads its input through that quantiser;
+     * {@code after} sees each layer's output by name and returns what the next layer reads.
+     */
+    static INDArray forward(MultiLayerNetwork net, Map<String, BlockInputQuant> inputs, INDArray x,
+                            java.util.function.BiFunction<String, INDArray, INDArray> after) {
         var mgr = LayerWorkspaceMgr.noWorkspaces();
         var conf = net.getLayerWiseConfigurations();
         Layer[] layers = net.getLayers();
         for (int i = 0; i < layers.length; i++) {
             InputPreProcessor pp = conf.getInputPreProcess(i);
             if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
-            x = after.apply(conf.getConf(i).getLayer().getLayerName(), layers[i].activate(x, false, mgr));
+            String name = conf.getConf(i).getLayer().getLayerName();
+            BlockInputQuant in = inputs.get(name);
+            if (in != null) x = in.apply(x);
+            x = after.apply(name, layers[i].activate(x, false, mgr));
         }
         return x;
     }

@@ -131,10 +131,15 @@ public final class Compressor {
         var points = quantisationPoints(pruned.graph(), plan);
         var activations = points.isEmpty() ? Map.<String, ActivationQuant>of()
                 : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
-        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations);
+        Deployment.roundBiases(net, weights, activations);
+        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations,
+                Deployment.inputQuantisers(net.getLayerWiseConfigurations(), weights));
     }
 
-    /** Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value. */
+    /**
+     * Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value: per output channel,
+     * or per block along the reduction ({@link Deployment#nbitsBlock}) where the weight runs as MatMulNBits.
+     */
     static Map<String, Map<String, WeightQuant>> quantizeWeights(MultiLayerNetwork net, LayerGraph graph, CompressionPlan plan) {
         var index = Networks.indexByName(net);
         var result = new HashMap<String, Map<String, WeightQuant>>();
@@ -147,7 +152,7 @@ public final class Compressor {
                 INDArray w = layer.getParam(key);
                 if (bits == 16) {
                     w.assign(Quantization.fp16(w));
-                    perKey.put(key, new WeightQuant(16, -1, new float[0]));
+                    perKey.put(key, WeightQuant.fp16());
                     continue;
                 }
                 int axis = ParamAxes.outputAxis(n.op(), key);
@@ -156,10 +161,13 @@ public final class Compressor {
                 int a = Math.max(axis, 0);
                 float[] rows = Quantization.rows(shaped, a);
                 int nRows = (int) shaped.size(a);
-                float[] scales = Quantization.symmetricScales(rows, nRows, bits);
-                float[] q = Quantization.dequantize(Quantization.codes(rows, scales, bits), scales);
+                // a row is one output channel's weights in reduction order (dense [in, out] read by columns), as MatMulNBits blocks them
+                int length = rows.length / nRows;
+                int block = Deployment.nbits(layer.conf().getLayer(), bits) ? Deployment.nbitsBlock(length) : length;
+                float[] scales = Quantization.symmetricScales(rows, nRows, bits, block);
+                float[] q = Quantization.dequantize(Quantization.codes(rows, nRows, scales, bits, block), nRows, scales, block);
                 w.assign(Quantization.fromRows(q, shaped.shape(), a).reshape('c', w.shape()));
-                perKey.put(key, new WeightQuant(bits, axis, scales));
+                perKey.put(key, new WeightQuant(bits, axis, scales, block));
             }
             result.put(n.name(), perKey);
         }
@@ -196,7 +204,7 @@ public final class Compressor {
     static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
         var result = new HashMap<String, ActivationQuant>();
         if (points.isEmpty()) return result;
-        CompressedModel.forward(net, x, (layer, a) -> {
+        CompressedModel.forward(net, Map.of(), x, (layer, a) -> {
             Integer bits = points.get(layer);
             if (bits != null) result.put(layer, method.calibrate(a, bits));
             return a;

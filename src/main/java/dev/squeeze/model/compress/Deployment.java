@@ -1,0 +1,240 @@
+package dev.squeeze.model.compress;
+
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DropoutLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.factory.Nd4j;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * How ONNX Runtime (CPU) runs each layer of an exported compressed model, decided here once, so that the DL4J
+ * simulation ({@link CompressedModel#output}, and the weights fine-tuning trains) and {@code export.OnnxWriter}
+ * agree by construction. Per weight, one of three {@link Form}s:
+ * <ul>
+ *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution or dense layer (or the Q/K/V projections of attention)
+ *   whose input lies on an activation quantiser's grid run as ONNX Runtime's integer kernels (QLinearConv, QGemm,
+ *   MatMulIntegerToFloat): uint8 codes times int8 codes (2..4-bit convolution weights are stored as INT4 and widened
+ *   once, at load), an exact int32 sum, an int32 bias at scale input scale x weight scale, requantised by float
+ *   multiplication and round half to even. The simulation therefore rounds such biases to that grid
+ *   ({@link #roundBiases}); the rest is float rounding.</li>
+ *   <li>{@link Form#NBITS}: 2..4-bit weights of dense layers and attention projections run as com.microsoft
+ *   MatMulNBits (4-bit codes in blocks of up to {@link #NBITS_BLOCK} along the reduction, {@link #nbitsBlock}, a scale
+ *   per block, which the weights are quantised with); at accuracy level 4, its int8 kernel, it quantises its own float input
+ *   ({@link BlockInputQuant}), which the simulation applies too.</li>
+ *   <li>{@link Form#FLOAT}: everything else, float arithmetic on weights the runtime holds as floats (float16 and
+ *   integer codes are turned into floats once, at load).</li>
+ * </ul>
+ */
+public final class Deployment {
+    /**
+     * The grid every squeeze input lies on: Fashion-MNIST pixels are bytes / 255 ({@code IdxReader}), and the row-token
+     * encoding adds one-hot positions of 1 = 255 / 255. Quantising the input on it loses nothing and lets ONNX Runtime run
+     * an integer first layer as an integer kernel: without it the first convolution runs in float, and the max pooling
+     * after it on uint8 in NCHW layout, ONNX Runtime's slow path (ONNX Runtime's profiler on a w8a8 fashion-cnn, 1
+     * thread: 56 of the 149 us its kernels took were that pooling).
+     */
+    public static final ActivationQuant PIXELS = new ActivationQuant(8, 1f / 255f, 0);
+
+    /**
+     * Values per scale of MatMulNBits weights (and of its input's quantisation), at most. Measured on fashion-cnn's
+     * dense1 (3136 x 128, batch 1, 1 thread, accuracy level 4, AVX2): block 16 46 us, 32 35 us, 64 37 us, 128 35 us;
+     * uniform w4a8 on 5,000 embedded test images, no fine-tuning: block 32 0.9048, 64 0.9022, 128 0.9104 (one scale
+     * per channel: 0.9102). 128 costs a quarter of a bit per weight in scales, 32 a whole bit.
+     */
+    public static final int NBITS_BLOCK = 128;
+    /** The smallest block MatMulNBits takes. */
+    private static final int NBITS_MIN_BLOCK = 16;
+    /** MatMulNBits accuracy level 4: int8 inputs (the kernel quantises them, {@link BlockInputQuant}); 3x faster than level 1. */
+    public static final int INT8_INPUTS = 4;
+    /** MatMulNBits accuracy level 1: float inputs (for a weight whose input the simulation cannot reach, inside attention). */
+    public static final int FLOAT_INPUTS = 1;
+
+    /** How one weight runs in ONNX Runtime. */
+    public enum Form { FLOAT, INT8, NBITS }
+
+    private Deployment() {}
+
+    /** Whether weights of this layer at {@code bits} run as MatMulNBits: dense layers and attention below 5 bits. */
+    public static boolean nbits(Layer layer, int bits) {
+        return bits <= 4 && (layer.getClass() == DenseLayer.class || layer.getClass() == OutputLayer.class || layer instanceof SelfAttentionLayer);
+    }
+
+    /**
+     * The form of weight {@code key} of {@code layer}, quantised as {@code w} (null: float), whose input lies on
+     * {@code inputGrid} (null: on none). Attention's output projection reads the heads, never a quantised tensor.
+     */
+    public static Form form(Layer layer, String key, WeightQuant w, ActivationQuant inputGrid) {
+        if (w == null || w.bits() > 8) return Form.FLOAT;
+        if (nbits(layer, w.bits())) return Form.NBITS;
+        boolean integer = layer.getClass() == ConvolutionLayer.class || layer.getClass() == DenseLayer.class
+                || layer.getClass() == OutputLayer.class || layer instanceof SelfAttentionLayer && !key.equals("Wo");
+        return integer && inputGrid != null ? Form.INT8 : Form.FLOAT;
+    }
+
+    /**
+     * The block of a MatMulNBits weight whose reduction is {@code k} long: {@link #NBITS_BLOCK}, or for a shorter one
+     * the smallest power of two (at least 16) that holds it, so that padding to whole blocks does not undo the 4 bits
+     * (fashion-attention's 56-long projections padded to 128 made its w4a8 file as large as its w8a8 one).
+     */
+    public static int nbitsBlock(int k) {
+        int fit = Integer.highestOneBit(Math.max(1, k - 1)) << 1;
+        return Math.max(NBITS_MIN_BLOCK, Math.min(NBITS_BLOCK, fit));
+    }
+
+    /** MatMulNBits accuracy level of weight {@code key}: int8 inputs, except attention's output projection. */
+    public static int accuracyLevel(String key) {
+        return key.equals("Wo") ? FLOAT_INPUTS : INT8_INPUTS;
+    }
+
+    /** Layers whose output values lie on their input's quantisation grid (so a following integer op can read codes). */
+    public static boolean keepsGrid(Layer layer) {
+        return layer instanceof DropoutLayer || layer instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX;
+    }
+
+    /** {@link #PIXELS} when the first layer runs an integer kernel on its input, else null (the input stays float). */
+    public static ActivationQuant inputGrid(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights) {
+        Layer first = conf.getConf(0).getLayer();
+        var w = weights.getOrDefault(first.getLayerName(), Map.of());
+        for (var e : w.entrySet()) if (form(first, e.getKey(), e.getValue(), PIXELS) == Form.INT8) return PIXELS;
+        return null;
+    }
+
+    /**
+     * Per layer, the quantiser whose grid its input lies on (layers on no grid are absent): the input's, then after
+     * each quantised output, kept through max pooling, dropout and reshapes.
+     */
+    public static Map<String, ActivationQuant> inputGrids(MultiLayerConfiguration conf, Map<String, ActivationQuant> activations,
+                                                          ActivationQuant inputGrid) {
+        var grids = new HashMap<String, ActivationQuant>();
+        ActivationQuant grid = inputGrid;
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            if (grid != null) grids.put(layer.getLayerName(), grid);
+            if (!keepsGrid(layer)) grid = null;
+            ActivationQuant q = activations.get(layer.getLayerName());
+            if (q != null) grid = q.isFloat16() ? null : q;
+        }
+        return grids;
+    }
+
+    /** The MatMulNBits input quantisers the deployed model applies, by the layer whose input they quantise. */
+    public static Map<String, BlockInputQuant> inputQuantisers(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights) {
+        var result = new HashMap<String, BlockInputQuant>();
+        for (var c : conf.getConfs()) {
+            Layer layer = c.getLayer();
+            for (var e : weights.getOrDefault(layer.getLayerName(), Map.of()).entrySet()) {
+                if (form(layer, e.getKey(), e.getValue(), null) == Form.NBITS && accuracyLevel(e.getKey()) == INT8_INPUTS) {
+                    result.put(layer.getLayerName(), new BlockInputQuant(e.getValue().block())); // the kernel's blocks are the weights'
+                }
+            }
+        }
+        return result;
+    }
+
+    /**
+     * A batch norm folded into the integer-weight convolution before it, per output channel:
+     * {@code bn(conv(x, W) + b) = conv(x, W * scale) + (b * scale + shift)}. With per-channel symmetric weights the
+     * codes stay the same and only the channel's weight scale is multiplied (a negative factor negates the channel's
+     * codes). Folding is what lets ONNX Runtime run the layer as one integer convolution (QLinearConv):
+     * DequantizeLinear -> Conv -> QuantizeLinear with nothing between; with the batch norm left in, it dequantises the
+     * weights and runs float.
+     */
+    public record Fold(float[] scale, float[] shift) {}
+
+    /** The fold of layer {@code i + 1} into layer {@code i}, when i is a convolution with integer weights {@code w} and i+1 its batch norm. */
+    public static Fold fold(MultiLayerNetwork net, int i, WeightQuant w) {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        if (i + 1 >= conf.getConfs().size()) return null;
+        if (conf.getConf(i).getLayer().getClass() != ConvolutionLayer.class || w == null || w.bits() == 16) return null;
+        ConvolutionLayer c = (ConvolutionLayer) conf.getConf(i).getLayer();
+        if (!(c.getActivationFn() == null || c.getActivationFn() instanceof ActivationIdentity)) return null;
+        if (!(conf.getConf(i + 1).getLayer() instanceof BatchNormalization bn) || conf.getInputPreProcess(i + 1) != null) return null;
+        if (bn.getCnn2DFormat() != CNN2DFormat.NCHW) return null;
+        var stats = BatchNormStats.of(bn, net.getLayer(i + 1).paramTable());
+        int channels = stats.mean().length;
+        float[] scale = new float[channels], shift = new float[channels];
+        for (int k = 0; k < channels; k++) {
+            double a = stats.factor(k, bn.getEps());
+            if (a == 0 || !Double.isFinite(a)) return null; // a zero factor would need a zero weight scale: keep the batch norm
+            scale[k] = (float) a;
+            shift[k] = (float) (stats.beta()[k] - stats.mean()[k] * a);
+        }
+        return new Fold(scale, shift);
+    }
+
+    /** Per channel, the weight scale an integer kernel runs with: the quantised scale times |fold factor| (float). */
+    public static float[] foldedScales(float[] scales, Fold fold) {
+        if (fold == null) return scales.clone();
+        float[] out = scales.clone();
+        for (int k = 0; k < out.length; k++) out[k] *= Math.abs(fold.scale()[k]);
+        return out;
+    }
+
+    /**
+     * The int32 code of a bias value at {@code inputScale x weightScale}, as export stores it; null when it does not fit
+     * (export then keeps the float bias).
+     */
+    public static Integer biasCode(float bias, float inputScale, float weightScale) {
+        double c = Math.rint(bias / (double) (inputScale * weightScale));
+        return Math.abs(c) > Integer.MAX_VALUE ? null : (int) c;
+    }
+
+    /**
+     * Rounds, in place, the bias of every {@link Form#INT8} convolution and dense layer to the int32 grid ONNX Runtime
+     * adds it on ({@link #biasCode}): for a convolution with a folded batch norm, the folded bias (the batch norm's beta
+     * moves by the rounding), otherwise the layer's own. The rounding is up to half an accumulator step, which moves
+     * about one output code in two hundred by one step: enough to be seen in predictions.
+     */
+    static void roundBiases(MultiLayerNetwork net, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
+        var grids = inputGrids(conf, activations, inputGrid(conf, weights));
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            WeightQuant w = weights.getOrDefault(layer.getLayerName(), Map.of()).get("W");
+            ActivationQuant grid = grids.get(layer.getLayerName());
+            if (form(layer, "W", w, grid) != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
+            var params = net.getLayer(i).paramTable();
+            Fold fold = fold(net, i, w);
+            float[] scales = foldedScales(w.scales(), fold);
+            float[] own = params.containsKey("b") ? Tensors.flat(params.get("b")) : null;
+            if (fold == null) {
+                if (own != null) params.get("b").assign(Nd4j.create(rounded(own, grid, scales), params.get("b").shape(), 'c'));
+                continue;
+            }
+            float[] folded = new float[scales.length];
+            for (int k = 0; k < folded.length; k++) folded[k] = (own == null ? 0 : own[k] * fold.scale()[k]) + fold.shift()[k];
+            float[] target = rounded(folded, grid, scales);
+            var bnParams = net.getLayer(i + 1).paramTable();
+            if (bnParams.containsKey("beta")) {
+                float[] beta = Tensors.flat(bnParams.get("beta"));
+                for (int k = 0; k < beta.length; k++) beta[k] += target[k] - folded[k];
+                bnParams.get("beta").assign(Nd4j.create(beta, bnParams.get("beta").shape(), 'c'));
+            } else if (own != null) { // locked gamma/beta: the convolution's bias carries the rounding
+                for (int k = 0; k < own.length; k++) own[k] += (target[k] - folded[k]) / fold.scale()[k];
+                params.get("b").assign(Nd4j.create(own, params.get("b").shape(), 'c'));
+            }
+        }
+    }
+
+    private static float[] rounded(float[] bias, ActivationQuant grid, float[] weightScales) {
+        float[] out = bias.clone();
+        for (int k = 0; k < out.length; k++) {
+            float step = grid.scale() * weightScales[k];
+            Integer code = biasCode(bias[k], grid.scale(), weightScales[k]);
+            if (code != null) out[k] = code * step; // what DequantizeLinear computes: code * (input scale * weight scale)
+        }
+        return out;
+    }
+}
