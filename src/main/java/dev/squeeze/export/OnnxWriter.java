@@ -85,27 +85,21 @@ public final class OnnxWriter {
 
     /** A compressed model as it ships: integer weights with their scales, activation quantisers, pruned widths. */
     public static byte[] write(dev.squeeze.model.compress.CompressedModel c, InputType inputType) {
-        MultiLayerConfiguration conf = c.network().getLayerWiseConfigurations();
-        return write(c.network(), inputType, c.activations(), c.weights(), Map.of(), Deployment.inputGrid(conf, c.weights()));
+        return write(c.network(), inputType, c.activations(), c.weights(), Map.of());
     }
 
     /** The opset {@link #write(dev.squeeze.model.compress.CompressedModel, InputType)} uses for a compressed model. */
     public static int opset(dev.squeeze.model.compress.CompressedModel c) {
-        return usesInt4(c.network().getLayerWiseConfigurations(), c.weights()) ? INT4_OPSET : OPSET;
+        return usesInt4(Deployment.of(c.network().getLayerWiseConfigurations(), c.weights(), c.activations()), c.weights()) ? INT4_OPSET : OPSET;
     }
 
     /**
      * Whether any weight is stored as INT4 (a 2..4-bit weight that does not run as MatMulNBits, whose codes are uint8),
      * which needs opset 21 and IR version 10.
      */
-    static boolean usesInt4(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights) {
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            for (WeightQuant q : weights.getOrDefault(Dl4jGraphs.layerName(layer, i), Map.of()).values()) {
-                if (q.bits() <= 4 && !Deployment.nbits(layer, q.bits())) return true;
-            }
-        }
-        return false;
+    private static boolean usesInt4(Deployment deployment, Map<String, Map<String, WeightQuant>> weights) {
+        return weights.entrySet().stream().anyMatch(l -> l.getValue().entrySet().stream()
+                .anyMatch(k -> k.getValue().bits() <= 4 && deployment.form(l.getKey(), k.getKey()) != Form.NBITS));
     }
     /** TensorProto.DataType INT4 (onnx.proto, IR 10); nd4j-api's generated enum stops at BFLOAT16 = 16. */
     static final int INT4 = 22;
@@ -172,15 +166,12 @@ public final class OnnxWriter {
         return write(net, inputType, activationQdq, Map.of(), taps);
     }
 
-    /** As {@link #write(MultiLayerNetwork, InputType, Map, Map)}, with extra graph outputs tapping the named layers. */
+    /**
+     * As {@link #write(MultiLayerNetwork, InputType, Map, Map)}, with extra graph outputs tapping the named layers. The
+     * input is quantised on {@link Deployment#PIXELS} first when the first layer runs an integer kernel.
+     */
     public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
                                Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps) {
-        return write(net, inputType, activationQdq, weights, taps, null);
-    }
-
-    /** @param inputGrid a quantiser the input lies on exactly (null: none); the input is quantised on it first */
-    private static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
-                                Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps, ActivationQuant inputGrid) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = conf.getConfs().size();
         List<String> names = layerNames(conf);
@@ -195,7 +186,9 @@ public final class OnnxWriter {
                 }
             }
         }
-        boolean int4 = usesInt4(conf, weights);
+        Deployment deployment = Deployment.of(conf, weights, activationQdq);
+        ActivationQuant inputGrid = deployment.inputGrid();
+        boolean int4 = usesInt4(deployment, weights);
         if (taps.containsValue(Tap.VALUES) && (names.contains(INPUT) || names.contains(OUTPUT))) {
             throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
         }
@@ -219,7 +212,7 @@ public final class OnnxWriter {
                 x = clipCodes(g, name, x, unclipped);
                 unclipped = null;
             }
-            var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()));
+            var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment);
             Deployment.Fold fold = Deployment.fold(net, i, params.quant.get("W"));
             if (fold != null) {
                 x = conv(g, (ConvolutionLayer) layer, name, params, x, fold, grid);
@@ -227,7 +220,7 @@ public final class OnnxWriter {
                 // the batch norm is inside the convolution now: it adds no op, and its quantiser or tap (if any) reads x
                 i++;
                 name = names.get(i);
-                new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of())).checkAllUsed();
+                new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment).checkAllUsed();
                 grid = null;
             } else {
                 x = layer(g, layer, name, params, x, grid);
@@ -326,7 +319,7 @@ public final class OnnxWriter {
     private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x, Deployment.Fold fold, ActivationQuant grid) {
         if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "convolution on " + c.getCnn2dDataFormat() + " data");
         INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it: output channels on axis 0 in both
-        Form form = Deployment.form(c, "W", p.quant.get("W"), grid);
+        Form form = p.form("W");
         List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0, fold == null ? null : fold.scale(), form)));
         float[] bias = c.hasBias() ? floats(p.get("b")) : null; // DL4J [1, nOut], ONNX [nOut]
         if (fold != null) {
@@ -408,7 +401,7 @@ public final class OnnxWriter {
     private static Value dense(Graph g, BaseLayer d, String name, Params p, Value x, ActivationQuant grid) {
         if (x.rank != 2) throw unsupported(name, "dense layer on rank-" + x.rank + " input");
         boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
-        Form form = Deployment.form(d, "W", p.quant.get("W"), grid);
+        Form form = p.form("W");
         String y;
         if (form == Form.NBITS) {
             y = p.nbits(g, "W", x, p.get("W"), 1, bias ? g.floats(name + "/b", p.get("b"), p.get("b").length()) : null);
@@ -463,7 +456,7 @@ public final class OnnxWriter {
             // W [heads, hs, nIn] -> [nIn, heads*hs] so that token . W gives column h*hs+d = sum_i W[h, d, i] x_i;
             // the per-(head, position) scales (DL4J axis -1: rows of the [heads*hs, nIn] reshape) follow to axis 1
             INDArray w = p.get(keys[k]).dup('c').reshape('c', new long[]{heads * hs, nIn}).transpose();
-            Form form = Deployment.form(a, keys[k], p.quant.get(keys[k]), grid);
+            Form form = p.form(keys[k]);
             String m = form == Form.NBITS ? p.nbits(g, keys[k], new Value(xt, 3), w, -1, null)
                     : g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, p.weight(g, keys[k], w, -1, 1, null, form)));
             proj[k] = g.node("Reshape", name + "/" + keys[k].substring(1) + "_heads", List.of(m, qkvShape)); // [N, T, H, hs]
@@ -479,7 +472,7 @@ public final class OnnxWriter {
         String heads4 = g.node("MatMul", name + "/attend", List.of(weights, v));                                  // [N, H, Tq, hs]
         String tokens = g.node("Transpose", name + "/concat_t", List.of(heads4), attr("perm", new int[]{0, 2, 1, 3})); // [N, T, H, hs]
         String concat = g.node("Reshape", name + "/concat", List.of(tokens, g.ints(name + "/concat_shape", 0, 0, heads * hs)));
-        Form oForm = Deployment.form(a, "Wo", p.quant.get("Wo"), null);                                          // reads the heads
+        Form oForm = p.form("Wo");
         String out = oForm == Form.NBITS ? p.nbits(g, "Wo", new Value(concat, 3), p.get("Wo"), 1, null)
                 : g.node("MatMul", name + "/o", List.of(concat, p.weight(g, "Wo", p.get("Wo"), 1, 1, null, oForm))); // [N, T, nOut]
         String y = g.node("Transpose", name + "/ncw", List.of(out), attr("perm", new int[]{0, 2, 1}));           // [N, nOut, T]
@@ -495,10 +488,18 @@ public final class OnnxWriter {
         /** Per-channel scales of the integer weights written, as written (after any fold). */
         final Map<String, float[]> writtenScales = new HashMap<>();
 
-        Params(String layer, Map<String, INDArray> table, Map<String, WeightQuant> quant) {
+        final Deployment deployment;
+
+        Params(String layer, Map<String, INDArray> table, Map<String, WeightQuant> quant, Deployment deployment) {
             this.layer = layer;
             this.table = table;
             this.quant = quant;
+            this.deployment = deployment;
+        }
+
+        /** How weight {@code key} runs in ONNX Runtime (FLOAT when not quantised). */
+        Form form(String key) {
+            return quant.containsKey(key) ? deployment.form(layer, key) : Form.FLOAT;
         }
 
         INDArray get(String key) {

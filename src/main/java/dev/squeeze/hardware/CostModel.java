@@ -49,9 +49,11 @@ public final class CostModel {
     private final int[] xGroup, yGroup, inGroup;
     private final double[] macsXY, macsY, paramsXY, paramsY, params0, scalesY, scales0;
     /**
-     * Weights that run as MatMulNBits below 5 bits (dense layers, attention projections: {@link Deployment#nbits}) have a
-     * scale per block along their reduction ({@link Deployment#nbitsBlock}): rows x ceil(K / block) scales, for a
-     * matrix whose rows scale by y and K by x, and one whose rows are fixed and K scales by y (attention's output projection).
+     * Dense and attention weights that run as MatMulNBits below 5 bits ({@link Deployment}: here, those of at least
+     * {@link Deployment#NBITS_FROM_WEIGHTS} values; smaller ones run on float inputs only inside attention, whose
+     * reductions fit one block) have a scale per block along their reduction ({@link Deployment#nbitsBlock}): rows x
+     * ceil(K / block) scales, for a matrix whose rows scale by y and K by x, and one whose rows are fixed and K scales by
+     * y (attention's output projection).
      */
     private final double[] blockRowsY, blockKX, blockRows0, blockKY;
     private final double[] inElems, outElems, positions, baseN, baseK;
@@ -376,7 +378,8 @@ public final class CostModel {
      */
     private double weightBytes(int i, double fx, double fy, int w) {
         double params = paramsXY[i] * fx * fy + paramsY[i] * fy + params0[i];
-        double perScale = w <= 4 && blockRowsY[i] > 0 ? blocked(i, fx, fy) : scalesY[i] * fy + scales0[i];
+        boolean nbits = w <= 4 && blockRowsY[i] * fy * blockKX[i] * fx >= Deployment.NBITS_FROM_WEIGHTS;
+        double perScale = nbits ? blocked(i, fx, fy) : scalesY[i] * fy + scales0[i];
         double scales = w < 16 && params > 0 ? 4 * perScale : 0;
         return params * w / 8.0 + scales;
     }

@@ -136,10 +136,12 @@ class OnnxWeightsTest {
 
     /**
      * Every format a plan can choose runs in its fast form in ONNX Runtime, on the graph it saves after optimising:
-     * 8-bit weights (uniform int8) as QLinearConv and QGemm on the input quantised on the pixel grid; a pruned mix of
-     * every format (3-bit conv weights stored as INT4, 6- and 4-bit activations, 4- and 2-bit dense weights) with the
-     * same integer kernels plus uint8 Clips and MatMulNBits, no float convolution or GEMM, no DequantizeLinear of a
-     * weight and no max pooling outside NHWC; float16 weights as float kernels on weights folded at load.
+     * 8-bit weights (uniform int8) as QLinearConv and QGemm on the input quantised on the pixel grid; a pruned fashion-cnn
+     * mixing 3-bit conv weights (INT4 in the file), 6- and 4-bit activations (uint8 Clips) and 4- and 2-bit dense weights
+     * with the same integer kernels; fashion-attention w4a8's projections on quantised inputs as MatMulIntegerToFloat and
+     * those on float inputs as MatMulNBits; weight-only formats (float16, int8 with float activations) as float kernels on
+     * weights turned into floats at load. Never a float convolution or GEMM where an integer one applies, never a
+     * DequantizeLinear of a weight on every run, never max pooling outside NHWC uint8.
      */
     @Test
     void everyFormatRunsAsItsFastKernel(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
@@ -159,13 +161,25 @@ class OnnxWeightsTest {
         System.out.println("fashion-cnn conv1 w3a6, conv2 p0.25 w8a4, dense1 p0.625 w4a8, output w2 as ONNX Runtime runs it: " + ops);
         assertEquals(2, count(ops, "QLinearConv"), ops.toString());
         assertEquals(2, count(ops, "NhwcMaxPool"), ops.toString());
-        assertEquals(2, count(ops, "MatMulNBits"), ops.toString());
+        assertEquals(2, count(ops, "QGemm"), ops.toString());
         assertEquals(2, count(ops, "Clip"), ops.toString());
         assertEquals(List.of(), floatOps(ops), ops.toString());
 
-        List<String> fp16 = optimisedOps(OnnxWriter.write(compressor.apply(CompressionPlan.uniform("w16a32")), OnnxFixtures.IMAGE), dir);
-        System.out.println("fashion-cnn w16a32 as ONNX Runtime runs it: " + fp16);
-        assertFalse(fp16.contains("Cast") || fp16.contains("DequantizeLinear(weight)"), "float16 weights are turned into floats at load: " + fp16);
+        for (String plan : List.of("w16a32", "w8a32")) {
+            List<String> weightOnly = optimisedOps(OnnxWriter.write(compressor.apply(CompressionPlan.uniform(plan)), OnnxFixtures.IMAGE), dir);
+            System.out.println("fashion-cnn " + plan + " as ONNX Runtime runs it: " + weightOnly);
+            assertFalse(weightOnly.contains("Cast") || weightOnly.contains("Mul") || weightOnly.contains("DequantizeLinear(weight)"),
+                    plan + ": weights are turned into floats at load: " + weightOnly);
+        }
+
+        ModelHandle a = ModelStore.load("fashion-attention");
+        var c = new Compressor(a, Compressor.Options.DEFAULT, OnnxFixtures.images(500)).apply(CompressionPlan.uniform("w4a8"));
+        List<String> attention = optimisedOps(OnnxWriter.write(c, OnnxFixtures.ROW_TOKENS), dir);
+        System.out.println("fashion-attention w4a8 as ONNX Runtime runs it: " + attention);
+        assertEquals(3, count(attention, "MatMulIntegerToFloat"), "Q, K, V on the pixel grid: " + attention);
+        assertEquals(2, count(attention, "MatMulNBits"), "the output projection and dense1 read floats: " + attention);
+        assertEquals(1, count(attention, "QGemm"), attention.toString());
+        assertFalse(attention.contains("DequantizeLinear(weight)"), attention.toString());
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -265,6 +279,7 @@ class OnnxWeightsTest {
         var g = model.getGraph();
         var inits = g.getInitializerList().stream().collect(java.util.stream.Collectors.toMap(Onnx.TensorProto::getName, t -> t));
         var conf = c.network().getLayerWiseConfigurations();
+        var deployment = Deployment.of(conf, c.weights(), c.activations());
         for (int i = 0; i < conf.getConfs().size(); i++) {
             var layer = conf.getConf(i).getLayer();
             for (var e : c.weights().getOrDefault(layer.getLayerName(), Map.of()).entrySet()) {
@@ -273,7 +288,7 @@ class OnnxWeightsTest {
                 String where = what + " " + base;
                 if (bits == 16) {
                     assertEquals(Onnx.TensorProto.DataType.FLOAT16_VALUE, inits.get(base + "_fp16").getDataType(), where);
-                } else if (Deployment.nbits(layer, bits)) {
+                } else if (deployment.form(layer.getLayerName(), e.getKey()) == Deployment.Form.NBITS) {
                     var b = inits.get(base + "_nbits");
                     assertEquals(Onnx.TensorProto.DataType.UINT8_VALUE, b.getDataType(), where);
                     assertEquals(3, b.getDimsCount(), where);

@@ -131,9 +131,9 @@ public final class Compressor {
         var points = quantisationPoints(pruned.graph(), plan);
         var activations = points.isEmpty() ? Map.<String, ActivationQuant>of()
                 : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
-        Deployment.roundBiases(net, weights, activations);
-        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations,
-                Deployment.inputQuantisers(net.getLayerWiseConfigurations(), weights));
+        Deployment deployment = Deployment.of(net.getLayerWiseConfigurations(), weights, activations);
+        deployment.roundBiases(net, weights, activations);
+        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations, deployment.inputQuantisers(weights));
     }
 
     /**
@@ -142,6 +142,15 @@ public final class Compressor {
      */
     static Map<String, Map<String, WeightQuant>> quantizeWeights(MultiLayerNetwork net, LayerGraph graph, CompressionPlan plan) {
         var index = Networks.indexByName(net);
+        var weightBits = new HashMap<String, Map<String, Integer>>();
+        for (LayerNode n : graph.nodes()) {
+            int bits = plan.forLayer(n.name()).weightBits();
+            if (bits == 32 || !index.containsKey(n.name())) continue;
+            var keys = new HashMap<String, Integer>();
+            for (String key : ParamAxes.weights(n.op())) keys.put(key, bits);
+            weightBits.put(n.name(), keys);
+        }
+        Deployment deployment = Deployment.ofBits(net.getLayerWiseConfigurations(), weightBits, quantisationPoints(graph, plan));
         var result = new HashMap<String, Map<String, WeightQuant>>();
         for (LayerNode n : graph.nodes()) {
             int bits = plan.forLayer(n.name()).weightBits();
@@ -163,7 +172,7 @@ public final class Compressor {
                 int nRows = (int) shaped.size(a);
                 // a row is one output channel's weights in reduction order (dense [in, out] read by columns), as MatMulNBits blocks them
                 int length = rows.length / nRows;
-                int block = Deployment.nbits(layer.conf().getLayer(), bits) ? Deployment.nbitsBlock(length) : length;
+                int block = deployment.form(n.name(), key) == Deployment.Form.NBITS ? Deployment.nbitsBlock(length) : length;
                 float[] scales = Quantization.symmetricScales(rows, nRows, bits, block);
                 float[] q = Quantization.dequantize(Quantization.codes(rows, nRows, scales, bits, block), nRows, scales, block);
                 w.assign(Quantization.fromRows(q, shaped.shape(), a).reshape('c', w.shape()));

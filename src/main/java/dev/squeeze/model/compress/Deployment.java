@@ -2,6 +2,7 @@ package dev.squeeze.model.compress;
 
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -19,20 +20,21 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * How ONNX Runtime (CPU) runs each layer of an exported compressed model, decided here once, so that the DL4J
- * simulation ({@link CompressedModel#output}, and the weights fine-tuning trains) and {@code export.OnnxWriter}
- * agree by construction. Per weight, one of three {@link Form}s:
+ * How ONNX Runtime (CPU) runs each weight of an exported compressed model, decided here once from the network and
+ * the plan's bits (which weights and outputs are quantised, at how many bits), so that the DL4J simulation
+ * ({@link CompressedModel#output}, and the weights fine-tuning trains) and {@code export.OnnxWriter} agree by
+ * construction. Each weight has one of three {@link Form}s:
  * <ul>
- *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution or dense layer (or the Q/K/V projections of attention)
- *   whose input lies on an activation quantiser's grid run as ONNX Runtime's integer kernels (QLinearConv, QGemm,
- *   MatMulIntegerToFloat): uint8 codes times int8 codes (2..4-bit convolution weights are stored as INT4 and widened
- *   once, at load), an exact int32 sum, an int32 bias at scale input scale x weight scale, requantised by float
- *   multiplication and round half to even. The simulation therefore rounds such biases to that grid
- *   ({@link #roundBiases}); the rest is float rounding.</li>
- *   <li>{@link Form#NBITS}: 2..4-bit weights of dense layers and attention projections run as com.microsoft
- *   MatMulNBits (4-bit codes in blocks of up to {@link #NBITS_BLOCK} along the reduction, {@link #nbitsBlock}, a scale
- *   per block, which the weights are quantised with); at accuracy level 4, its int8 kernel, it quantises its own float input
- *   ({@link BlockInputQuant}), which the simulation applies too.</li>
+ *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution (whose output is quantised), a dense layer or
+ *   attention's Q/K/V projections, whose input lies on an activation quantiser's grid, run as ONNX Runtime's integer
+ *   kernels (QLinearConv, QGemm, MatMulIntegerToFloat): uint8 codes times int8 codes (2..4-bit weights are stored as
+ *   INT4 and widened once, at load), an exact int32 sum, an int32 bias at scale input scale x weight scale,
+ *   requantised by float multiplication and round half to even. The simulation therefore rounds such biases to that
+ *   grid ({@link #roundBiases}); the rest is float rounding.</li>
+ *   <li>{@link Form#NBITS}: 2..4-bit dense and attention weights on a float input, or too large for the int8 kernel to
+ *   win ({@link #NBITS_FROM_WEIGHTS}), run as com.microsoft MatMulNBits: 4-bit codes in blocks along the reduction, a
+ *   scale per block ({@link #nbitsBlock}), which the weights are quantised with; at accuracy level 4, its int8
+ *   kernel, it quantises its own float input ({@link BlockInputQuant}), which the simulation applies too.</li>
  *   <li>{@link Form#FLOAT}: everything else, float arithmetic on weights the runtime holds as floats (float16 and
  *   integer codes are turned into floats once, at load).</li>
  * </ul>
@@ -56,6 +58,13 @@ public final class Deployment {
     public static final int NBITS_BLOCK = 128;
     /** The smallest block MatMulNBits takes. */
     private static final int NBITS_MIN_BLOCK = 16;
+    /**
+     * Weights (K x N) from which a 2..4-bit matrix on a quantised input runs as MatMulNBits rather than as the int8
+     * kernel on its codes: MatMulNBits reads half the bytes, which pays once the int8 matrix no longer stays in cache.
+     * Measured here (AVX2, batch 1, 1 thread; int8 MatMul on a quantised input / MatMulNBits at accuracy level 4):
+     * 3136 x 48 22 / 25 us, 1024 x 1024 48 / 64 us, 4096 x 1024 103 / 151 us, 4096 x 4096 1524 / 697 us.
+     */
+    public static final long NBITS_FROM_WEIGHTS = 8L << 20;
     /** MatMulNBits accuracy level 4: int8 inputs (the kernel quantises them, {@link BlockInputQuant}); 3x faster than level 1. */
     public static final int INT8_INPUTS = 4;
     /** MatMulNBits accuracy level 1: float inputs (for a weight whose input the simulation cannot reach, inside attention). */
@@ -64,23 +73,130 @@ public final class Deployment {
     /** How one weight runs in ONNX Runtime. */
     public enum Form { FLOAT, INT8, NBITS }
 
-    private Deployment() {}
+    private final MultiLayerConfiguration conf;
+    private final Map<String, Integer> index;
+    private final Map<String, Map<String, Integer>> weightBits;
+    private final Map<String, Integer> activationBits;
+    private final boolean pixels;
+    private final java.util.Set<String> onGrid;
 
-    /** Whether weights of this layer at {@code bits} run as MatMulNBits: dense layers and attention below 5 bits. */
-    public static boolean nbits(Layer layer, int bits) {
-        return bits <= 4 && (layer.getClass() == DenseLayer.class || layer.getClass() == OutputLayer.class || layer instanceof SelfAttentionLayer);
+    private Deployment(MultiLayerConfiguration conf, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
+        this.conf = conf;
+        this.weightBits = weightBits;
+        this.activationBits = activationBits;
+        this.index = new HashMap<>();
+        for (int i = 0; i < conf.getConfs().size(); i++) index.put(conf.getConf(i).getLayer().getLayerName(), i);
+        boolean first = false;
+        for (String key : weightBits.getOrDefault(name(0), Map.of()).keySet()) first |= form(0, key, true) == Form.INT8;
+        this.pixels = first;
+        this.onGrid = new java.util.HashSet<>();
+        boolean grid = pixels;
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            if (grid) onGrid.add(name(i));
+            if (!keepsGrid(layer)) grid = false;
+            Integer bits = activationBits.get(name(i));
+            if (bits != null) grid = bits <= 8;
+        }
     }
 
     /**
-     * The form of weight {@code key} of {@code layer}, quantised as {@code w} (null: float), whose input lies on
-     * {@code inputGrid} (null: on none). Attention's output projection reads the heads, never a quantised tensor.
+     * Before quantising (a plan's structure).
+     *
+     * @param weightBits     layer -> weight key -> bits of each quantised weight
+     * @param activationBits layer -> bits of the quantiser after its output
      */
-    public static Form form(Layer layer, String key, WeightQuant w, ActivationQuant inputGrid) {
-        if (w == null || w.bits() > 8) return Form.FLOAT;
-        if (nbits(layer, w.bits())) return Form.NBITS;
-        boolean integer = layer.getClass() == ConvolutionLayer.class || layer.getClass() == DenseLayer.class
-                || layer.getClass() == OutputLayer.class || layer instanceof SelfAttentionLayer && !key.equals("Wo");
-        return integer && inputGrid != null ? Form.INT8 : Form.FLOAT;
+    static Deployment ofBits(MultiLayerConfiguration conf, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
+        return new Deployment(conf, weightBits, activationBits);
+    }
+
+    /** The deployment of a network quantised as {@code weights} with quantisers {@code activations}. */
+    public static Deployment of(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+        var w = new HashMap<String, Map<String, Integer>>();
+        weights.forEach((layer, keys) -> {
+            var bits = new HashMap<String, Integer>();
+            keys.forEach((k, q) -> bits.put(k, q.bits()));
+            w.put(layer, bits);
+        });
+        var a = new HashMap<String, Integer>();
+        activations.forEach((layer, q) -> a.put(layer, q.bits()));
+        return new Deployment(conf, w, a);
+    }
+
+    private String name(int i) {
+        return conf.getConf(i).getLayer().getLayerName();
+    }
+
+    /** The form of weight {@code key} of layer {@code layer}. */
+    public Form form(String layer, String key) {
+        Integer i = index.get(layer);
+        if (i == null) throw new IllegalArgumentException("no layer '" + layer + "'");
+        return form(i, key, onGrid.contains(layer));
+    }
+
+    private Form form(int i, String key, boolean grid) {
+        Integer bits = weightBits.getOrDefault(name(i), Map.of()).get(key);
+        if (bits == null || bits > 8) return Form.FLOAT;
+        Layer layer = conf.getConf(i).getLayer();
+        if (layer.getClass() == ConvolutionLayer.class) return grid && outputQuantised(i) ? Form.INT8 : Form.FLOAT;
+        boolean matmul = layer.getClass() == DenseLayer.class || layer.getClass() == OutputLayer.class || layer instanceof SelfAttentionLayer;
+        if (!matmul) return Form.FLOAT;
+        boolean integerInput = grid && !key.equals("Wo"); // attention's output projection reads the heads, never a quantised tensor
+        if (bits <= 4 && (!integerInput || weights(layer, key) >= NBITS_FROM_WEIGHTS)) return Form.NBITS;
+        return integerInput ? Form.INT8 : Form.FLOAT;
+    }
+
+    /** Whether the quantiser after the convolution's block (it, then the batch norms and activations it fuses) is an integer one. */
+    private boolean outputQuantised(int i) {
+        int end = i;
+        while (end + 1 < conf.getConfs().size() && conf.getInputPreProcess(end + 1) == null
+                && (conf.getConf(end + 1).getLayer() instanceof BatchNormalization || conf.getConf(end + 1).getLayer() instanceof ActivationLayer)) {
+            end++;
+        }
+        Integer bits = activationBits.get(name(end));
+        return bits != null && bits <= 8;
+    }
+
+    /** The K x N values of a matrix weight. */
+    private static long weights(Layer layer, String key) {
+        if (layer instanceof SelfAttentionLayer a) {
+            long inner = a.getNHeads() * a.getHeadSize();
+            return key.equals("Wo") ? inner * a.getNOut() : inner * a.getNIn();
+        }
+        var f = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) layer;
+        return f.getNIn() * f.getNOut();
+    }
+
+    /** {@link #PIXELS} when the first layer runs an integer kernel on its input, else null (the input stays float). */
+    public ActivationQuant inputGrid() {
+        return pixels ? PIXELS : null;
+    }
+
+    /**
+     * Per layer, the quantiser whose grid its input lies on (layers on no grid are absent): the input's, then after
+     * each quantised output, kept through max pooling, dropout and reshapes.
+     */
+    public Map<String, ActivationQuant> inputGrids(Map<String, ActivationQuant> activations) {
+        var grids = new HashMap<String, ActivationQuant>();
+        ActivationQuant grid = inputGrid();
+        for (int i = 0; i < conf.getConfs().size(); i++) {
+            if (grid != null) grids.put(name(i), grid);
+            if (!keepsGrid(conf.getConf(i).getLayer())) grid = null;
+            ActivationQuant q = activations.get(name(i));
+            if (q != null) grid = q.isFloat16() ? null : q;
+        }
+        return grids;
+    }
+
+    /** The MatMulNBits input quantisers the deployed model applies, by the layer whose input they quantise. */
+    public Map<String, BlockInputQuant> inputQuantisers(Map<String, Map<String, WeightQuant>> weights) {
+        var result = new HashMap<String, BlockInputQuant>();
+        weights.forEach((layer, keys) -> keys.forEach((key, q) -> {
+            if (form(layer, key) == Form.NBITS && accuracyLevel(key) == INT8_INPUTS) {
+                result.put(layer, new BlockInputQuant(q.block())); // the kernel's blocks are the weights'
+            }
+        }));
+        return result;
     }
 
     /**
@@ -101,46 +217,6 @@ public final class Deployment {
     /** Layers whose output values lie on their input's quantisation grid (so a following integer op can read codes). */
     public static boolean keepsGrid(Layer layer) {
         return layer instanceof DropoutLayer || layer instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX;
-    }
-
-    /** {@link #PIXELS} when the first layer runs an integer kernel on its input, else null (the input stays float). */
-    public static ActivationQuant inputGrid(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights) {
-        Layer first = conf.getConf(0).getLayer();
-        var w = weights.getOrDefault(first.getLayerName(), Map.of());
-        for (var e : w.entrySet()) if (form(first, e.getKey(), e.getValue(), PIXELS) == Form.INT8) return PIXELS;
-        return null;
-    }
-
-    /**
-     * Per layer, the quantiser whose grid its input lies on (layers on no grid are absent): the input's, then after
-     * each quantised output, kept through max pooling, dropout and reshapes.
-     */
-    public static Map<String, ActivationQuant> inputGrids(MultiLayerConfiguration conf, Map<String, ActivationQuant> activations,
-                                                          ActivationQuant inputGrid) {
-        var grids = new HashMap<String, ActivationQuant>();
-        ActivationQuant grid = inputGrid;
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            if (grid != null) grids.put(layer.getLayerName(), grid);
-            if (!keepsGrid(layer)) grid = null;
-            ActivationQuant q = activations.get(layer.getLayerName());
-            if (q != null) grid = q.isFloat16() ? null : q;
-        }
-        return grids;
-    }
-
-    /** The MatMulNBits input quantisers the deployed model applies, by the layer whose input they quantise. */
-    public static Map<String, BlockInputQuant> inputQuantisers(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights) {
-        var result = new HashMap<String, BlockInputQuant>();
-        for (var c : conf.getConfs()) {
-            Layer layer = c.getLayer();
-            for (var e : weights.getOrDefault(layer.getLayerName(), Map.of()).entrySet()) {
-                if (form(layer, e.getKey(), e.getValue(), null) == Form.NBITS && accuracyLevel(e.getKey()) == INT8_INPUTS) {
-                    result.put(layer.getLayerName(), new BlockInputQuant(e.getValue().block())); // the kernel's blocks are the weights'
-                }
-            }
-        }
-        return result;
     }
 
     /**
@@ -197,14 +273,13 @@ public final class Deployment {
      * moves by the rounding), otherwise the layer's own. The rounding is up to half an accumulator step, which moves
      * about one output code in two hundred by one step: enough to be seen in predictions.
      */
-    static void roundBiases(MultiLayerNetwork net, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        var grids = inputGrids(conf, activations, inputGrid(conf, weights));
+    void roundBiases(MultiLayerNetwork net, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+        var grids = inputGrids(activations);
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer layer = conf.getConf(i).getLayer();
             WeightQuant w = weights.getOrDefault(layer.getLayerName(), Map.of()).get("W");
             ActivationQuant grid = grids.get(layer.getLayerName());
-            if (form(layer, "W", w, grid) != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
+            if (w == null || form(layer.getLayerName(), "W") != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
             var params = net.getLayer(i).paramTable();
             Fold fold = fold(net, i, w);
             float[] scales = foldedScales(w.scales(), fold);
