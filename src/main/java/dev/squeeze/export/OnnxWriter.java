@@ -201,7 +201,7 @@ public final class OnnxWriter {
         ActivationQuant grid = null; // the quantiser whose grid x lies on (after a QDQ, kept by max pooling and reshapes), or null
         ActivationQuant unclipped = null; // grid, when x's codes still await the clip to its b-bit range (after a max pooling)
         if (inputGrid != null) {
-            x = qdq(g, INPUT, x, inputGrid, true);
+            x = qdq(g, INPUT, x, inputGrid, true, true);
             grid = inputGrid;
         }
         for (int i = 0; i < n; i++) {
@@ -209,7 +209,7 @@ public final class OnnxWriter {
             String name = names.get(i);
             x = preprocess(g, conf.getInputPreProcess(i), x, name);
             if (unclipped != null && !Deployment.keepsGrid(layer)) {
-                x = clipCodes(g, name, x, unclipped);
+                x = clipCodes(g, name, x, unclipped, integerReader(conf, i - 1, weights, deployment));
                 unclipped = null;
             }
             var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment);
@@ -234,12 +234,12 @@ public final class OnnxWriter {
                 // the two commute, and ONNX Runtime then keeps the pooling in NHWC on uint8 (measured: a Clip between a
                 // QLinearConv and its pooling made it transpose to NCHW and pool there, its slow path)
                 boolean defer = !q.isFloat16() && q.levels() < 255 && tap == null && i + 1 < n && Deployment.keepsGrid(conf.getConf(i + 1).getLayer());
-                x = qdq(g, name, x, q, !defer);
+                x = qdq(g, name, x, q, !defer, defer || integerReader(conf, i, weights, deployment));
                 grid = q.isFloat16() ? null : q;
                 unclipped = defer ? q : null;
             }
             if (tap != null && unclipped != null) {
-                x = clipCodes(g, name, x, unclipped);
+                x = clipCodes(g, name, x, unclipped, integerReader(conf, i, weights, deployment));
                 unclipped = null;
             }
             if (tap == Tap.VALUES) {
@@ -254,7 +254,7 @@ public final class OnnxWriter {
                 g.proto.addOutput(valueInfo(max(name), new long[0]));
             }
         }
-        if (unclipped != null) x = clipCodes(g, names.get(n - 1), x, unclipped);
+        if (unclipped != null) x = clipCodes(g, names.get(n - 1), x, unclipped, false);
         if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + names.get(n - 1) + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
         g.proto.addNode(node("Identity", List.of(x.name), OUTPUT));
         g.proto.addOutput(valueInfo(OUTPUT, new long[]{-1, types.get(n - 1).arrayElementsPerExample()}));
@@ -733,8 +733,12 @@ public final class OnnxWriter {
      * See {@link ActivationQuant}: uint8 QuantizeLinear / DequantizeLinear, and below 8 bits (with {@code clip}) a
      * uint8 Clip of the codes to the b-bit range between them, which is the b-bit quantiser exactly and which ONNX
      * Runtime keeps inside its integer kernels' chain (a float Clip before QuantizeLinear stops it fusing them).
+     * Without {@code integerReader} (the tensor's next reader runs float arithmetic) the codes are turned back into
+     * floats by Cast, Sub and Mul, the same arithmetic as DequantizeLinear: after a DequantizeLinear ONNX Runtime
+     * quantises a float-weight Conv or Gemm's weights itself (per tensor, to int8 codes up to 127, which its AVX2
+     * kernels saturate with: measured 99.80% agreement on fashion-cnn w32a8).
      */
-    private static Value qdq(Graph g, String name, Value x, ActivationQuant q, boolean clip) {
+    private static Value qdq(Graph g, String name, Value x, ActivationQuant q, boolean clip, boolean integerReader) {
         if (q.isFloat16()) {
             String h = g.node("Cast", name + "/to_fp16", List.of(x.name), attr("to", Onnx.TensorProto.DataType.FLOAT16_VALUE));
             return new Value(g.node("Cast", name + "/from_fp16", List.of(h), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE)), x.rank);
@@ -743,12 +747,28 @@ public final class OnnxWriter {
         String zp = g.uint8(name + "/act_zero_point", q.zeroPoint());
         String quantised = g.node("QuantizeLinear", name + "/act_q", List.of(x.name, scale, zp));
         if (clip && q.levels() < 255) quantised = g.node("Clip", name + "/act_clip", List.of(quantised, "", g.uint8(name + "/act_levels", q.levels())));
-        return new Value(g.node("DequantizeLinear", name + "/act_dq", List.of(quantised, scale, zp)), x.rank);
+        if (integerReader) return new Value(g.node("DequantizeLinear", name + "/act_dq", List.of(quantised, scale, zp)), x.rank);
+        String codes = g.node("Cast", name + "/act_codes", List.of(quantised), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE));
+        String centred = q.zeroPoint() == 0 ? codes
+                : g.node("Sub", name + "/act_centred", List.of(codes, g.floats(name + "/act_zero", new long[0], new float[]{q.zeroPoint()})));
+        return new Value(g.node("Mul", name + "/act_dq", List.of(centred, scale)), x.rank);
     }
 
     /** The clip {@link #qdq} left for later: {@code x} lies on {@code q}'s grid, so quantising it again is exact. */
-    private static Value clipCodes(Graph g, String name, Value x, ActivationQuant q) {
-        return qdq(g, name + "/codes", x, q, true);
+    private static Value clipCodes(Graph g, String name, Value x, ActivationQuant q, boolean integerReader) {
+        return qdq(g, name + "/codes", x, q, true, integerReader);
+    }
+
+    /**
+     * Whether the next layer after layer {@code i} that reads values rather than keeping their grid (max pooling, dropout)
+     * runs an integer kernel on them, or MatMulNBits (which reads floats and is never quantised by ONNX Runtime).
+     */
+    private static boolean integerReader(MultiLayerConfiguration conf, int i, Map<String, Map<String, WeightQuant>> weights, Deployment deployment) {
+        int j = i + 1;
+        while (j < conf.getConfs().size() && Deployment.keepsGrid(conf.getConf(j).getLayer())) j++;
+        if (j >= conf.getConfs().size()) return false;
+        String reader = Dl4jGraphs.layerName(conf.getConf(j).getLayer(), j);
+        return weights.getOrDefault(reader, Map.of()).keySet().stream().anyMatch(k -> deployment.form(reader, k) != Form.FLOAT);
     }
 
     private static IllegalArgumentException unsupported(String layer, String what) {

@@ -140,7 +140,7 @@ class OnnxWeightsTest {
      * mixing 3-bit conv weights (INT4 in the file), 6- and 4-bit activations (uint8 Clips) and 4- and 2-bit dense weights
      * with the same integer kernels; fashion-attention w4a8's projections on quantised inputs as MatMulIntegerToFloat and
      * those on float inputs as MatMulNBits; weight-only formats (float16, int8 with float activations) as float kernels on
-     * weights turned into floats at load. Never a float convolution or GEMM where an integer one applies, never a
+     * weights turned into floats at load, and float weights between quantised activations as float kernels too. Never a float convolution or GEMM where an integer one applies, never a
      * DequantizeLinear of a weight on every run, never max pooling outside NHWC uint8.
      */
     @Test
@@ -171,6 +171,12 @@ class OnnxWeightsTest {
             assertFalse(weightOnly.contains("Cast") || weightOnly.contains("Mul") || weightOnly.contains("DequantizeLinear(weight)"),
                     plan + ": weights are turned into floats at load: " + weightOnly);
         }
+
+        // float weights between quantised activations: ONNX Runtime would quantise them itself (per tensor, codes up to
+        // 127) after a DequantizeLinear; the writer dequantises such activations with Cast and Mul instead
+        List<String> activationsOnly = optimisedOps(OnnxWriter.write(compressor.apply(CompressionPlan.uniform("w32a8")), OnnxFixtures.IMAGE), dir);
+        System.out.println("fashion-cnn w32a8 as ONNX Runtime runs it: " + activationsOnly);
+        assertFalse(activationsOnly.stream().anyMatch(op -> op.startsWith("QLinear") || op.equals("QGemm")), activationsOnly.toString());
 
         ModelHandle a = ModelStore.load("fashion-attention");
         var c = new Compressor(a, Compressor.Options.DEFAULT, OnnxFixtures.images(500)).apply(CompressionPlan.uniform("w4a8"));
