@@ -147,10 +147,10 @@ final class BenchCommand implements Runnable {
         @Option(names = "--results", defaultValue = "results", description = "Where --front run ids are looked up (default: ${DEFAULT-VALUE}).")
         Path results;
 
-        @Option(names = "--rounds", defaultValue = "15", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--rounds", defaultValue = "31", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
         int rounds;
 
-        @Option(names = "--runs", defaultValue = "200", description = "Timed runs of each model per round (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--runs", defaultValue = "100", description = "Timed runs of each model per round (default: ${DEFAULT-VALUE}).")
         int runs;
 
         @Option(names = "--images", defaultValue = "2000", description = "Test images for the agreement and accuracy columns (default: ${DEFAULT-VALUE}).")
@@ -172,7 +172,8 @@ final class BenchCommand implements Runnable {
                 out.println(Json.write(r));
                 return 0;
             }
-            out.printf("%s in ONNX Runtime: batch 1, 1 intra-op thread, median of %d interleaved rounds x %d runs; agreement (DL4J simulation vs"
+            out.printf("%s in ONNX Runtime: batch 1, 1 intra-op thread, %d interleaved rounds of %d runs per model; us = median of the rounds'"
+                    + " medians, ratio = median of the rounds' ratios to the uniform-int8 export of the same pruning; agreement (DL4J simulation vs"
                     + " ONNX Runtime) and accuracy on %d test images of %s%n", r.model(), r.rounds(), r.runs(), r.images(), r.data());
             out.printf("%-32s %9s %11s %7s %7s %7s %8s  %s%n", "plan", "us", "int8 same", "ratio", "agree", "acc", "KB", "what ONNX Runtime runs");
             for (var row : r.rows()) {
