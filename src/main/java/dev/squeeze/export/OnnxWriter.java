@@ -25,7 +25,6 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -307,7 +306,7 @@ public final class OnnxWriter {
         }
         if (layer.getClass() == OutputLayer.class) return dense(g, (BaseLayer) layer, name, params, x, grid);
         if (layer instanceof GlobalPoolingLayer gp) return globalPool(g, gp, name, x);
-        if (layer instanceof SelfAttentionLayer a) return attention(g, a, name, params, x, grid);
+        if (layer instanceof SelfAttentionLayer a) return attention(g, a, name, params, x);
         throw unsupported(name, layer.getClass().getSimpleName());
     }
 
@@ -444,7 +443,7 @@ public final class OnnxWriter {
      * head-major (row {@code h*headSize + d}) and projected by {@code Wo} [heads*headSize, nOut]; output [N, nOut, T].
      * No biases. Here computed token-major ([N, T, features]) and transposed back to DL4J's NCW at the end.
      */
-    private static Value attention(Graph g, SelfAttentionLayer a, String name, Params p, Value x, ActivationQuant grid) {
+    private static Value attention(Graph g, SelfAttentionLayer a, String name, Params p, Value x) {
         if (!a.isProjectInput()) throw unsupported(name, "self-attention without input projection");
         if (x.rank != 3) throw unsupported(name, "self-attention on rank-" + x.rank + " input");
         long heads = a.getNHeads(), hs = a.getHeadSize(), nIn = a.getNIn();
