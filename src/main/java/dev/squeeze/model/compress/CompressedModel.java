@@ -23,20 +23,33 @@ import java.util.Map;
  * @param pruning     the kept units of every pruned group, in the original network's numbering
  * @param weights     layer -> weight key -> how it was quantised (only quantised weights appear)
  * @param activations DL4J layer after whose output a quantiser sits -> quantiser
- * @param inputs      DL4J layer whose input the deployed kernel quantises itself -> that quantiser ({@link Deployment})
+ * @param kernels     where the deployed kernels compute differently from a float network with fake quantisers
  */
 public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
-                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations,
-                              Map<String, BlockInputQuant> inputs) {
+                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations, Kernels kernels) {
     public CompressedModel {
         weights = Map.copyOf(weights);
         activations = Map.copyOf(activations);
-        inputs = Map.copyOf(inputs);
+    }
+
+    /**
+     * The deployed kernels' own arithmetic ({@link Deployment}), applied by {@link #output}.
+     *
+     * @param inputs      DL4J layer whose input the kernel quantises itself (MatMulNBits) -> that quantiser
+     * @param requantised DL4J layer whose output an integer kernel requantises -> how (in place of its {@link ActivationQuant})
+     */
+    public record Kernels(Map<String, BlockInputQuant> inputs, Map<String, IntegerRequant> requantised) {
+        public static final Kernels NONE = new Kernels(Map.of(), Map.of());
+
+        public Kernels {
+            inputs = Map.copyOf(inputs);
+            requantised = Map.copyOf(requantised);
+        }
     }
 
     /** An uncompressed model: no quantiser anywhere. */
     public static CompressedModel uncompressed(MultiLayerNetwork network, LayerGraph graph) {
-        return new CompressedModel(network, graph, CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of(), Map.of());
+        return new CompressedModel(network, graph, CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of(), Kernels.NONE);
     }
 
     /**
@@ -71,8 +84,10 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
 
     /** Class probabilities, with every quantiser applied where the deployed model applies it ({@link Deployment}). */
     public INDArray output(INDArray features) {
-        if (activations.isEmpty() && inputs.isEmpty()) return network.output(features, false);
-        return forward(network, inputs, features, (layer, a) -> {
+        if (activations.isEmpty() && kernels.inputs().isEmpty()) return network.output(features, false);
+        return forward(network, kernels.inputs(), features, (layer, a) -> {
+            IntegerRequant r = kernels.requantised().get(layer);
+            if (r != null) return r.apply(a);
             ActivationQuant q = activations.get(layer);
             return q == null ? a : q.apply(a);
         });

@@ -133,7 +133,8 @@ public final class Compressor {
                 : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
         Deployment deployment = Deployment.of(net.getLayerWiseConfigurations(), weights, activations);
         deployment.roundBiases(net, weights, activations);
-        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations, deployment.inputQuantisers(weights));
+        var kernels = new CompressedModel.Kernels(deployment.inputQuantisers(weights), deployment.requantisers(net, weights, activations));
+        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations, kernels);
     }
 
     /**

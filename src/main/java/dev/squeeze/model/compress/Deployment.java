@@ -303,6 +303,57 @@ public final class Deployment {
         }
     }
 
+    /**
+     * The requantisers of the integer kernels ONNX Runtime fuses with their output quantiser, by the layer the quantiser
+     * sits after: an {@link Form#INT8} convolution (its batch norm folded, or none) or dense layer, then at most a ReLU
+     * with zero point 0 (which the uint8 saturation is), then the quantiser; anything else between them keeps ONNX
+     * Runtime from fusing, and the float path is what {@link ActivationQuant} computes.
+     */
+    public Map<String, IntegerRequant> requantisers(MultiLayerNetwork net, Map<String, Map<String, WeightQuant>> weights,
+                                                    Map<String, ActivationQuant> activations) {
+        var grids = inputGrids(activations);
+        var result = new HashMap<String, IntegerRequant>();
+        int n = conf.getConfs().size();
+        for (int i = 0; i < n; i++) {
+            Layer layer = conf.getConf(i).getLayer();
+            WeightQuant w = weights.getOrDefault(name(i), Map.of()).get("W");
+            if (w == null || form(name(i), "W") != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
+            Fold fold = fold(net, i, w);
+            int end = fold != null ? i + 1 : i;
+            if (fold == null && end + 1 < n && conf.getConf(end + 1).getLayer() instanceof BatchNormalization) continue; // unfused
+            boolean relu = isRelu(layer);
+            if (end + 1 < n && conf.getInputPreProcess(end + 1) == null && conf.getConf(end + 1).getLayer() instanceof ActivationLayer a) {
+                if (!isRelu(a) || relu) continue;
+                relu = true;
+                end++;
+            } else if (!relu && !isIdentity(layer)) {
+                continue;
+            }
+            ActivationQuant q = activations.get(name(end));
+            if (q == null || q.isFloat16() || relu && q.zeroPoint() != 0) continue;
+            float in = grids.get(name(i)).scale();
+            float[] scales = foldedScales(w.scales(), fold), step = new float[scales.length], multiplier = new float[scales.length];
+            for (int k = 0; k < scales.length; k++) {
+                step[k] = in * scales[k];
+                multiplier[k] = in * scales[k] / q.scale();
+            }
+            result.put(name(end), new IntegerRequant(q, step, multiplier));
+        }
+        return result;
+    }
+
+    private static boolean isRelu(Layer layer) {
+        var fn = layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b ? b.getActivationFn()
+                : layer instanceof ActivationLayer a ? a.getActivationFn() : null;
+        return fn instanceof org.nd4j.linalg.activations.impl.ActivationReLU r && (r.getMax() == null && (r.getThreshold() == null || r.getThreshold() == 0)
+                && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0));
+    }
+
+    private static boolean isIdentity(Layer layer) {
+        var fn = layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer b ? b.getActivationFn() : null;
+        return fn == null || fn instanceof ActivationIdentity;
+    }
+
     private static float[] rounded(float[] bias, ActivationQuant grid, float[] weightScales) {
         float[] out = bias.clone();
         for (int k = 0; k < out.length; k++) {

@@ -109,6 +109,17 @@ class QuantizationTest {
         assertEquals(0f, positive.apply(0f));
     }
 
+    /** ONNX Runtime's requantisation: the int32 sum times the float multiplier, rounded half to even, clamped, b-bit clipped. */
+    @Test
+    void integerKernelsRequantiseTheirSums() {
+        var r = new IntegerRequant(new ActivationQuant(4, 4f, 0), new float[]{1f, 0.5f}, new float[]{0.25f, 0.125f});
+        // [N=1, C=2, 3]: channel 0 sums 6, -4, 2000; channel 1 sums 10, 12, 4 (y = sum * step)
+        var y = Nd4j.createFromArray(new float[][][]{{{6f, -4f, 2000f}, {5f, 6f, 2f}}});
+        float[] q = r.apply(y).dup('c').data().asFloat();
+        // 6 * 0.25 = 1.5 -> 2; -1 -> 0 (zero point 0); 500 -> 255 -> 15 (4 bits); 1.25 -> 1; 1.5 -> 2; 0.5 -> 0
+        assertArrayEquals(new float[]{8f, 0f, 60f, 4f, 8f, 0f}, q);
+    }
+
     @Test
     void fp16RoundsToHalfPrecision() {
         float[] x = {1f + 1f / 4096, 65504f, 1e-8f};
