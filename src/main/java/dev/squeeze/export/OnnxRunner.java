@@ -149,7 +149,7 @@ public final class OnnxRunner implements AutoCloseable {
 
     /** Predicted classes (arg max of the probabilities) for a batch. */
     public int[] predict(INDArray features) {
-        return output(features).argMax(1).toIntVector();
+        return Accuracy.classes(output(features));
     }
 
     /** Top-1 accuracy on images, in batches of {@value Accuracy#BATCH} like DL4J's {@link Accuracy}. */

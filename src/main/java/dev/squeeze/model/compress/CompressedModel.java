@@ -94,7 +94,7 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
     }
 
     public int[] predict(INDArray features) {
-        return output(features).argMax(1).toIntVector();
+        return dev.squeeze.model.Accuracy.classes(output(features));
     }
 
     public double accuracy(Images images, InputEncoding encoding) {
