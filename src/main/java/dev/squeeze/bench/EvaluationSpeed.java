@@ -131,7 +131,7 @@ public final class EvaluationSpeed {
             long t4 = System.nanoTime();
             byte[] bytes = OnnxWriter.write(ort, inputType);
             long t5 = System.nanoTime();
-            try (OnnxRunner runner = OnnxRunner.of(bytes, 1, MeasuredAccuracy.optimisation(ort))) {
+            try (OnnxRunner runner = OnnxRunner.of(bytes, 1)) {
                 long t6 = System.nanoTime();
                 small.accuracy(runner::predict);
                 long t7 = System.nanoTime();

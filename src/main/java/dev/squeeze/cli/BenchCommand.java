@@ -17,7 +17,7 @@ import java.util.concurrent.Callable;
 
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print their figures.",
         subcommands = {BenchCommand.SearchQualityCommand.class, BenchCommand.CompressCommand.class, BenchCommand.EvalSpeedCommand.class,
-                BenchCommand.ClusterCommand.class})
+                BenchCommand.ClusterCommand.class, BenchCommand.ExportSpeedCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -176,6 +176,65 @@ final class BenchCommand implements Runnable {
             out.printf("  overhead per evaluation through the cluster: %.1f ms (wall time, 1 worker against 1 local thread), "
                     + "%.1f ms (round trip less the worker's own time)%n", r.overheadWallMs(), r.overheadRoundTripMs());
             out.println(PeakMemory.closing("  done"));
+            return 0;
+        }
+    }
+
+    @Command(name = "export-speed", mixinStandardHelpOptions = true,
+            description = {"ONNX Runtime latency of exported plans, one format after another (fashion-cnn: fp32, uniform int8, pruned",
+                    "mixes of 2..8-bit weights, 4..8-bit activations, fp16), each beside the uniform-int8 export of the same",
+                    "pruning: one process, batch 1, one thread, interleaved rounds, medians. No fine-tuning."})
+    static final class ExportSpeedCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model (default: ${DEFAULT-VALUE}).")
+        String model;
+
+        @Option(names = "--plan", description = "A plan file to time as well (repeatable).")
+        List<Path> plans = new java.util.ArrayList<>();
+
+        @Option(names = "--front", description = "A run whose front members to time as well (repeatable).")
+        List<String> fronts = new java.util.ArrayList<>();
+
+        @Option(names = "--results", defaultValue = "results", description = "Where --front run ids are looked up (default: ${DEFAULT-VALUE}).")
+        Path results;
+
+        @Option(names = "--rounds", defaultValue = "31", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--runs", defaultValue = "100", description = "Timed runs of each model per round (default: ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--images", defaultValue = "2000", description = "Test images for the agreement and accuracy columns (default: ${DEFAULT-VALUE}).")
+        int images;
+
+        @Mixin
+        DataOption data;
+
+        @Option(names = "--json", description = "Print JSON.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            Main.startBackend();
+            var r = dev.squeeze.bench.ExportSpeed.run(new dev.squeeze.bench.ExportSpeed.Request(model, plans, fronts, results, rounds, runs, images,
+                    data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
+            var out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.write(r));
+                return 0;
+            }
+            out.printf("%s in ONNX Runtime: batch 1, 1 intra-op thread, %d interleaved rounds of %d runs per model; us = median of the rounds'"
+                    + " medians, ratio = median of the rounds' ratios to the uniform-int8 export of the same pruning; agreement (DL4J simulation vs"
+                    + " ONNX Runtime) and accuracy on %d test images of %s%n", r.model(), r.rounds(), r.runs(), r.images(), r.data());
+            out.printf("%-32s %9s %11s %7s %7s %7s %8s  %s%n", "plan", "us", "int8 same", "ratio", "agree", "acc", "KB", "what ONNX Runtime runs");
+            for (var row : r.rows()) {
+                out.printf("%-32s %9.1f %11.1f %7.2f %7.4f %7.4f %8.1f  %s%n", row.name(), row.micros(), row.int8Micros(), row.ratio(), row.agreement(),
+                        row.accuracy(), row.bytes() / 1e3, row.kernels());
+            }
+            out.println("plans:");
+            for (var row : r.rows()) out.printf("  %-30s %s   (int8 same pruning: %s)%n", row.name(), row.plan(), row.int8Plan());
             return 0;
         }
     }

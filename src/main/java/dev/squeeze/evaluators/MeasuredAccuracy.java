@@ -1,6 +1,5 @@
 package dev.squeeze.evaluators;
 
-import ai.onnxruntime.OrtSession.SessionOptions.OptLevel;
 import dev.squeeze.Progress;
 import dev.squeeze.StopRequest;
 import dev.squeeze.data.Images;
@@ -27,8 +26,10 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
  * <p>The search runs calibration and inference in ONNX Runtime ({@link Runtime#ONNX_RUNTIME}), one thread per
  * candidate with candidates in parallel: the compressed network is written as ONNX exactly as export writes it
  * (integer weights with batch norms folded in, activation QuantizeLinear/DequantizeLinear pairs) and run as the
- * deployed file runs, so the search measures the model users ship (export checks that it agrees with the DL4J
- * simulation on more than 99.5% of predictions; measured: 99.96%). {@link Runtime#DL4J} is the
+ * deployed file runs, with all of ONNX Runtime's optimisations (its integer kernels, MatMulNBits), so the search
+ * measures the model users ship (export checks that it agrees with the DL4J simulation on more than 99.5% of
+ * predictions; the simulation follows ONNX Runtime's integer arithmetic, {@code model.compress.Deployment}, and
+ * OnnxWeightsTest holds 99.8%). {@link Runtime#DL4J} is the
  * reference, measured beside it by {@code squeeze bench eval-speed}. One instance per worker; the {@link Shared}
  * part is built once for all of them.
  */
@@ -122,17 +123,8 @@ public final class MeasuredAccuracy implements AccuracyProxy {
 
     private double accuracy(CompressedModel c) {
         if (shared.runtime() == Runtime.DL4J) return shared.images().accuracy(c::predict);
-        try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, shared.inputType()), 1, optimisation(c))) {
+        try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, shared.inputType()), 1)) {
             return shared.images().accuracy(runner::predict);
         }
-    }
-
-    /**
-     * All optimisations where weights are 5..8 bits: ORT then runs the integer kernels the deployed file runs (faster
-     * here: w8a8 364 against 420 ms for 2,000 images, float 111 against 185). INT4 weights have no integer kernel and
-     * the fused graph is slower (284 against 167 ms), so those run with basic optimisations.
-     */
-    public static OptLevel optimisation(CompressedModel c) {
-        return OnnxWriter.usesInt4(c.weights()) ? OptLevel.BASIC_OPT : OptLevel.ALL_OPT;
     }
 }

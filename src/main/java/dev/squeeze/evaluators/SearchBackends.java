@@ -43,9 +43,13 @@ public final class SearchBackends implements AutoCloseable {
      * 2 = plans applied by model.compress (physical pruning, quantisers after each conv-BN-ReLU block);
      * 3 = activations calibrated in one pass on float upstream activations, measured in ONNX Runtime;
      * 4 = recovered-rung workers distil from their own teacher (with a shared one, a cached recovered accuracy could
-     * come from a fine-tune that was handed the other worker's targets).
+     * come from a fine-tune that was handed the other worker's targets);
+     * 5 = the simulation computes what ONNX Runtime computes (8-bit weights use codes up to 64, biases of integer
+     * kernels on their int32 grid, dense and attention weights below 5 bits in MatMulNBits blocks with its own input
+     * quantisation), and the measured rung runs every file with all optimisations: cached accuracies of 8-bit and
+     * sub-5-bit plans from older code measured other numerics (a w8a8 plan's in ONNX Runtime was saturated on AVX2).
      */
-    public static final int RUNGS_VERSION = 4;
+    public static final int RUNGS_VERSION = 5;
 
     /**
      * @param rungs where the measured and recovered rungs run ({@link AccuracyRungs#LOCAL}: on {@code threads} threads here)

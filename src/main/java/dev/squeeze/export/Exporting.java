@@ -147,7 +147,7 @@ public final class Exporting {
         files.put("dl4j", "model.zip");
         files.put("onnx", "model.onnx");
         var manifest = new Manifest(trial.id(), report.run(), model.name(), device, plan, predicted, predictedHere, measured, accuracy, agreement,
-                chosen.choice(), c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.opset(c.weights()), layers(c, model),
+                chosen.choice(), c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.opset(c), layers(c, model),
                 provenance, files);
 
         write(out, c, model, manifest, onnx, splits);

@@ -5,6 +5,7 @@ import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.compress.Deployment;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -47,6 +48,14 @@ public final class CostModel {
     /** Group indices (-1 = none): x scales MACs/params/K, y scales MACs/params/N/outputs, in scales input elements. */
     private final int[] xGroup, yGroup, inGroup;
     private final double[] macsXY, macsY, paramsXY, paramsY, params0, scalesY, scales0;
+    /**
+     * Dense and attention weights that run as MatMulNBits below 5 bits ({@link Deployment}: here, those of at least
+     * {@link Deployment#NBITS_FROM_WEIGHTS} values; smaller ones run on float inputs only inside attention, whose
+     * reductions fit one block) have a scale per block along their reduction ({@link Deployment#nbitsBlock}): rows x
+     * ceil(K / block) scales, for a matrix whose rows scale by y and K by x, and one whose rows are fixed and K scales by
+     * y (attention's output projection).
+     */
+    private final double[] blockRowsY, blockKX, blockRows0, blockKY;
     private final double[] inElems, outElems, positions, baseN, baseK;
     private final boolean[] outScaled;
     /** The layer that produces each layer's first input (-1: a graph input), for the input's activation bits. */
@@ -82,6 +91,10 @@ public final class CostModel {
         params0 = new double[n];
         scalesY = new double[n];
         scales0 = new double[n];
+        blockRowsY = new double[n];
+        blockKX = new double[n];
+        blockRows0 = new double[n];
+        blockKY = new double[n];
         inElems = new double[n];
         outElems = new double[n];
         positions = new double[n];
@@ -151,6 +164,8 @@ public final class CostModel {
                 paramsXY[i] = (double) d.in() * d.out();
                 paramsY[i] = d.bias() ? d.out() : 0;
                 scalesY[i] = d.out();
+                blockRowsY[i] = d.out();
+                blockKX[i] = d.in();
                 baseN[i] = d.out();
                 baseK[i] = d.in();
                 positions[i] = node.outShape().elements() / (double) d.out();
@@ -165,6 +180,10 @@ public final class CostModel {
                 params0[i] = a.bias() ? a.outWidth() : 0;
                 scalesY[i] = 3 * inner;
                 scales0[i] = a.outWidth();
+                blockRowsY[i] = 3 * inner;
+                blockKX[i] = a.inWidth();
+                blockRows0[i] = a.outWidth();
+                blockKY[i] = inner;
                 baseN[i] = inner;
                 baseK[i] = a.inWidth();
                 positions[i] = length;
@@ -353,11 +372,24 @@ public final class CostModel {
         return paramsXY[i] + paramsY[i] + params0[i] > 0;
     }
 
-    /** Stored bytes of a layer's parameters at w bits, plus a 4-byte scale per output channel when quantized. */
+    /**
+     * Stored bytes of a layer's parameters at w bits, plus a 4-byte scale per output channel when quantized (per block of
+     * a MatMulNBits weight).
+     */
     private double weightBytes(int i, double fx, double fy, int w) {
         double params = paramsXY[i] * fx * fy + paramsY[i] * fy + params0[i];
-        double scales = w < 16 && params > 0 ? 4 * (scalesY[i] * fy + scales0[i]) : 0;
+        boolean nbits = w <= 4 && blockRowsY[i] * fy * blockKX[i] * fx >= Deployment.NBITS_FROM_WEIGHTS;
+        double perScale = nbits ? blocked(i, fx, fy) : scalesY[i] * fy + scales0[i];
+        double scales = w < 16 && params > 0 ? 4 * perScale : 0;
         return params * w / 8.0 + scales;
+    }
+
+    private double blocked(int i, double fx, double fy) {
+        return blockRowsY[i] * fy * blocks(blockKX[i] * fx) + blockRows0[i] * blocks(blockKY[i] * fy);
+    }
+
+    private static double blocks(double k) {
+        return k <= 0 ? 0 : Math.ceil(k / Deployment.nbitsBlock((int) Math.ceil(k)));
     }
 
     /** Fraction of a padded dimension that is real work: {@code c / ceil_to(c, align)}. */

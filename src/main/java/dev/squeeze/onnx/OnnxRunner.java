@@ -1,5 +1,6 @@
 package dev.squeeze.onnx;
 
+import onnx.Onnx;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtException;
@@ -165,6 +166,32 @@ public final class OnnxRunner implements AutoCloseable {
             throw new SqueezeException("ONNX Runtime failed to close a session: " + e.getMessage(), e);
         } finally {
             options.close();
+        }
+    }
+
+    /**
+     * The op types of the graph ONNX Runtime runs for {@code onnx} (all optimisations, the runner's session config), as
+     * it saves it after optimising, in order; a DequantizeLinear of an initializer (a weight dequantised on every run)
+     * is listed as {@code DequantizeLinear(weight)}.
+     */
+    public static java.util.List<String> optimisedOps(byte[] onnx) {
+        java.nio.file.Path file = null;
+        try {
+            file = java.nio.file.Files.createTempFile("squeeze-optimised", ".onnx");
+            try (var options = new ai.onnxruntime.OrtSession.SessionOptions()) {
+                options.setOptimizedModelFilePath(file.toString());
+                options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR); // not its warning that the file is for this machine only
+                for (var e : CONFIG.entrySet()) options.addConfigEntry(e.getKey(), e.getValue());
+                Ort.environment().createSession(onnx, options).close();
+            }
+            var graph = Onnx.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(file)).getGraph();
+            var initializers = graph.getInitializerList().stream().map(Onnx.TensorProto::getName).collect(java.util.stream.Collectors.toSet());
+            return graph.getNodeList().stream().map(nd -> nd.getOpType().equals("DequantizeLinear") && initializers.contains(nd.getInput(0))
+                    ? "DequantizeLinear(weight)" : nd.getOpType()).toList();
+        } catch (java.io.IOException | ai.onnxruntime.OrtException e) {
+            throw new dev.squeeze.SqueezeException("cannot read the graph ONNX Runtime optimised: " + e.getMessage(), e);
+        } finally {
+            if (file != null) file.toFile().delete();
         }
     }
 }

@@ -1,6 +1,9 @@
 package dev.squeeze.onnx;
 
 import dev.squeeze.model.compress.ActivationQuant;
+import dev.squeeze.model.compress.BatchNormStats;
+import dev.squeeze.model.compress.Deployment;
+import dev.squeeze.model.compress.Deployment.Form;
 import dev.squeeze.model.compress.Quantization;
 import dev.squeeze.model.compress.WeightQuant;
 
@@ -22,7 +25,6 @@ import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
@@ -58,10 +60,15 @@ import java.util.Set;
  * Writes a DL4J {@link MultiLayerNetwork} as an ONNX model (opset 13, IR version 7) that computes what
  * {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
  * output {@value #OUTPUT}. Weights are copied as float32, except those named in a weight-quantisation map, which
- * are stored as a deployment ships them: integer codes plus per-channel scales feeding a {@code DequantizeLinear}
- * (INT8 for 5..8 bits, INT4 for 2..4 bits, which needs opset {@value #INT4_OPSET} / IR {@value #INT4_IR_VERSION}),
- * or float16 feeding a {@code Cast}. After each layer named in the QDQ map, that layer's {@link ActivationQuant}
- * is inserted.
+ * are stored as a deployment ships them, in the form {@link Deployment} gives each: for an integer kernel, int8
+ * codes (INT4 codes widened by a {@code Cast} below 5 bits, which needs opset {@value #INT4_OPSET} / IR
+ * {@value #INT4_IR_VERSION}) and per-channel scales feeding a {@code DequantizeLinear}, which ONNX Runtime fuses with
+ * the op and its neighbours' QuantizeLinear/DequantizeLinear into QLinearConv / QGemm / MatMulIntegerToFloat; for
+ * dense and attention weights below 5 bits, a com.microsoft {@code MatMulNBits}; for float arithmetic, codes (or
+ * float16 values) through {@code Cast} and {@code Mul}, which ONNX Runtime folds into float weights when it loads
+ * the model. After each layer named in the QDQ map, that layer's {@link ActivationQuant} is inserted as uint8
+ * QuantizeLinear/DequantizeLinear, with a uint8 {@code Clip} of the codes below 8 bits (after any max pooling: ONNX
+ * Runtime keeps the integer kernels and NHWC pooling fused around it).
  *
  * <p>Every layer's output keeps DL4J's layout (NCHW images, NCW sequences), so a per-layer comparison with DL4J
  * needs no transposes and the QDQ sits on exactly the tensor DL4J's layer returns.
@@ -71,38 +78,32 @@ public final class OnnxWriter {
     public static final String OUTPUT = "probabilities";
     public static final int OPSET = 13;
     public static final int IR_VERSION = 7;
-    /** DequantizeLinear takes INT4 (with a per-axis scale) from opset 21; opset 21 needs IR version 10. */
+    /** Cast takes INT4 from opset 21; opset 21 needs IR version 10. */
     public static final int INT4_OPSET = 21;
     public static final int INT4_IR_VERSION = 10;
 
     /** A compressed model as it ships: integer weights with their scales, activation quantisers, pruned widths. */
     public static byte[] write(dev.squeeze.model.compress.CompressedModel c, InputType inputType) {
-        String first = layerNames(c.network().getLayerWiseConfigurations()).get(0);
-        boolean integerFirst = c.weights().getOrDefault(first, Map.of()).values().stream().anyMatch(q -> q.bits() <= 8);
-        return write(c.network(), inputType, c.activations(), c.weights(), Map.of(), integerFirst ? PIXELS : null);
+        return write(c.network(), inputType, c.activations(), c.weights(), Map.of());
+    }
+
+    /** The opset {@link #write(dev.squeeze.model.compress.CompressedModel, InputType)} uses for a compressed model. */
+    public static int opset(dev.squeeze.model.compress.CompressedModel c) {
+        return usesInt4(Deployment.of(c.network().getLayerWiseConfigurations(), c.weights(), c.activations()), c.weights()) ? INT4_OPSET : OPSET;
     }
 
     /**
-     * The grid every squeeze input lies on: Fashion-MNIST pixels are bytes / 255 ({@code IdxReader}), and the row-token
-     * encoding adds one-hot positions of 1 = 255 / 255. Quantising the input on it loses nothing (beyond a float rounding:
-     * DequantizeLinear computes k * (1/255), the data k / 255), and lets ONNX Runtime
-     * run an integer first layer as an integer kernel: without it the first convolution runs in float on weights
-     * dequantised every run, and the max pooling after it on uint8 in NCHW layout, ONNX Runtime's slow path (ONNX
-     * Runtime's profiler on a w8a8 fashion-cnn, 1 thread: 56 of the 149 us its kernels took were that pooling).
+     * Whether any weight is stored as INT4 (a 2..4-bit weight that does not run as MatMulNBits, whose codes are uint8),
+     * which needs opset 21 and IR version 10.
      */
-    static final ActivationQuant PIXELS = new ActivationQuant(8, 1f / 255f, 0);
-
-    /** The opset {@link #write(dev.squeeze.model.compress.CompressedModel, InputType)} uses for these weights. */
-    public static int opset(Map<String, Map<String, WeightQuant>> weights) {
-        return usesInt4(weights) ? INT4_OPSET : OPSET;
-    }
-
-    /** Whether any weight is stored as INT4 (2..4 bits), which needs opset 21 and IR version 10. */
-    public static boolean usesInt4(Map<String, Map<String, WeightQuant>> weights) {
-        return weights.values().stream().flatMap(m -> m.values().stream()).anyMatch(q -> q.bits() <= 4);
+    private static boolean usesInt4(Deployment deployment, Map<String, Map<String, WeightQuant>> weights) {
+        return weights.entrySet().stream().anyMatch(l -> l.getValue().entrySet().stream()
+                .anyMatch(k -> k.getValue().bits() <= 4 && deployment.form(l.getKey(), k.getKey()) != Form.NBITS));
     }
     /** TensorProto.DataType INT4 (onnx.proto, IR 10); nd4j-api's generated enum stops at BFLOAT16 = 16. */
     static final int INT4 = 22;
+    /** ONNX Runtime's operator domain (MatMulNBits). */
+    static final String CONTRIB = "com.microsoft";
 
     private OnnxWriter() {}
 
@@ -164,15 +165,12 @@ public final class OnnxWriter {
         return write(net, inputType, activationQdq, Map.of(), taps);
     }
 
-    /** As {@link #write(MultiLayerNetwork, InputType, Map, Map)}, with extra graph outputs tapping the named layers. */
+    /**
+     * As {@link #write(MultiLayerNetwork, InputType, Map, Map)}, with extra graph outputs tapping the named layers. The
+     * input is quantised on {@link Deployment#PIXELS} first when the first layer runs an integer kernel.
+     */
     public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
                                Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps) {
-        return write(net, inputType, activationQdq, weights, taps, null);
-    }
-
-    /** @param inputGrid a quantiser the input lies on exactly (null: none); the input is quantised on it first */
-    private static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
-                                Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps, ActivationQuant inputGrid) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         int n = conf.getConfs().size();
         List<String> names = layerNames(conf);
@@ -187,7 +185,9 @@ public final class OnnxWriter {
                 }
             }
         }
-        boolean int4 = usesInt4(weights);
+        Deployment deployment = Deployment.of(conf, weights, activationQdq);
+        ActivationQuant inputGrid = deployment.inputGrid();
+        boolean int4 = usesInt4(deployment, weights);
         if (taps.containsValue(Tap.VALUES) && (names.contains(INPUT) || names.contains(OUTPUT))) {
             throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
         }
@@ -198,35 +198,49 @@ public final class OnnxWriter {
         g.proto.addInput(valueInfo(INPUT, concat(-1, shape)));
         Value x = new Value(INPUT, shape.length + 1);
         ActivationQuant grid = null; // the quantiser whose grid x lies on (after a QDQ, kept by max pooling and reshapes), or null
+        ActivationQuant unclipped = null; // grid, when x's codes still await the clip to its b-bit range (after a max pooling)
         if (inputGrid != null) {
-            x = qdq(g, INPUT, x, inputGrid);
+            x = qdq(g, INPUT, x, inputGrid, true, true);
             grid = inputGrid;
         }
         for (int i = 0; i < n; i++) {
             Layer layer = conf.getConf(i).getLayer();
             String name = names.get(i);
             x = preprocess(g, conf.getInputPreProcess(i), x, name);
-            var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()));
-            Fold fold = i + 1 < n ? foldable(conf, net, i, params) : null;
+            if (unclipped != null && !Deployment.keepsGrid(layer)) {
+                x = clipCodes(g, name, x, unclipped, integerReader(conf, i - 1, weights, deployment));
+                unclipped = null;
+            }
+            var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment);
+            Deployment.Fold fold = Deployment.fold(net, i, params.quant.get("W"));
             if (fold != null) {
                 x = conv(g, (ConvolutionLayer) layer, name, params, x, fold, grid);
                 params.checkAllUsed();
                 // the batch norm is inside the convolution now: it adds no op, and its quantiser or tap (if any) reads x
                 i++;
                 name = names.get(i);
-                new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of())).checkAllUsed();
+                new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment).checkAllUsed();
                 grid = null;
             } else {
                 x = layer(g, layer, name, params, x, grid);
                 params.checkAllUsed();
-                if (!keepsGrid(layer)) grid = null;
+                if (!Deployment.keepsGrid(layer)) grid = null;
             }
             ActivationQuant q = activationQdq.get(name);
-            if (q != null) {
-                x = qdq(g, name, x, q);
-                grid = q.isFloat16() ? null : q;
-            }
             Tap tap = taps.get(name);
+            if (q != null) {
+                // below 8 bits the codes are clipped to the b-bit range after a max pooling that follows, not before it:
+                // the two commute, and ONNX Runtime then keeps the pooling in NHWC on uint8 (measured: a Clip between a
+                // QLinearConv and its pooling made it transpose to NCHW and pool there, its slow path)
+                boolean defer = !q.isFloat16() && q.levels() < 255 && tap == null && i + 1 < n && Deployment.keepsGrid(conf.getConf(i + 1).getLayer());
+                x = qdq(g, name, x, q, !defer, defer || integerReader(conf, i, weights, deployment));
+                grid = q.isFloat16() ? null : q;
+                unclipped = defer ? q : null;
+            }
+            if (tap != null && unclipped != null) {
+                x = clipCodes(g, name, x, unclipped, integerReader(conf, i, weights, deployment));
+                unclipped = null;
+            }
             if (tap == Tap.VALUES) {
                 g.proto.addNode(node("Identity", List.of(x.name), name));
                 g.proto.addOutput(valueInfo(name, null));
@@ -239,12 +253,14 @@ public final class OnnxWriter {
                 g.proto.addOutput(valueInfo(max(name), new long[0]));
             }
         }
+        if (unclipped != null) x = clipCodes(g, names.get(n - 1), x, unclipped, false);
         if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + names.get(n - 1) + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
         g.proto.addNode(node("Identity", List.of(x.name), OUTPUT));
         g.proto.addOutput(valueInfo(OUTPUT, new long[]{-1, types.get(n - 1).arrayElementsPerExample()}));
-        return Onnx.ModelProto.newBuilder().setIrVersion(int4 ? INT4_IR_VERSION : IR_VERSION).setProducerName("squeeze")
-                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(g.opset))
-                .setGraph(g.proto).build().toByteArray();
+        var model = Onnx.ModelProto.newBuilder().setIrVersion(int4 ? INT4_IR_VERSION : IR_VERSION).setProducerName("squeeze")
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(g.opset));
+        if (g.contrib) model.addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain(CONTRIB).setVersion(1));
+        return model.setGraph(g.proto).build().toByteArray();
     }
 
     private static List<String> layerNames(MultiLayerConfiguration conf) {
@@ -278,41 +294,6 @@ public final class OnnxWriter {
         throw unsupported(layer, "input preprocessor " + p.getClass().getSimpleName() + " on rank-" + x.rank + " data");
     }
 
-    /**
-     * A batch norm folded into the integer-weight convolution before it, per output channel:
-     * {@code bn(conv(x, W) + b) = conv(x, W * scale) + (b * scale + shift)}. With per-channel symmetric weights the
-     * codes stay the same and only the channel's weight scale is multiplied (a negative factor negates the channel's
-     * codes), so the folded model computes what the network computes, up to float rounding. Folding is what lets
-     * ONNX Runtime run the layer as one integer convolution (QLinearConv): DequantizeLinear -> Conv -> QuantizeLinear
-     * with nothing between; with the batch norm left in, it dequantises the weights and runs float.
-     */
-    private record Fold(float[] scale, float[] shift) {}
-
-    /** The fold of layer {@code i + 1} into layer {@code i}, when i is a convolution with integer weights and i+1 its batch norm. */
-    private static Fold foldable(MultiLayerConfiguration conf, MultiLayerNetwork net, int i, Params params) {
-        WeightQuant w = params.quant.get("W");
-        if (conf.getConf(i).getLayer().getClass() != ConvolutionLayer.class || w == null || w.bits() == 16) return null;
-        ConvolutionLayer c = (ConvolutionLayer) conf.getConf(i).getLayer();
-        if (!(c.getActivationFn() == null || c.getActivationFn() instanceof ActivationIdentity)) return null;
-        if (!(conf.getConf(i + 1).getLayer() instanceof BatchNormalization bn) || conf.getInputPreProcess(i + 1) != null) return null;
-        if (bn.getCnn2DFormat() != CNN2DFormat.NCHW) return null;
-        var stats = BnStats.of(bn, new Params("", net.getLayer(i + 1).paramTable(), Map.of()));
-        int channels = stats.mean().length;
-        float[] scale = new float[channels], shift = new float[channels];
-        for (int k = 0; k < channels; k++) {
-            double a = stats.gamma()[k] / Math.sqrt(stats.var()[k] + bn.getEps());
-            if (a == 0 || !Double.isFinite(a)) return null; // a zero factor would need a zero weight scale: keep the batch norm
-            scale[k] = (float) a;
-            shift[k] = (float) (stats.beta()[k] - stats.mean()[k] * a);
-        }
-        return new Fold(scale, shift);
-    }
-
-    /** Layers whose output values lie on their input's quantisation grid (so a following integer op can read codes). */
-    private static boolean keepsGrid(Layer layer) {
-        return layer instanceof DropoutLayer || layer instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX;
-    }
-
     private static Value layer(Graph g, Layer layer, String name, Params params, Value x, ActivationQuant grid) {
         if (layer.getClass() == ConvolutionLayer.class) return conv(g, (ConvolutionLayer) layer, name, params, x, null, grid);
         if (layer.getClass() == SubsamplingLayer.class) return pool(g, (SubsamplingLayer) layer, name, x);
@@ -334,17 +315,18 @@ public final class OnnxWriter {
      * @param grid the input's quantiser, when the input lies on its grid; with integer weights the bias is then
      *             stored as int32 at scale input scale x weight scale, as ONNX Runtime's integer convolution needs it
      */
-    private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x, Fold fold, ActivationQuant grid) {
+    private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x, Deployment.Fold fold, ActivationQuant grid) {
         if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "convolution on " + c.getCnn2dDataFormat() + " data");
         INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it: output channels on axis 0 in both
-        List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0, fold == null ? null : fold.scale())));
+        Form form = p.form("W");
+        List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0, fold == null ? null : fold.scale(), form)));
         float[] bias = c.hasBias() ? floats(p.get("b")) : null; // DL4J [1, nOut], ONNX [nOut]
         if (fold != null) {
             float[] folded = new float[fold.shift().length];
             for (int k = 0; k < folded.length; k++) folded[k] = (bias == null ? 0 : bias[k] * fold.scale()[k]) + fold.shift()[k];
             bias = folded;
         }
-        if (bias != null) inputs.add(bias(g, name, bias, p.scales("W"), grid));
+        if (bias != null) inputs.add(bias(g, name, bias, form == Form.INT8 ? p.scales("W") : null, grid));
         var attrs = new ArrayList<>(List.of(attr("kernel_shape", c.getKernelSize()), attr("strides", c.getStride()),
                 attr("dilations", c.getDilation())));
         attrs.add(padding(c.getConvolutionMode(), c.getPadding(), name));
@@ -380,9 +362,10 @@ public final class OnnxWriter {
     }
 
     /**
-     * A bias: float, or, when the layer's weights are integer (per-channel {@code weightScales}) and its input lies
-     * on {@code grid}, int32 codes at scale {@code grid.scale * weightScale} through a DequantizeLinear (the form
-     * ONNX Runtime's integer convolution and GEMM take; the rounding is below a thousandth of an output step).
+     * A bias: float, or, for an integer kernel (per-channel {@code weightScales}, input on {@code grid}), int32 codes at
+     * scale {@code grid.scale * weightScale} through a DequantizeLinear (the form ONNX Runtime's integer convolution and
+     * GEMM take). The simulation holds the bias on that grid already ({@link Deployment#roundBiases}), so the codes
+     * give it back.
      */
     private static String bias(Graph g, String layer, float[] b, float[] weightScales, ActivationQuant grid) {
         if (weightScales == null || grid == null) return g.floats(layer + "/b", new long[]{b.length}, b);
@@ -391,9 +374,9 @@ public final class OnnxWriter {
         ByteBuffer raw = ByteBuffer.wrap(codes).order(ByteOrder.LITTLE_ENDIAN);
         for (int k = 0; k < b.length; k++) {
             scales[k] = grid.scale() * weightScales[k];
-            double c = Math.rint(b[k] / (double) scales[k]);
-            if (Math.abs(c) > Integer.MAX_VALUE) return g.floats(layer + "/b", new long[]{b.length}, b); // cannot happen for sane scales
-            raw.putInt((int) c);
+            Integer c = Deployment.biasCode(b[k], grid.scale(), weightScales[k]);
+            if (c == null) return g.floats(layer + "/b", new long[]{b.length}, b); // cannot happen for sane scales
+            raw.putInt(c);
         }
         long[] dims = {b.length};
         String q = g.initializer(layer + "/b_q", Onnx.TensorProto.DataType.INT32_VALUE, dims, codes);
@@ -402,41 +385,10 @@ public final class OnnxWriter {
         return g.node("DequantizeLinear", layer + "/b_dq", List.of(q, s, zp), attr("axis", 0));
     }
 
-    /** A batch norm's inference statistics as float arrays (log-std and locked gamma/beta resolved). */
-    private record BnStats(float[] gamma, float[] beta, float[] mean, float[] var) {
-        static BnStats of(BatchNormalization bn, Params p) {
-            float[] mean = floats(p.get("mean"));
-            int c = mean.length;
-            float[] var;
-            if (bn.isUseLogStd()) {
-                // DL4J stores log10(std) and runs with var = (10^log10std)^2 (then adds eps like any batch norm)
-                float[] log10std = floats(p.get("log10stdev"));
-                var = new float[c];
-                for (int i = 0; i < c; i++) {
-                    float std = (float) Math.pow(10, log10std[i]);
-                    var[i] = std * std;
-                }
-            } else {
-                var = floats(p.get("var"));
-            }
-            float[] gamma, beta;
-            if (bn.isLockGammaBeta()) {
-                gamma = new float[c];
-                beta = new float[c];
-                Arrays.fill(gamma, (float) bn.getGamma());
-                Arrays.fill(beta, (float) bn.getBeta());
-            } else {
-                gamma = floats(p.get("gamma"));
-                beta = floats(p.get("beta"));
-            }
-            return new BnStats(gamma, beta, mean, var);
-        }
-    }
-
     /** Inference batch norm: {@code gamma * (x - mean) / sqrt(var + eps) + beta} with the running statistics. */
     private static Value batchNorm(Graph g, BatchNormalization bn, String name, Params p, Value x) {
         if (x.rank == 4 && bn.getCnn2DFormat() != CNN2DFormat.NCHW) throw unsupported(name, "batch norm on " + bn.getCnn2DFormat() + " data");
-        BnStats stats = BnStats.of(bn, p);
+        BatchNormStats stats = BatchNormStats.of(bn, p.table);
         int c = stats.mean().length;
         long[] dims = {c};
         String y = g.node("BatchNormalization", name + "/bn", List.of(x.name, g.floats(name + "/gamma", dims, stats.gamma()),
@@ -447,11 +399,18 @@ public final class OnnxWriter {
 
     private static Value dense(Graph g, BaseLayer d, String name, Params p, Value x, ActivationQuant grid) {
         if (x.rank != 2) throw unsupported(name, "dense layer on rank-" + x.rank + " input");
-        String w = p.weight(g, "W", p.get("W"), 1, 1, null); // [nIn, nOut] in both: output channels on axis 1
         boolean bias = d instanceof DenseLayer dl ? dl.hasBias() : ((OutputLayer) d).hasBias();
-        String y = bias
-                ? g.node("Gemm", name + "/gemm", List.of(x.name, w, bias(g, name, floats(p.get("b")), p.scales("W"), grid)))
-                : g.node("MatMul", name + "/matmul", List.of(x.name, w));
+        Form form = p.form("W");
+        String y;
+        if (form == Form.NBITS) {
+            y = p.nbits(g, "W", x, p.get("W"), 1, bias ? g.floats(name + "/b", p.get("b"), p.get("b").length()) : null);
+            if (bias) p.written.add("b");
+        } else {
+            String w = p.weight(g, "W", p.get("W"), 1, 1, null, form); // [nIn, nOut] in both: output channels on axis 1
+            y = bias
+                    ? g.node("Gemm", name + "/gemm", List.of(x.name, w, bias(g, name, floats(p.get("b")), form == Form.INT8 ? p.scales("W") : null, grid)))
+                    : g.node("MatMul", name + "/matmul", List.of(x.name, w));
+        }
         return activation(g, d.getActivationFn(), name, new Value(y, 2));
     }
 
@@ -496,7 +455,9 @@ public final class OnnxWriter {
             // W [heads, hs, nIn] -> [nIn, heads*hs] so that token . W gives column h*hs+d = sum_i W[h, d, i] x_i;
             // the per-(head, position) scales (DL4J axis -1: rows of the [heads*hs, nIn] reshape) follow to axis 1
             INDArray w = p.get(keys[k]).dup('c').reshape('c', new long[]{heads * hs, nIn}).transpose();
-            String m = g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, p.weight(g, keys[k], w, -1, 1, null)));
+            Form form = p.form(keys[k]);
+            String m = form == Form.NBITS ? p.nbits(g, keys[k], new Value(xt, 3), w, -1, null)
+                    : g.node("MatMul", name + "/" + keys[k].substring(1), List.of(xt, p.weight(g, keys[k], w, -1, 1, null, form)));
             proj[k] = g.node("Reshape", name + "/" + keys[k].substring(1) + "_heads", List.of(m, qkvShape)); // [N, T, H, hs]
         }
         String q = g.node("Transpose", name + "/q_t", List.of(proj[0]), attr("perm", new int[]{0, 2, 1, 3}));     // [N, H, T, hs]
@@ -510,7 +471,9 @@ public final class OnnxWriter {
         String heads4 = g.node("MatMul", name + "/attend", List.of(weights, v));                                  // [N, H, Tq, hs]
         String tokens = g.node("Transpose", name + "/concat_t", List.of(heads4), attr("perm", new int[]{0, 2, 1, 3})); // [N, T, H, hs]
         String concat = g.node("Reshape", name + "/concat", List.of(tokens, g.ints(name + "/concat_shape", 0, 0, heads * hs)));
-        String out = g.node("MatMul", name + "/o", List.of(concat, p.weight(g, "Wo", p.get("Wo"), 1, 1, null)));    // [N, T, nOut]
+        Form oForm = p.form("Wo");
+        String out = oForm == Form.NBITS ? p.nbits(g, "Wo", new Value(concat, 3), p.get("Wo"), 1, null)
+                : g.node("MatMul", name + "/o", List.of(concat, p.weight(g, "Wo", p.get("Wo"), 1, 1, null, oForm))); // [N, T, nOut]
         String y = g.node("Transpose", name + "/ncw", List.of(out), attr("perm", new int[]{0, 2, 1}));           // [N, nOut, T]
         return new Value(y, 3);
     }
@@ -524,10 +487,18 @@ public final class OnnxWriter {
         /** Per-channel scales of the integer weights written, as written (after any fold). */
         final Map<String, float[]> writtenScales = new HashMap<>();
 
-        Params(String layer, Map<String, INDArray> table, Map<String, WeightQuant> quant) {
+        final Deployment deployment;
+
+        Params(String layer, Map<String, INDArray> table, Map<String, WeightQuant> quant, Deployment deployment) {
             this.layer = layer;
             this.table = table;
             this.quant = quant;
+            this.deployment = deployment;
+        }
+
+        /** How weight {@code key} runs in ONNX Runtime (FLOAT when not quantised). */
+        Form form(String key) {
+            return quant.containsKey(key) ? deployment.form(layer, key) : Form.FLOAT;
         }
 
         INDArray get(String key) {
@@ -544,7 +515,7 @@ public final class OnnxWriter {
          * the output channels on {@code onnxAxis}; {@code dl4jAxis} is the output-channel axis Compressor records
          * for this weight (checked: scales along any other axis would belong to a different layout).
          */
-        String weight(Graph g, String key, INDArray w, int dl4jAxis, int onnxAxis, float[] channelFactors) {
+        String weight(Graph g, String key, INDArray w, int dl4jAxis, int onnxAxis, float[] channelFactors, Form form) {
             written.add(key);
             String base = layer + "/" + key;
             WeightQuant q = quant.get(key);
@@ -562,48 +533,96 @@ public final class OnnxWriter {
                 String half = g.initializer(base + "_fp16", Onnx.TensorProto.DataType.FLOAT16_VALUE, dims, raw);
                 return g.node("Cast", base + "_cast", List.of(half), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE));
             }
-            if (q.axis() != dl4jAxis) {
-                throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scales along DL4J axis " + q.axis()
-                        + ", but export expects them along axis " + dl4jAxis + " (the output channels)");
-            }
+            if (form == Form.NBITS) throw new IllegalStateException("layer '" + layer + "' weight " + key + " runs as MatMulNBits");
+            checkAxis(key, q, dl4jAxis);
             float[] scales = q.scales();
             if (scales.length != dims[onnxAxis]) {
                 throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": " + scales.length + " scales for "
                         + dims[onnxAxis] + " output channels");
             }
-            for (float s : scales) {
-                if (!(s > 0) || !Float.isFinite(s)) throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scale " + s + " is not positive and finite");
-            }
-            int[] codes = codes(key, q, values, dims, onnxAxis, scales);
+            long stride = 1;
+            for (int d = onnxAxis + 1; d < dims.length; d++) stride *= dims[d];
+            long channelStride = stride;
+            int[] codes = codes(key, q, values, scales, i -> (int) ((i / channelStride) % dims[onnxAxis]));
             if (channelFactors != null) { // a folded batch norm: the same codes at scale * |factor|, negated where it is negative
-                scales = scales.clone();
-                long stride = 1;
-                for (int d = onnxAxis + 1; d < dims.length; d++) stride *= dims[d];
                 for (int i = 0; i < codes.length; i++) if (channelFactors[(int) ((i / stride) % dims[onnxAxis])] < 0) codes[i] = -codes[i];
-                for (int k = 0; k < scales.length; k++) scales[k] *= Math.abs(channelFactors[k]);
+                scales = Deployment.foldedScales(scales, new Deployment.Fold(channelFactors, new float[0]));
             }
             writtenScales.put(key, scales);
-            String c = g.initializer(base + "_q", q.bits() <= 4 ? INT4 : Onnx.TensorProto.DataType.INT8_VALUE, dims,
-                    q.bits() <= 4 ? packInt4(codes) : int8(codes));
+            boolean int4 = q.bits() <= 4;
+            String c = g.initializer(base + "_q", int4 ? INT4 : Onnx.TensorProto.DataType.INT8_VALUE, dims, int4 ? packInt4(codes) : int8(codes));
+            if (form == Form.FLOAT) {
+                // codes * scales in float, from constants: ONNX Runtime folds both nodes into a float weight when it loads
+                // the model, so the file stays small and no run pays a dequantisation (a DequantizeLinear it would not fold)
+                long[] shape = new long[dims.length];
+                java.util.Arrays.fill(shape, 1);
+                shape[onnxAxis] = scales.length;
+                String f = g.node("Cast", base + "_float", List.of(c), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE));
+                return g.node("Mul", base + "_scaled", List.of(f, g.floats(base + "_scale", shape, scales)));
+            }
+            if (int4) c = g.node("Cast", base + "_int8", List.of(c), attr("to", Onnx.TensorProto.DataType.INT8_VALUE)); // folded at load
             String s = g.floats(base + "_scale", new long[]{scales.length}, scales);
             // zero points of zeros (symmetric codes), not omitted though optional: with none, ORT 1.29 aborts the JVM
             // (an out-of-range input index in a graph transformer) when session.x64quantprecision is set
-            boolean int4 = q.bits() <= 4;
-            String zp = g.initializer(base + "_zero_point", int4 ? INT4 : Onnx.TensorProto.DataType.INT8_VALUE,
-                    new long[]{scales.length}, new byte[int4 ? (scales.length + 1) / 2 : scales.length]);
+            String zp = g.initializer(base + "_zero_point", Onnx.TensorProto.DataType.INT8_VALUE, new long[]{scales.length}, new byte[scales.length]);
             return g.node("DequantizeLinear", base + "_dq", List.of(c, s, zp), attr("axis", onnxAxis));
         }
 
-        /** {@code rint(w / scale)} per element, checked to be in range and to give back {@code w} exactly. */
-        private int[] codes(String key, WeightQuant q, float[] w, long[] dims, int axis, float[] scales) {
-            long stride = 1;
-            for (int d = axis + 1; d < dims.length; d++) stride *= dims[d];
+        /**
+         * {@code x} times weight {@code key} as com.microsoft MatMulNBits: {@code w} is the weight in the op's [K, N]
+         * layout; its codes (block-wise scales, {@link Deployment#nbitsBlock} along K) are stored as 4-bit unsigned
+         * values {@code code + 8} (the op's default zero point), column by column, padded to whole blocks with zeros
+         * (8); {@code bias} (null: none) is a float [N] value. The accuracy level is {@link Deployment#accuracyLevel}.
+         */
+        String nbits(Graph g, String key, Value x, INDArray w, int dl4jAxis, String bias) {
+            written.add(key);
+            WeightQuant q = quant.get(key);
+            checkAxis(key, q, dl4jAxis);
+            int k = (int) w.size(0), n = (int) w.size(1), block = q.block(), bits = 4, blocks = Quantization.blocks(k, block);
+            if (block != Deployment.nbitsBlock(k)) {
+                throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scales per " + block + " values; MatMulNBits on "
+                        + k + " inputs takes blocks of " + Deployment.nbitsBlock(k));
+            }
+            float[] scales = q.scales();
+            if (scales.length != (long) n * blocks) {
+                throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": " + scales.length + " scales for " + n + " columns of "
+                        + blocks + " blocks");
+            }
+            int[] codes = codes(key, q, floats(w), scales, i -> (i % n) * blocks + (i / n) / block); // element i = (row i / n, column i % n)
+            byte[] packed = new byte[n * blocks * block / 2];
+            for (int col = 0; col < n; col++) {
+                for (int row = 0; row < blocks * block; row++) {
+                    int value = (row < k ? codes[row * n + col] : 0) + (1 << (bits - 1)), at = col * blocks * block + row;
+                    packed[at / 2] |= (byte) (at % 2 == 0 ? value : value << 4);
+                }
+            }
+            String base = layer + "/" + key;
+            var inputs = new ArrayList<>(List.of(x.name, g.initializer(base + "_nbits", Onnx.TensorProto.DataType.UINT8_VALUE, new long[]{n, blocks, block / 2}, packed),
+                    g.floats(base + "_nbits_scale", new long[]{scales.length}, scales)));
+            if (bias != null) inputs.addAll(List.of("", "", bias)); // no zero points (8), no g_idx
+            g.contrib = true;
+            return g.node("MatMulNBits", base + "_nbits_matmul", CONTRIB, inputs, attr("K", k), attr("N", n), attr("bits", bits),
+                    attr("block_size", block), attr("accuracy_level", Deployment.accuracyLevel(key)));
+        }
+
+        private void checkAxis(String key, WeightQuant q, int dl4jAxis) {
+            if (q.axis() != dl4jAxis) {
+                throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scales along DL4J axis " + q.axis()
+                        + ", but export expects them along axis " + dl4jAxis + " (the output channels)");
+            }
+            for (float s : q.scales()) {
+                if (!(s > 0) || !Float.isFinite(s)) throw new IllegalArgumentException("layer '" + layer + "' weight " + key + ": scale " + s + " is not positive and finite");
+            }
+        }
+
+        /** {@code rint(w / scale)} per element ({@code scaleOf} maps an element to its scale), checked to be in range and to give back {@code w} exactly. */
+        private int[] codes(String key, WeightQuant q, float[] w, float[] scales, java.util.function.IntUnaryOperator scaleOf) {
             int qmax = Quantization.qmax(q.bits());
             int[] codes = new int[w.length];
             int bad = 0;
             String first = null;
             for (int i = 0; i < w.length; i++) {
-                float s = scales[(int) ((i / stride) % dims[axis])];
+                float s = scales[scaleOf.applyAsInt(i)];
                 double c = Math.rint(w[i] / s); // float division, as Quantization.codes does it
                 codes[i] = (int) c;
                 // the float product is what DequantizeLinear computes, so it must be the network's value exactly
@@ -709,21 +728,46 @@ public final class OnnxWriter {
                 g.floats(base + "_max", new long[0], new float[]{hi})));
     }
 
-    /** See {@link ActivationQuant}: clip to the b-bit range (below 8 bits), then uint8 QuantizeLinear / DequantizeLinear. */
-    private static Value qdq(Graph g, String name, Value x, ActivationQuant q) {
+    /**
+     * See {@link ActivationQuant}: uint8 QuantizeLinear / DequantizeLinear, and below 8 bits (with {@code clip}) a
+     * uint8 Clip of the codes to the b-bit range between them, which is the b-bit quantiser exactly and which ONNX
+     * Runtime keeps inside its integer kernels' chain (a float Clip before QuantizeLinear stops it fusing them).
+     * Without {@code integerReader} (the tensor's next reader runs float arithmetic) the codes are turned back into
+     * floats by Cast, Sub and Mul, the same arithmetic as DequantizeLinear: after a DequantizeLinear ONNX Runtime
+     * quantises a float-weight Conv or Gemm's weights itself (per tensor, to int8 codes up to 127, which its AVX2
+     * kernels saturate with: measured 99.80% agreement on fashion-cnn w32a8).
+     */
+    private static Value qdq(Graph g, String name, Value x, ActivationQuant q, boolean clip, boolean integerReader) {
         if (q.isFloat16()) {
             String h = g.node("Cast", name + "/to_fp16", List.of(x.name), attr("to", Onnx.TensorProto.DataType.FLOAT16_VALUE));
             return new Value(g.node("Cast", name + "/from_fp16", List.of(h), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE)), x.rank);
         }
-        String clipped = x.name;
-        if (q.levels() < 255) { // at 8 bits QuantizeLinear's own uint8 saturation is the clip: one pass less over the tensor
-            float lo = (0 - q.zeroPoint()) * q.scale(), hi = (q.levels() - q.zeroPoint()) * q.scale();
-            clipped = clip(g, name + "/act_clip", x.name, lo, hi);
-        }
         String scale = g.floats(name + "/act_scale", new long[0], new float[]{q.scale()});
         String zp = g.uint8(name + "/act_zero_point", q.zeroPoint());
-        String quantised = g.node("QuantizeLinear", name + "/act_q", List.of(clipped, scale, zp));
-        return new Value(g.node("DequantizeLinear", name + "/act_dq", List.of(quantised, scale, zp)), x.rank);
+        String quantised = g.node("QuantizeLinear", name + "/act_q", List.of(x.name, scale, zp));
+        if (clip && q.levels() < 255) quantised = g.node("Clip", name + "/act_clip", List.of(quantised, "", g.uint8(name + "/act_levels", q.levels())));
+        if (integerReader) return new Value(g.node("DequantizeLinear", name + "/act_dq", List.of(quantised, scale, zp)), x.rank);
+        String codes = g.node("Cast", name + "/act_codes", List.of(quantised), attr("to", Onnx.TensorProto.DataType.FLOAT_VALUE));
+        String centred = q.zeroPoint() == 0 ? codes
+                : g.node("Sub", name + "/act_centred", List.of(codes, g.floats(name + "/act_zero", new long[0], new float[]{q.zeroPoint()})));
+        return new Value(g.node("Mul", name + "/act_dq", List.of(centred, scale)), x.rank);
+    }
+
+    /** The clip {@link #qdq} left for later: {@code x} lies on {@code q}'s grid, so quantising it again is exact. */
+    private static Value clipCodes(Graph g, String name, Value x, ActivationQuant q, boolean integerReader) {
+        return qdq(g, name + "/codes", x, q, true, integerReader);
+    }
+
+    /**
+     * Whether the next layer after layer {@code i} that reads values rather than keeping their grid (max pooling, dropout)
+     * runs an integer kernel on them, or MatMulNBits (which reads floats and is never quantised by ONNX Runtime).
+     */
+    private static boolean integerReader(MultiLayerConfiguration conf, int i, Map<String, Map<String, WeightQuant>> weights, Deployment deployment) {
+        int j = i + 1;
+        while (j < conf.getConfs().size() && Deployment.keepsGrid(conf.getConf(j).getLayer())) j++;
+        if (j >= conf.getConfs().size()) return false;
+        String reader = Dl4jGraphs.layerName(conf.getConf(j).getLayer(), j);
+        return weights.getOrDefault(reader, Map.of()).keySet().stream().anyMatch(k -> deployment.form(reader, k) != Form.FLOAT);
     }
 
     private static IllegalArgumentException unsupported(String layer, String what) {
@@ -791,6 +835,8 @@ public final class OnnxWriter {
     private static final class Graph {
         final Onnx.GraphProto.Builder proto = Onnx.GraphProto.newBuilder().setName("squeeze");
         final int opset;
+        /** Whether a com.microsoft op was written (the model then imports that domain). */
+        boolean contrib;
         private final Map<String, Integer> used = new HashMap<>();
 
         Graph(int opset) {
@@ -805,6 +851,12 @@ public final class OnnxWriter {
         String node(String op, String outBase, List<String> inputs, Onnx.AttributeProto... attrs) {
             String out = fresh(outBase);
             proto.addNode(OnnxWriter.node(op, inputs, out, attrs));
+            return out;
+        }
+
+        String node(String op, String outBase, String domain, List<String> inputs, Onnx.AttributeProto... attrs) {
+            String out = fresh(outBase);
+            proto.addNode(OnnxWriter.node(op, inputs, out, attrs).toBuilder().setDomain(domain));
             return out;
         }
 

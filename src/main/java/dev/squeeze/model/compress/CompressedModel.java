@@ -24,13 +24,34 @@ import java.util.Map;
  * @param pruning     the kept units of every pruned group, in the original network's numbering
  * @param weights     layer -> weight key -> how it was quantised (only quantised weights appear)
  * @param activations DL4J layer after whose output a quantiser sits -> quantiser
+ * @param kernels     where the deployed kernels compute differently from a float network with fake quantisers
  */
 public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
-                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations)
+                              Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations, Kernels kernels)
         implements AutoCloseable {
     public CompressedModel {
         weights = Map.copyOf(weights);
         activations = Map.copyOf(activations);
+    }
+
+    /**
+     * The deployed kernels' own arithmetic ({@link Deployment}), applied by {@link #output}.
+     *
+     * @param inputs      DL4J layer whose input the kernel quantises itself (MatMulNBits) -> that quantiser
+     * @param requantised DL4J layer whose output an integer kernel requantises -> how (in place of its {@link ActivationQuant})
+     */
+    public record Kernels(Map<String, BlockInputQuant> inputs, Map<String, IntegerRequant> requantised) {
+        public static final Kernels NONE = new Kernels(Map.of(), Map.of());
+
+        public Kernels {
+            inputs = Map.copyOf(inputs);
+            requantised = Map.copyOf(requantised);
+        }
+    }
+
+    /** An uncompressed model: no quantiser anywhere. */
+    public static CompressedModel uncompressed(MultiLayerNetwork network, LayerGraph graph) {
+        return new CompressedModel(network, graph, CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of(), Kernels.NONE);
     }
 
     /**
@@ -69,9 +90,15 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
         dev.squeeze.model.Backend.release(network);
     }
 
-    /** Class probabilities, with every activation quantiser applied where a deployed model would apply it. */
+    /** Class probabilities, with every quantiser applied where the deployed model applies it ({@link Deployment}). */
     public INDArray output(INDArray features) {
-        return forward(network, activations, features);
+        if (activations.isEmpty() && kernels.inputs().isEmpty()) return network.output(features, false);
+        return forward(network, kernels.inputs(), features, (layer, a) -> {
+            IntegerRequant r = kernels.requantised().get(layer);
+            if (r != null) return r.apply(a);
+            ActivationQuant q = activations.get(layer);
+            return q == null ? a : q.apply(a);
+        });
     }
 
     public int[] predict(INDArray features) {
@@ -82,17 +109,12 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
         return dev.squeeze.model.Accuracy.of(images, encoding, this::predict);
     }
 
-    /** Layer by layer (inference mode), fake-quantising the outputs named in {@code quantisers}. */
-    static INDArray forward(MultiLayerNetwork net, Map<String, ActivationQuant> quantisers, INDArray x) {
-        if (quantisers.isEmpty()) return net.output(x, false);
-        return forward(net, x, (layer, a) -> {
-            ActivationQuant q = quantisers.get(layer);
-            return q == null ? a : q.apply(a);
-        });
-    }
-
-    /** Layer by layer in inference mode; {@code after} sees each layer's output by name and returns what the next layer reads. */
-    static INDArray forward(MultiLayerNetwork net, INDArray x, java.util.function.BiFunction<String, INDArray, INDArray> after) {
+    /**
+     * Layer by layer in inference mode: each layer named in {@code inputs} reads its input through that quantiser;
+     * {@code after} sees each layer's output by name and returns what the next layer reads.
+     */
+    static INDArray forward(MultiLayerNetwork net, Map<String, BlockInputQuant> inputs, INDArray x,
+                            java.util.function.BiFunction<String, INDArray, INDArray> after) {
         var mgr = LayerWorkspaceMgr.noWorkspaces();
         var conf = net.getLayerWiseConfigurations();
         Layer[] layers = net.getLayers();
@@ -101,10 +123,14 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
             InputPreProcessor pp = conf.getInputPreProcess(i);
             INDArray previous = x;
             if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
-            INDArray activated = layers[i].activate(x, false, mgr);
-            INDArray out = after.apply(conf.getConf(i).getLayer().getLayerName(), activated);
+            String name = conf.getConf(i).getLayer().getLayerName();
+            BlockInputQuant in = inputs.get(name);
+            INDArray read = in == null ? x : in.apply(x);
+            INDArray activated = layers[i].activate(read, false, mgr);
+            INDArray out = after.apply(name, activated);
             // a pass over a few hundred images leaves tens of MB per layer: freed as soon as the next layer has read them
             dev.squeeze.model.Backend.releaseUnlessShared(activated, out, input);
+            if (read != x) dev.squeeze.model.Backend.releaseUnlessShared(read, out, input);
             if (x != previous) dev.squeeze.model.Backend.releaseUnlessShared(x, out, input);
             dev.squeeze.model.Backend.releaseUnlessShared(previous, out, input);
             x = out;

@@ -136,12 +136,27 @@ public final class Compressor {
         var points = quantisationPoints(pruned.graph(), plan);
         var activations = points.isEmpty() ? Map.<String, ActivationQuant>of()
                 : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
-        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations);
+        Deployment deployment = Deployment.of(net.getLayerWiseConfigurations(), weights, activations);
+        deployment.roundBiases(net, weights, activations);
+        var kernels = new CompressedModel.Kernels(deployment.inputQuantisers(weights), deployment.requantisers(net, weights, activations));
+        return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations, kernels);
     }
 
-    /** Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value. */
+    /**
+     * Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value: per output channel,
+     * or per block along the reduction ({@link Deployment#nbitsBlock}) where the weight runs as MatMulNBits.
+     */
     static Map<String, Map<String, WeightQuant>> quantizeWeights(MultiLayerNetwork net, LayerGraph graph, CompressionPlan plan) {
         var index = Networks.indexByName(net);
+        var weightBits = new HashMap<String, Map<String, Integer>>();
+        for (LayerNode n : graph.nodes()) {
+            int bits = plan.forLayer(n.name()).weightBits();
+            if (bits == 32 || !index.containsKey(n.name())) continue;
+            var keys = new HashMap<String, Integer>();
+            for (String key : ParamAxes.weights(n.op())) keys.put(key, bits);
+            weightBits.put(n.name(), keys);
+        }
+        Deployment deployment = Deployment.ofBits(net.getLayerWiseConfigurations(), weightBits, quantisationPoints(graph, plan));
         var result = new HashMap<String, Map<String, WeightQuant>>();
         for (LayerNode n : graph.nodes()) {
             int bits = plan.forLayer(n.name()).weightBits();
@@ -154,7 +169,7 @@ public final class Compressor {
                     INDArray half = Quantization.fp16(w);
                     w.assign(half);
                     dev.squeeze.model.Backend.release(half);
-                    perKey.put(key, new WeightQuant(16, -1, new float[0]));
+                    perKey.put(key, WeightQuant.fp16());
                     continue;
                 }
                 int axis = ParamAxes.outputAxis(n.op(), key);
@@ -163,12 +178,15 @@ public final class Compressor {
                 int a = Math.max(axis, 0);
                 float[] rows = Quantization.rows(shaped, a);
                 int nRows = (int) shaped.size(a);
-                float[] scales = Quantization.symmetricScales(rows, nRows, bits);
-                float[] q = Quantization.dequantize(Quantization.codes(rows, scales, bits), scales);
+                // a row is one output channel's weights in reduction order (dense [in, out] read by columns), as MatMulNBits blocks them
+                int length = rows.length / nRows;
+                int block = deployment.form(n.name(), key) == Deployment.Form.NBITS ? Deployment.nbitsBlock(length) : length;
+                float[] scales = Quantization.symmetricScales(rows, nRows, bits, block);
+                float[] q = Quantization.dequantize(Quantization.codes(rows, nRows, scales, bits, block), nRows, scales, block);
                 INDArray quantised = Quantization.fromRows(q, shaped.shape(), a);
                 w.assign(quantised.reshape('c', w.shape()));
                 dev.squeeze.model.Backend.release(quantised);
-                perKey.put(key, new WeightQuant(bits, axis, scales));
+                perKey.put(key, new WeightQuant(bits, axis, scales, block));
             }
             result.put(n.name(), perKey);
         }
@@ -205,7 +223,7 @@ public final class Compressor {
     static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
         var result = new HashMap<String, ActivationQuant>();
         if (points.isEmpty()) return result;
-        CompressedModel.forward(net, x, (layer, a) -> {
+        CompressedModel.forward(net, Map.of(), x, (layer, a) -> {
             Integer bits = points.get(layer);
             if (bits != null) result.put(layer, method.calibrate(a, bits));
             return a;
