@@ -66,7 +66,7 @@ public final class SearchQuality {
         var results = new ArrayList<SeedResult>();
         for (long seed : seeds) {
             var settings = new SearchSettings(objectives, List.of(), population, generations, null, 0, seed);
-            var outcome = new Nsga2Search(space, settings, reference).run(cached, Promoter.NONE, baselineAccuracy, List.of(),
+            var outcome = Nsga2Search.builder(space, settings).reference(reference).build().run(cached, Promoter.NONE, baselineAccuracy, List.of(),
                     new HashMap<>(), seedPlans, t -> { }, g -> { });
             List<Trial> spent = outcome.trials().subList(0, Math.min(outcome.trials().size(), (int) Math.floor(budget * all.size())));
             int evaluations = spent.size();

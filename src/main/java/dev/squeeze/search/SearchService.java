@@ -120,7 +120,7 @@ public final class SearchService {
                     Objective o = job.objectives().get(k);
                     reference[k] = o == Objective.ACCURACY ? baselineAccuracy - 0.10 : uncompressed.get(o.key());
                 }
-                var search = new Nsga2Search(setup.space(), job.settings(), reference, r.stop());
+                var search = Nsga2Search.builder(setup.space(), job.settings()).reference(reference).stopRequest(r.stop()).build();
                 long start = System.nanoTime();
                 outcome = search.run(ladder, backends.promoter(), baselineAccuracy, previous, cache, seeds,
                         t -> {

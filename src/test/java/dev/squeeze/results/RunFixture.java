@@ -91,7 +91,8 @@ final class RunFixture {
                     "synthetic", CNN.layerNames()));
 
             var seeds = new ArrayList<>(baselinePlans.values());
-            Nsga2Search.Outcome outcome = new Nsga2Search(space, settings, reference).run(evaluator, accuracy0, List.of(), new HashMap<>(), seeds,
+            Nsga2Search.Outcome outcome = Nsga2Search.builder(space, settings).reference(reference).build()
+                    .run(evaluator, dev.squeeze.evaluators.Promoter.NONE, accuracy0, List.of(), new HashMap<>(), seeds,
                     t -> {
                         store.append(t);
                         lines.add(t);

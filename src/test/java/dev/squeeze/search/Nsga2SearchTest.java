@@ -113,7 +113,7 @@ class Nsga2SearchTest {
     static Nsga2Search.Outcome run(List<Constraint> constraints, List<Trial> previous, PlanEvaluator ev,
                                    dev.squeeze.evaluators.Promoter promoter, List<Trial> sink, StopRequest stop) throws Exception {
         var settings = new SearchSettings(OBJECTIVES, constraints, 16, 8, null, 0, 7);
-        var search = new Nsga2Search(space(), settings, new double[]{0.8, 5.0}, stop);
+        var search = Nsga2Search.builder(space(), settings).reference(new double[]{0.8, 5.0}).stopRequest(stop).build();
         var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));
         return search.run(ev, promoter, 0.9, previous, new HashMap<>(), seeds, sink::add, g -> { });
     }
