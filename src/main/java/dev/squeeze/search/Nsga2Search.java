@@ -9,6 +9,7 @@ import dev.squeeze.results.Fronts;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
 import dev.squeeze.spaces.SearchSpace;
+import io.jenetics.Alterer;
 import io.jenetics.IntegerGene;
 import io.jenetics.Mutator;
 import io.jenetics.engine.Engine;
@@ -17,34 +18,50 @@ import io.jenetics.ext.moea.NSGA2Selector;
 import io.jenetics.util.RandomRegistry;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
- * NSGA-II over a {@link SearchSpace} on Jenetics.
+ * NSGA-II over a {@link SearchSpace} on Jenetics, with offspring proposed by a model of accuracy.
  *
  * <p>Configuration is separate from execution: a search is built once ({@link #builder}) and each {@link #run} is a
  * stream of generations. The problem is a {@link PlanProblem} (plans through the {@link PlanCodec}, fitness the
  * objective vector with constraint violation, ranked by constrained domination, {@link ConstrainedVec}); the engine
- * selects parents and survivors with NSGA-II and makes offspring by crossover and mutation. After every generation
- * come its explicit steps: promotion to the next fidelity ({@link Promotion}), the summary (a {@link Generation},
- * reported), then the {@link RunLimit}s, the first of which to be reached ends the run and says why.
+ * selects parents and survivors with NSGA-II. Offspring are made by {@link ModelProposals} when the search knows the
+ * plans' exact costs: many candidates, screened by their expected hypervolume gain under an {@link AccuracySurrogate}
+ * learnt from every trial so far; without costs, by crossover and mutation alone. After every generation come its
+ * explicit steps: promotion to the next fidelity ({@link Promotion}), the summary (a {@link Generation}, reported),
+ * then the {@link RunLimit}s, the first of which to be reached ends the run and says why.
  *
  * <p>The same settings, seed, evaluator results and seeds give the same trials in the same order: the engine runs on one
- * thread (evaluation batches may fan out inside the {@link PlanEvaluator}).
+ * thread (evaluation batches may fan out inside the {@link PlanEvaluator}) and the model is a function of the trials.
  */
 public final class Nsga2Search {
+    /** Times the variation is applied to the parents per generation when offspring are model-screened. */
+    static final int VARIATION_ROUNDS = 8;
+    /** Candidates drawn from the front's knob frequencies, per offspring. */
+    static final int SAMPLES_PER_OFFSPRING = 4;
+
     private final SearchSpace space;
     private final PlanCodec codec;
     private final SearchSettings settings;
     private final double[] hvReference;
     private final StopRequest stopRequest;
+    private final Function<CompressionPlan, Map<String, Double>> costs;
+    private final ToDoubleFunction<CompressionPlan> prior;
+    private final double exploration;
     private final RunLimit limit;
 
     private Nsga2Search(Builder b) {
@@ -53,6 +70,9 @@ public final class Nsga2Search {
         this.settings = b.settings;
         this.hvReference = b.reference.clone();
         this.stopRequest = b.stopRequest;
+        this.costs = b.costs;
+        this.prior = b.prior;
+        this.exploration = b.exploration;
         RunLimit own = RunLimit.of(b.settings);
         this.limit = (b.limit == null ? own : own.or(b.limit)).or(RunLimit.stopRequest(b.stopRequest));
     }
@@ -68,6 +88,9 @@ public final class Nsga2Search {
         private final SearchSettings settings;
         private double[] reference;
         private StopRequest stopRequest = new StopRequest();
+        private Function<CompressionPlan, Map<String, Double>> costs;
+        private ToDoubleFunction<CompressionPlan> prior;
+        private double exploration = 1.0;
         private RunLimit limit;
 
         private Builder(SearchSpace space, SearchSettings settings) {
@@ -93,9 +116,31 @@ public final class Nsga2Search {
             return this;
         }
 
+        /**
+         * A plan's cost objectives, exact and cheap (the cost model): with them offspring are screened by the accuracy
+         * model before they are evaluated; without, made by crossover and mutation alone.
+         */
+        public Builder costs(Function<CompressionPlan, Map<String, Double>> costs) {
+            this.costs = costs;
+            return this;
+        }
+
+        /** Where the accuracy model starts before trials teach it: the sensitivity table's prediction. */
+        public Builder prior(ToDoubleFunction<CompressionPlan> prior) {
+            this.prior = prior;
+            return this;
+        }
+
         /** A limit beside the settings' own (generations, time budget, stagnation) and the stop request. */
         public Builder limit(RunLimit limit) {
             this.limit = this.limit == null ? limit : this.limit.or(limit);
+            return this;
+        }
+
+        /** How far to widen the model's predicted spread when ranking offspring (1 = as fitted); more explores more. */
+        public Builder exploration(double exploration) {
+            if (!(exploration > 0)) throw new IllegalArgumentException("exploration must be > 0, got " + exploration);
+            this.exploration = exploration;
             return this;
         }
 
@@ -108,9 +153,23 @@ public final class Nsga2Search {
         }
     }
 
-    /** What one generation did, for progress reporting and the checkpoint. */
+    /**
+     * What one generation did, for progress reporting and the checkpoint.
+     *
+     * @param surrogate how well the accuracy model agreed with measurements; null when offspring were not model-screened
+     */
     public record Generation(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume,
-                             Map<String, Double> bestFeasible, double seconds, List<String> population) {}
+                             Map<String, Double> bestFeasible, double seconds, List<String> population, SurrogateAgreement surrogate) {}
+
+    /**
+     * The accuracy model's agreement with measured accuracy in one generation (Kendall tau, null with too few trials).
+     *
+     * @param fittedOn   measured trials the model that proposed this generation's offspring was fitted to
+     * @param heldOutTau that model's leave-one-out predictions against those trials' measurements
+     * @param predicted  trials of this generation whose accuracy the model predicted before they were measured
+     * @param tau        those predictions against the measurements: agreement on plans the model had not seen
+     */
+    public record SurrogateAgreement(int fittedOn, Double heldOutTau, int predicted, Double tau) {}
 
     /**
      * Everything the run produced; {@code complete} is false when a stop request ended it before its own limits
@@ -121,6 +180,11 @@ public final class Nsga2Search {
         public static Outcome stoppedBefore(List<Trial> previous, List<Objective> objectives, String reason) {
             return new Outcome(List.copyOf(previous), Fronts.feasible(previous, objectives), List.of(), reason, false);
         }
+    }
+
+    /** Whether offspring are screened by the accuracy model (the search was given exact costs). */
+    public boolean modelBased() {
+        return costs != null;
     }
 
     /**
@@ -143,13 +207,16 @@ public final class Nsga2Search {
         return new Outcome(all, Fronts.feasible(all, settings.objectives()), List.copyOf(run.generations), stop.reason(), stop.complete());
     }
 
-    /** One run's state: its trials and the generations so far. */
+    /** One run's state: its trials, the model learnt from them, the generations so far. */
     private final class Run {
         private final TrialBook book;
         private final Promotion promotion;
         private final double baselineAccuracy;
         private final Consumer<Generation> onGeneration;
         private final List<Generation> generations = new ArrayList<>();
+        private final Map<String, Double> proposed = new HashMap<>(); // plan key -> predicted accuracy, this generation's offspring
+        private final double[][] positions = AccuracySurrogate.positions(codec.knobs());
+        private AccuracySurrogate surrogate;
         private long start;
         private int evaluatedBefore, cachedBefore;
 
@@ -168,7 +235,7 @@ public final class Nsga2Search {
                         .executor(Runnable::run) // deterministic: parallelism lives in the evaluator's batch
                         .populationSize(settings.population())
                         .offspringFraction(0.5)
-                        .alterers(new KnobCrossover<>(0.9), new Mutator<>(1.0 / codec.knobs().size()))
+                        .alterers(offspring())
                         .selector(NSGA2Selector.ofVec())
                         .build();
                 start = System.nanoTime();
@@ -184,8 +251,15 @@ public final class Nsga2Search {
             });
         }
 
+        private Alterer<IntegerGene, ConstrainedVec> offspring() {
+            Alterer<IntegerGene, ConstrainedVec> variation = Alterer.of(new KnobCrossover<ConstrainedVec>(0.9),
+                    new Mutator<IntegerGene, ConstrainedVec>(1.0 / codec.knobs().size()));
+            if (!modelBased()) return variation;
+            return new ModelProposals(codec, variation, VARIATION_ROUNDS, SAMPLES_PER_OFFSPRING, this::learn);
+        }
+
         private List<ConstrainedVec> fitness(List<CompressionPlan> plans, int generation) {
-            return book.lookup(plans, generation).stream().map(this::fitness).toList();
+            return book.lookup(plans, generation, proposed).stream().map(this::fitness).toList();
         }
 
         private ConstrainedVec fitness(Trial t) {
@@ -204,12 +278,144 @@ public final class Nsga2Search {
             List<Trial> all = book.all();
             var g = new Generation(gen, book.evaluatedThisRun() - evaluatedBefore, book.cachedThisRun() - cachedBefore, all.size(),
                     Fronts.hypervolume(all, settings.objectives(), hvReference), bestFeasible(all), (System.nanoTime() - start) / 1e9,
-                    populationIds(r, all));
+                    populationIds(r, all), modelBased() ? agreement(all, gen) : null);
             evaluatedBefore = book.evaluatedThisRun();
             cachedBefore = book.cachedThisRun();
             generations.add(g);
             onGeneration.accept(g);
             return g;
+        }
+
+        private SurrogateAgreement agreement(List<Trial> all, int generation) {
+            var predicted = new ArrayList<Double>();
+            var measured = new ArrayList<Double>();
+            for (Trial t : all) {
+                Double m = measuredAccuracy(t);
+                if (t.generation() != generation || m == null || !t.values().containsKey(TrialBook.SURROGATE)) continue;
+                predicted.add(t.values().get(TrialBook.SURROGATE));
+                measured.add(m);
+            }
+            Double tau = predicted.size() < 3 ? null : AccuracySurrogate.kendall(
+                    predicted.stream().mapToDouble(Double::doubleValue).toArray(), measured.stream().mapToDouble(Double::doubleValue).toArray());
+            return new SurrogateAgreement(surrogate == null ? 0 : surrogate.trials(), surrogate == null ? null : surrogate.heldOutTau(),
+                    predicted.size(), tau);
+        }
+
+        /** The measured-rung accuracy of a trial (what the model learns and predicts), or null for a predicted one. */
+        private static Double measuredAccuracy(Trial t) {
+            return switch (t.fidelity()) {
+                case "measured" -> t.values().get(Objective.ACCURACY.key());
+                case "predicted" -> null;
+                default -> t.values().get("accuracy_measured");
+            };
+        }
+
+        /** The per-generation learning step: the accuracy model refitted to every measured trial, and the front it must beat. */
+        private ModelProposals.Screen learn() {
+            List<Trial> all = book.all();
+            var points = new ArrayList<AccuracySurrogate.Point>();
+            var accuracy = new ArrayList<Double>();
+            var seen = new HashSet<String>();
+            for (Trial t : all) {
+                int[] idx = space.indicesOf(t.plan());
+                seen.add(Arrays.toString(idx));
+                Double a = measuredAccuracy(t);
+                if (a == null) continue;
+                points.add(point(idx, t.plan()));
+                accuracy.add(a);
+            }
+            surrogate = AccuracySurrogate.fit(points, accuracy.stream().mapToDouble(Double::doubleValue).toArray());
+            List<Trial> front = Fronts.feasible(all, settings.objectives());
+            var gain = HypervolumeGain.of(settings.objectives(), hvReference, settings.constraints(), baselineAccuracy, exploration,
+                    front.stream().map(Trial::values).toList());
+            List<int[]> frontIndices = (front.isEmpty() ? Fronts.leastViolating(all, 8) : front).stream()
+                    .map(t -> space.indicesOf(t.plan())).toList();
+            proposed.clear();
+            return new Screen(surrogate, gain, seen, frontIndices);
+        }
+
+        private AccuracySurrogate.Point point(int[] idx, CompressionPlan plan) {
+            double[] pos = new double[idx.length];
+            for (int k = 0; k < idx.length; k++) pos[k] = positions[k][idx[k]];
+            return new AccuracySurrogate.Point(pos, prior == null ? Double.NaN : prior.applyAsDouble(plan));
+        }
+
+        /** One generation's screen: candidates ranked by expected hypervolume gain, chosen greedily (lazily re-scored). */
+        private final class Screen implements ModelProposals.Screen {
+            private final AccuracySurrogate model;
+            private final Set<String> seen;
+            private final List<int[]> front;
+            private HypervolumeGain gain;
+
+            Screen(AccuracySurrogate model, HypervolumeGain gain, Set<String> seen, List<int[]> front) {
+                this.model = model;
+                this.gain = gain;
+                this.seen = seen;
+                this.front = front;
+            }
+
+            @Override
+            public List<int[]> front() {
+                return front;
+            }
+
+            @Override
+            public boolean seen(int[] indices) {
+                return seen.contains(Arrays.toString(indices));
+            }
+
+            private final class Candidate {
+                final int order;
+                final int[] indices;
+                final CompressionPlan plan;
+                final Map<String, Double> costs;
+                final AccuracySurrogate.Prediction prediction;
+                HypervolumeGain.Score score;
+                HypervolumeGain scoredAgainst;
+
+                Candidate(int order, int[] indices) {
+                    this.order = order;
+                    this.indices = indices;
+                    this.plan = codec.plan(indices);
+                    this.costs = Nsga2Search.this.costs.apply(plan);
+                    this.prediction = model.predict(point(indices, plan));
+                    rescore();
+                }
+
+                void rescore() {
+                    score = gain.score(costs, prediction);
+                    scoredAgainst = gain;
+                }
+            }
+
+            /**
+             * Lazy greedy: the expected gain of a candidate can only shrink as the front grows, so a candidate whose
+             * fresh score still leads the stale ones is the best; each choice joins the front at its predicted
+             * accuracy before the next (so a batch spreads along the front instead of crowding one corner).
+             */
+            @Override
+            public List<int[]> best(List<int[]> candidates, int n) {
+                var queue = new PriorityQueue<Candidate>((a, b) -> {
+                    int c = b.score.compareTo(a.score);
+                    return c != 0 ? c : Integer.compare(a.order, b.order);
+                });
+                for (int i = 0; i < candidates.size(); i++) queue.add(new Candidate(i, candidates.get(i)));
+                var picked = new ArrayList<int[]>();
+                while (picked.size() < n && !queue.isEmpty()) {
+                    Candidate c = queue.poll();
+                    if (c.scoredAgainst != gain) {
+                        c.rescore();
+                        queue.add(c);
+                        continue;
+                    }
+                    picked.add(c.indices);
+                    proposed.put(c.plan.key(), c.prediction.accuracy());
+                    var believed = new LinkedHashMap<>(c.costs);
+                    believed.put(Objective.ACCURACY.key(), c.prediction.accuracy());
+                    gain = gain.with(believed);
+                }
+                return picked;
+            }
         }
 
         private Map<String, Double> bestFeasible(List<Trial> trials) {

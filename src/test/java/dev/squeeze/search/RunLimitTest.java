@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Named limits judged on the generations so far; the first one reached names the stop. */
 class RunLimitTest {
     static Nsga2Search.Generation gen(int i, double hv, double seconds, int trials) {
-        return new Nsga2Search.Generation(i, 0, 0, trials, hv, Map.of(), seconds, List.of());
+        return new Nsga2Search.Generation(i, 0, 0, trials, hv, Map.of(), seconds, List.of(), null);
     }
 
     static List<Nsga2Search.Generation> history(double... hv) {
