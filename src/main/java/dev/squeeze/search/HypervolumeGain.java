@@ -5,7 +5,7 @@ import dev.squeeze.results.Hypervolume;
 import dev.squeeze.results.Objective;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -24,6 +24,8 @@ final class HypervolumeGain {
     private static final double[] WEIGHTS = {2.23458440077466e-05, 0.00278914132123177, 0.0499164067652178, 0.24409750289494,
             0.406349206349206, 0.24409750289494, 0.0499164067652178, 0.00278914132123177, 2.23458440077466e-05};
 
+    private static final String ACCURACY = Objective.ACCURACY.key();
+
     private final List<Objective> objectives;
     private final double[] reference;
     private final List<Constraint> constraints;
@@ -31,6 +33,7 @@ final class HypervolumeGain {
     private final double exploration;
     private final List<double[]> front; // normalised, non-dominated, feasible
     private final int accuracy;        // index of the accuracy objective, -1 if it is not one
+    private final String[] keys;       // the objectives' value keys
 
     private HypervolumeGain(List<Objective> objectives, double[] reference, List<Constraint> constraints, double baselineAccuracy,
                             double exploration, List<double[]> front) {
@@ -41,6 +44,7 @@ final class HypervolumeGain {
         this.exploration = exploration;
         this.front = front;
         this.accuracy = objectives.indexOf(Objective.ACCURACY);
+        this.keys = objectives.stream().map(Objective::key).toArray(String[]::new);
     }
 
     /**
@@ -71,8 +75,8 @@ final class HypervolumeGain {
     }
 
     Score score(Map<String, Double> costs, AccuracySurrogate.Prediction p) {
-        var values = new LinkedHashMap<>(costs);
-        values.put(Objective.ACCURACY.key(), 1.0); // the best accuracy can be: what is left violated is cost alone
+        var values = new HashMap<>(costs);
+        values.put(ACCURACY, 1.0); // the best accuracy can be: what is left violated is cost alone
         double costViolation = violation(values);
         if (costViolation > 0) return new Score(costViolation, 0, Double.NEGATIVE_INFINITY);
         double sd = p.sd() * exploration;
@@ -82,7 +86,7 @@ final class HypervolumeGain {
         double gain = 0;
         for (int j = 0; j < NODES.length; j++) {
             if (accuracy >= 0 && NODES[j] < -reach) continue; // below what it needs: adds nothing
-            values.put(Objective.ACCURACY.key(), 1 / (1 + Math.exp(-(p.mean() + NODES[j] * sd))));
+            values.put(ACCURACY, 1 / (1 + Math.exp(-(p.mean() + NODES[j] * sd))));
             if (violation(values) > 0) continue;
             gain += WEIGHTS[j] * contribution(normalised(values));
         }
@@ -140,7 +144,7 @@ final class HypervolumeGain {
 
     private double[] normalised(Map<String, Double> values) {
         double[] v = new double[objectives.size()];
-        for (int i = 0; i < v.length; i++) v[i] = values.getOrDefault(objectives.get(i).key(), Double.NaN);
+        for (int i = 0; i < v.length; i++) v[i] = values.getOrDefault(keys[i], Double.NaN);
         return Hypervolume.normalise(v, objectives, reference);
     }
 
