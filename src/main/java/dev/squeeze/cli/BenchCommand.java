@@ -240,8 +240,9 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "search-quality", mixinStandardHelpOptions = true,
-            description = {"Enumerate a small space at measured fidelity, then compare NSGA-II's front (several seeds) with the",
-                    "exhaustive front and with random search given the same number of evaluations (hypervolume ratios)."})
+            description = {"Enumerate a small space at measured fidelity, then compare the fronts of squeeze's search (NSGA-II with",
+                    "model-screened offspring), of NSGA-II alone and of random search with the exhaustive front (hypervolume",
+                    "shares) after a quarter, half and all of the budget's evaluations, per seed, with the median and the worst seed."})
     static final class SearchQualityCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -268,10 +269,10 @@ final class BenchCommand implements Runnable {
         int generations;
 
         @Option(names = "--budget", defaultValue = "0.2",
-                description = "Share of the space NSGA-II may evaluate; its front counts its first evaluations up to this share (default: ${DEFAULT-VALUE}).")
+                description = "Share of the space a search may evaluate; fronts are read after a quarter, half and all of it (default: ${DEFAULT-VALUE}).")
         double budget;
 
-        @Option(names = "--seeds", defaultValue = "5", description = "Seeds; medians are reported (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--seeds", defaultValue = "5", description = "Seeds; medians and the worst seed are reported (default: ${DEFAULT-VALUE}).")
         int seeds;
 
         @Option(names = "--threads", defaultValue = "2", description = "Evaluation threads (default: ${DEFAULT-VALUE}).")
@@ -298,13 +299,26 @@ final class BenchCommand implements Runnable {
                 spec.commandLine().getErr().println(PeakMemory.closing("bench search-quality done"));
             } else {
                 out.printf("%d plans enumerated; exhaustive front hypervolume %.4f%n", r.plans(), r.exhaustiveHypervolume());
-                for (var s : r.seeds()) {
-                    out.printf("seed %d: %d evaluations (%.1f%%), NSGA-II %.4f (%.1f%% of exhaustive), random %.4f (%.1f%%)%n", s.seed(),
-                            s.evaluations(), 100.0 * s.evaluations() / r.plans(), s.nsgaHypervolume(), 100 * s.nsgaHypervolume() / r.exhaustiveHypervolume(),
-                            s.randomHypervolume(), 100 * s.randomHypervolume() / r.exhaustiveHypervolume());
+                var shares = r.checkpoints().stream().map(n -> String.format("%.0f%%", 100.0 * n / r.plans())).toList();
+                out.printf("share of the exhaustive hypervolume after %s of the space's evaluations (%s plans)%n",
+                        String.join(" / ", shares), String.join(" / ", r.checkpoints().stream().map(String::valueOf).toList()));
+                var header = new java.util.ArrayList<>(List.of("seed"));
+                for (var m : r.methods()) shares.forEach(p -> header.add(m.method() + " " + p));
+                var rows = new java.util.ArrayList<List<String>>();
+                for (int i = 0; i < r.methods().get(0).seeds().size(); i++) {
+                    var row = new java.util.ArrayList<>(List.of(String.valueOf(r.methods().get(0).seeds().get(i).seed())));
+                    for (var m : r.methods()) m.seeds().get(i).shares().forEach(v -> row.add(String.format("%.1f%%", 100 * v)));
+                    rows.add(row);
                 }
-                out.println(PeakMemory.closing(String.format("median: NSGA-II %.1f%% of the exhaustive hypervolume, random %.1f%%, with %.1f%% of the evaluations",
-                        100 * r.medianNsgaRatio(), 100 * r.medianRandomRatio(), 100 * r.medianEvaluationShare())));
+                for (String what : List.of("median", "worst")) {
+                    var row = new java.util.ArrayList<>(List.of(what));
+                    for (var m : r.methods()) (what.equals("median") ? m.median() : m.worst()).forEach(v -> row.add(String.format("%.1f%%", 100 * v)));
+                    rows.add(row);
+                }
+                out.print(Tables.render(header, rows));
+                var squeeze = r.method("squeeze");
+                out.println(PeakMemory.closing(String.format("squeeze at %s: median %.1f%%, worst seed %.1f%%; at %s: median %.1f%%",
+                        shares.get(2), 100 * squeeze.median().get(2), 100 * squeeze.worst().get(2), shares.get(1), 100 * squeeze.median().get(1))));
             }
             return 0;
         }

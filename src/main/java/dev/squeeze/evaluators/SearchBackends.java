@@ -131,6 +131,11 @@ public final class SearchBackends implements AutoCloseable {
         return measured.evaluatingSeconds() + (recovered == null ? 0 : recovered.evaluatingSeconds());
     }
 
+    /** A plan's cost objectives on the device ({@code latency_ms}, ...), exactly as the rungs add them: cheap and thread-safe. */
+    public Function<CompressionPlan, Map<String, Double>> costs() {
+        return costs;
+    }
+
     public Promoter promoter() {
         return promoter;
     }

@@ -48,7 +48,8 @@ final class ReportHtml {
         sb.append(table("front", r.frontTable(), true)).append("<h3>Baselines</h3>\n").append(table("baselines", r.baselineTable(), false));
 
         sb.append("<h2>Accuracy against cost</h2>\n<p class=\"note\">Grey: every trial (hollow: infeasible); blue: ")
-                .append(r.front().feasible() ? "the front" : "the least-violating plans").append("; diamonds: baselines. The front is non-dominated over all objectives at once, so in one projection some of its points can look dominated.</p>\n<div class=\"row\">\n");
+                .append(r.front().feasible() ? "the front" : "the least-violating plans").append("; diamonds: baselines. The front is non-dominated over all objectives at once, so in one projection some of its points can look dominated. "
+                        + "The accuracy axis spans the front and the baselines: trials below it are drawn on its lower edge as triangles (hover for their values).</p>\n<div class=\"row\">\n");
         for (String key : r.valueKeys()) if (!key.equals("accuracy") && !key.equals("peak_memory_mb")) sb.append(scatter(r, key));
         sb.append("</div>\n");
 
@@ -58,6 +59,8 @@ final class ReportHtml {
         sb.append("</div>\n");
 
         sb.append("<h2>Hypervolume per generation</h2>\n").append(hypervolume(r.generations()));
+
+        sb.append("<h2>How well the search's accuracy model predicted the plans it proposed</h2>\n").append(surrogate(r.generations()));
 
         sb.append("<h2>How well each fidelity rung ranked the next</h2>\n<table id=\"rank-agreement\"><tr><th>from</th><th>to</th><th>plans</th><th>Kendall tau</th></tr>\n");
         for (RunReport.RankAgreement a : r.rankAgreement()) {
@@ -80,21 +83,29 @@ final class ReportHtml {
 
     // ---- plots ------------------------------------------------------------------------------------
 
-    /** Accuracy against one cost: all trials faint, the front on top, baselines as labelled diamonds. */
+    /**
+     * Accuracy against one cost: all trials faint, the front on top, baselines as labelled diamonds. The accuracy axis
+     * spans the front and the baselines (and any trial above them), so the front's shape shows; trials below are drawn
+     * on the lower edge as downward triangles, their values in the tooltip.
+     */
     private static String scatter(RunReport r, String xKey) {
         Set<String> members = r.members().stream().map(FrontReport.Point::id).collect(Collectors.toSet());
-        var all = new ArrayList<Map<String, Double>>();
+        var anchors = new ArrayList<Map<String, Double>>();
+        r.front().baselines().forEach(b -> anchors.add(b.values()));
+        r.members().forEach(p -> anchors.add(p.values()));
+        double floor = anchors.stream().filter(v -> plottable(v, xKey)).mapToDouble(v -> v.get("accuracy")).min().orElse(Double.NEGATIVE_INFINITY);
+        var all = new ArrayList<>(anchors);
         r.trials().forEach(t -> all.add(t.values()));
-        r.front().baselines().forEach(b -> all.add(b.values()));
-        r.members().forEach(p -> all.add(p.values()));
         List<Map<String, Double>> plotted = all.stream().filter(v -> plottable(v, xKey)).toList();
         Axes ax = Axes.around(plotted.stream().mapToDouble(v -> v.get(xKey)).toArray(),
-                plotted.stream().mapToDouble(v -> v.get("accuracy")).toArray());
+                plotted.stream().mapToDouble(v -> v.get("accuracy")).filter(a -> a >= floor).toArray());
         var sb = new StringBuilder(ax.open("scatter-" + xKey, "accuracy against " + xKey)).append(ax.frame(xKey, "accuracy"));
         for (Trial t : r.trials()) {
             if (members.contains(t.id()) || !plottable(t.values(), xKey)) continue;
-            sb.append(circle(ax, t.values(), xKey, "point trial" + (t.feasible() ? "" : " infeasible"), t.id(),
-                    tip(t.id() + " · " + t.fidelity() + (t.feasible() ? "" : " · infeasible"), t.values())));
+            String cls = "point trial" + (t.feasible() ? "" : " infeasible");
+            String tip = tip(t.id() + " · " + t.fidelity() + (t.feasible() ? "" : " · infeasible"), t.values());
+            sb.append(t.values().get("accuracy") < ax.y0() ? below(ax, t.values(), xKey, cls + " below", t.id(), tip)
+                    : circle(ax, t.values(), xKey, cls, t.id(), tip));
         }
         for (FrontReport.Point p : r.members()) {
             if (plottable(p.values(), xKey)) {
@@ -119,6 +130,13 @@ final class ReportHtml {
     private static String circle(Axes ax, Map<String, Double> v, String xKey, String cls, String id, String tip) {
         return String.format("<circle class=\"%s\" data-trial=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\"><title>%s</title></circle>\n",
                 cls, esc(id), ax.px(v.get(xKey)), ax.py(v.get("accuracy")), cls.contains("front") ? "5" : "3.5", esc(tip));
+    }
+
+    /** A trial below the accuracy axis: a small downward triangle on its lower edge. */
+    private static String below(Axes ax, Map<String, Double> v, String xKey, String cls, String id, String tip) {
+        double x = ax.px(v.get(xKey)), y = ax.py(ax.y0());
+        return String.format("<path class=\"%s\" data-trial=\"%s\" d=\"M%.1f %.1f l3.5 -6 -7 0z\"><title>%s</title></path>\n",
+                cls, esc(id), x, y, esc(tip));
     }
 
     /** One heatmap: front members as rows, layers as columns, a knob's value in each cell. */
@@ -161,6 +179,50 @@ final class ReportHtml {
                     g.evaluatedNew(), g.fromCache(), g.trials(), g.seconds()));
         }
         return sb.append("</svg>\n").toString();
+    }
+
+    /**
+     * The accuracy model's Kendall tau per generation, from the checkpoints: held out (leave-one-out over the trials it
+     * learnt from) and on the plans it proposed, against their measurements; then the same as a table.
+     */
+    private static String surrogate(List<RunReport.Checkpoint> gens) {
+        List<RunReport.Checkpoint> withModel = gens.stream().filter(g -> g.surrogate() != null).toList();
+        if (withModel.isEmpty()) {
+            return "<p class=\"missing\" id=\"surrogate-agreement\">This run's offspring were not screened by an accuracy model (or it has no checkpoints).</p>\n";
+        }
+        var taus = new ArrayList<Double>(List.of(0.0, 1.0));
+        for (RunReport.Checkpoint g : withModel) {
+            if (g.surrogate().heldOutTau() != null) taus.add(g.surrogate().heldOutTau());
+            if (g.surrogate().tau() != null) taus.add(g.surrogate().tau());
+        }
+        Axes ax = Axes.around(withModel.stream().mapToDouble(RunReport.Checkpoint::generation).toArray(),
+                taus.stream().mapToDouble(Double::doubleValue).toArray());
+        var sb = new StringBuilder("<p class=\"note\">Kendall tau of the model's accuracy against the measured one, per generation: "
+                + "<span class=\"heldout\">held out</span> (leave-one-out over every trial it was fitted to) and "
+                + "<span class=\"proposed\">on its proposals</span> (predicted before they were measured; narrower, since it proposes plans near the front).</p>\n");
+        sb.append(ax.open("surrogate-agreement", "accuracy model agreement per generation")).append(ax.frame("generation", "Kendall tau"));
+        for (String series : List.of("heldout", "proposed")) {
+            java.util.function.Function<RunReport.Surrogate, Double> value = series.equals("heldout") ? RunReport.Surrogate::heldOutTau : RunReport.Surrogate::tau;
+            sb.append("<polyline class=\"line ").append(series).append("\" points=\"");
+            withModel.stream().filter(g -> value.apply(g.surrogate()) != null)
+                    .forEach(g -> sb.append(String.format("%.1f,%.1f ", ax.px(g.generation()), ax.py(value.apply(g.surrogate())))));
+            sb.append("\"/>\n");
+            for (RunReport.Checkpoint g : withModel) {
+                Double t = value.apply(g.surrogate());
+                if (t == null) continue;
+                sb.append(String.format("<circle class=\"tau %s\" cx=\"%.1f\" cy=\"%.1f\" r=\"3\"><title>generation %d: %s tau %.2f (%d %s)</title></circle>\n",
+                        series, ax.px(g.generation()), ax.py(t), g.generation(), series.equals("heldout") ? "held-out" : "proposals'", t,
+                        series.equals("heldout") ? g.surrogate().fittedOn() : g.surrogate().predicted(),
+                        series.equals("heldout") ? "trials" : "proposed plans"));
+            }
+        }
+        sb.append("</svg>\n<table id=\"surrogate-table\"><tr><th>generation</th><th>fitted on</th><th>held-out tau</th><th>proposed</th><th>tau on proposals</th></tr>\n");
+        for (RunReport.Checkpoint g : withModel) {
+            var a = g.surrogate();
+            sb.append(String.format("<tr><td>%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n", g.generation(), a.fittedOn(),
+                    a.heldOutTau() == null ? "-" : String.format("%.3f", a.heldOutTau()), a.predicted(), a.tau() == null ? "-" : String.format("%.3f", a.tau())));
+        }
+        return sb.append("</table>\n").toString();
     }
 
     // ---- tables -----------------------------------------------------------------------------------
@@ -330,6 +392,8 @@ final class ReportHtml {
             .front{fill:#2563eb;stroke:#fff;stroke-width:1}.baseline path{fill:#dc2626}.baseline text{font-size:11px;fill:#991b1b}
             .selected{stroke:#f59e0b!important;stroke-width:3!important}
             .line{fill:none;stroke:#2563eb;stroke-width:2}.gen{fill:#2563eb}
+            .below{fill:#9ca3af;fill-opacity:.8}.line.proposed{stroke:#ea580c}.tau.heldout{fill:#2563eb}.tau.proposed{fill:#ea580c}
+            span.heldout{color:#2563eb}span.proposed{color:#ea580c}
             .heatmap text{font-size:10px}.heatmap .cell text{text-anchor:middle}.heatmap .title{font-size:12px;font-weight:bold}
             """;
 
@@ -349,7 +413,7 @@ final class ReportHtml {
               const visible = sel => [...svg.querySelectorAll(sel)].filter(e => {
                 const b = e.getBoundingClientRect(); return b.width > 0 && b.height > 0; }).length;
               const box = svg.getBBox();
-              svg.dataset.marksDrawn = visible('.point, .cell, .gen');
+              svg.dataset.marksDrawn = visible('.point, .cell, .gen, .tau');
               svg.dataset.frontDrawn = visible('.point.front');
               svg.dataset.drawn = box.width > 0 && box.height > 0 && svg.dataset.marksDrawn > 0;
             });

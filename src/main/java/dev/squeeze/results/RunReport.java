@@ -36,12 +36,25 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
     /** The fidelity ladder, lowest first: each rung is judged by how well it ranked the plans the next rung measured. */
     static final List<String> RUNGS = List.of("predicted", "measured", "recovered");
 
-    /** What the report takes from one {@code checkpoints/gen-NNNN.json}. */
-    public record Checkpoint(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume, double seconds) {}
+    /**
+     * What the report takes from one {@code checkpoints/gen-NNNN.json}.
+     *
+     * @param surrogate the accuracy model's agreement with measurements in this generation; null when the search did
+     *                  not screen offspring with it
+     */
+    public record Checkpoint(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume, double seconds,
+                             Surrogate surrogate) {}
+
+    /**
+     * The accuracy model's Kendall tau in one generation: {@code heldOutTau} leave-one-out over the {@code fittedOn}
+     * trials it learnt from, {@code tau} against the measurements of the {@code predicted} plans it proposed.
+     */
+    public record Surrogate(int fittedOn, Double heldOutTau, int predicted, Double tau) {}
 
     /**
      * Kendall tau between a rung's accuracy and the next rung's, over the plans both measured
      * ({@code accuracy_<from>} stored on trials of fidelity {@code to}); null when there are fewer than two pairs.
+     * The last entry judges the search's accuracy model ({@code surrogate}) the same way, on the plans it proposed.
      */
     public record RankAgreement(String from, String to, int pairs, Double tau) {
         public String describe() {
@@ -141,12 +154,22 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
             String from = RUNGS.get(i), to = RUNGS.get(i + 1), key = "accuracy_" + from;
             List<Trial> pairs = lines.stream().filter(t -> t.fidelity().equals(to) && t.values().containsKey(key)
                     && t.values().containsKey("accuracy")).toList();
-            double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
-            double[] y = pairs.stream().mapToDouble(t -> t.values().get("accuracy")).toArray();
-            Double tau = x.length < 2 ? null : new KendallsCorrelation().correlation(x, y);
-            out.add(new RankAgreement(from, to, x.length, tau == null || tau.isNaN() ? null : tau));
+            out.add(agreement(from, to, pairs, key));
         }
+        // the search's accuracy model: its prediction, made before the plan was measured, against the measurement
+        out.add(agreement("surrogate", "measured", lines.stream().filter(t -> t.fidelity().equals("measured")
+                && t.values().containsKey(SURROGATE) && t.values().containsKey("accuracy")).toList(), SURROGATE));
         return out;
+    }
+
+    /** The value key of the accuracy model's prediction on the trials it proposed. */
+    static final String SURROGATE = "accuracy_surrogate";
+
+    private static RankAgreement agreement(String from, String to, List<Trial> pairs, String key) {
+        double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
+        double[] y = pairs.stream().mapToDouble(t -> t.values().get("accuracy")).toArray();
+        Double tau = x.length < 2 ? null : new KendallsCorrelation().correlation(x, y);
+        return new RankAgreement(from, to, x.length, tau == null || tau.isNaN() ? null : tau);
     }
 
     /** The plans the report is about: the front, or the least-violating plans when nothing was feasible. */

@@ -3,67 +3,173 @@ package dev.squeeze.search;
 import dev.squeeze.StopRequest;
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
+import dev.squeeze.evaluators.Promoter;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.results.Fronts;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
-import dev.squeeze.spaces.Knob;
 import dev.squeeze.spaces.SearchSpace;
-import io.jenetics.Genotype;
-import io.jenetics.IntegerChromosome;
+import io.jenetics.Alterer;
 import io.jenetics.IntegerGene;
 import io.jenetics.Mutator;
-import io.jenetics.Phenotype;
 import io.jenetics.engine.Engine;
 import io.jenetics.engine.EvolutionResult;
-import io.jenetics.engine.Limits;
 import io.jenetics.ext.moea.NSGA2Selector;
-import io.jenetics.util.ISeq;
 import io.jenetics.util.RandomRegistry;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.PriorityQueue;
 import java.util.Random;
+import java.util.Set;
 import java.util.function.Consumer;
-import java.util.function.Predicate;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
- * NSGA-II over a {@link SearchSpace} on Jenetics: one {@link IntegerGene} per knob holding an index into
- * its values, constrained domination, a seeded first population, an evaluation cache, and a stream of
- * generations that stops on generation count, time budget or hypervolume stagnation. The same settings,
- * seed, evaluator results and seeds give the same trials in the same order (the engine runs on one
- * thread; evaluation batches may fan out inside the {@link PlanEvaluator}).
+ * NSGA-II over a {@link SearchSpace} on Jenetics, with offspring proposed by a model of accuracy.
+ *
+ * <p>Configuration is separate from execution: a search is built once ({@link #builder}) and each {@link #run} is a
+ * stream of generations. The problem is a {@link PlanProblem} (plans through the {@link PlanCodec}, fitness the
+ * objective vector with constraint violation, ranked by constrained domination, {@link ConstrainedVec}); the engine
+ * selects parents and survivors with NSGA-II. Offspring are made by {@link ModelProposals} when the search knows the
+ * plans' exact costs: many candidates, screened by their expected hypervolume gain under an {@link AccuracySurrogate}
+ * learnt from every trial so far; without costs, by crossover and mutation alone. After every generation come its
+ * explicit steps: promotion to the next fidelity ({@link Promotion}), the summary (a {@link Generation}, reported),
+ * then the {@link RunLimit}s, the first of which to be reached ends the run and says why.
+ *
+ * <p>The same settings, seed, evaluator results and seeds give the same trials in the same order: the engine runs on one
+ * thread (evaluation batches may fan out inside the {@link PlanEvaluator}) and the model is a function of the trials.
  */
 public final class Nsga2Search {
+    /** Times the variation is applied to the parents per generation when offspring are model-screened. */
+    static final int VARIATION_ROUNDS = 8;
+    /** Candidates drawn from the front's knob frequencies, per offspring. */
+    static final int SAMPLES_PER_OFFSPRING = 4;
+
     private final SearchSpace space;
+    private final PlanCodec codec;
     private final SearchSettings settings;
     private final double[] hvReference;
     private final StopRequest stopRequest;
+    private final Function<CompressionPlan, Map<String, Double>> costs;
+    private final ToDoubleFunction<CompressionPlan> prior;
+    private final double exploration;
+    private final RunLimit limit;
 
-    /** A search that runs until its settings stop it. */
-    public Nsga2Search(SearchSpace space, SearchSettings settings, double[] hvReference) {
-        this(space, settings, hvReference, new StopRequest());
+    private Nsga2Search(Builder b) {
+        this.space = b.space;
+        this.codec = PlanCodec.of(b.space);
+        this.settings = b.settings;
+        this.hvReference = b.reference.clone();
+        this.stopRequest = b.stopRequest;
+        this.costs = b.costs;
+        this.prior = b.prior;
+        this.exploration = b.exploration;
+        RunLimit own = RunLimit.of(b.settings);
+        this.limit = (b.limit == null ? own : own.or(b.limit)).or(RunLimit.stopRequest(b.stopRequest));
+    }
+
+    /** A search of {@code space} run as {@code settings} say; {@link Builder#reference} is required. */
+    public static Builder builder(SearchSpace space, SearchSettings settings) {
+        return new Builder(space, settings);
+    }
+
+    /** Configures a {@link Nsga2Search}. */
+    public static final class Builder {
+        private final SearchSpace space;
+        private final SearchSettings settings;
+        private double[] reference;
+        private StopRequest stopRequest = new StopRequest();
+        private Function<CompressionPlan, Map<String, Double>> costs;
+        private ToDoubleFunction<CompressionPlan> prior;
+        private double exploration = 1.0;
+        private RunLimit limit;
+
+        private Builder(SearchSpace space, SearchSettings settings) {
+            this.space = space;
+            this.settings = settings;
+        }
+
+        /**
+         * Objective values of the reference point for hypervolume (same order as the objectives): usually the
+         * uncompressed model's costs and its accuracy minus 10 points.
+         */
+        public Builder reference(double[] reference) {
+            this.reference = reference.clone();
+            return this;
+        }
+
+        /**
+         * Also ends the run: checked after every generation, and a batch it ends mid-way (the evaluator throws
+         * {@link StopRequest.Stopped}) is left out; the outcome holds every trial recorded before.
+         */
+        public Builder stopRequest(StopRequest stopRequest) {
+            this.stopRequest = stopRequest;
+            return this;
+        }
+
+        /**
+         * A plan's cost objectives, exact and cheap (the cost model): with them offspring are screened by the accuracy
+         * model before they are evaluated; without, made by crossover and mutation alone.
+         */
+        public Builder costs(Function<CompressionPlan, Map<String, Double>> costs) {
+            this.costs = costs;
+            return this;
+        }
+
+        /** Where the accuracy model starts before trials teach it: the sensitivity table's prediction. */
+        public Builder prior(ToDoubleFunction<CompressionPlan> prior) {
+            this.prior = prior;
+            return this;
+        }
+
+        /** A limit beside the settings' own (generations, time budget, stagnation) and the stop request. */
+        public Builder limit(RunLimit limit) {
+            this.limit = this.limit == null ? limit : this.limit.or(limit);
+            return this;
+        }
+
+        /** How far to widen the model's predicted spread when ranking offspring (1 = as fitted); more explores more. */
+        public Builder exploration(double exploration) {
+            if (!(exploration > 0)) throw new IllegalArgumentException("exploration must be > 0, got " + exploration);
+            this.exploration = exploration;
+            return this;
+        }
+
+        public Nsga2Search build() {
+            if (reference == null) throw new IllegalStateException("a search needs its hypervolume reference point");
+            if (reference.length != settings.objectives().size()) {
+                throw new IllegalArgumentException("the reference has " + reference.length + " values for " + settings.objectives().size() + " objectives");
+            }
+            return new Nsga2Search(this);
+        }
     }
 
     /**
-     * @param hvReference objective values of the reference point for hypervolume (same order as the
-     *                    objectives): usually the uncompressed model's costs and its accuracy minus 10 points
-     * @param stopRequest also ends the run: checked after every generation, and a batch it ends mid-way (the evaluator
-     *                    throws {@link StopRequest.Stopped}) is left out; the outcome holds every trial recorded before
+     * What one generation did, for progress reporting and the checkpoint.
+     *
+     * @param surrogate how well the accuracy model agreed with measurements; null when offspring were not model-screened
      */
-    public Nsga2Search(SearchSpace space, SearchSettings settings, double[] hvReference, StopRequest stopRequest) {
-        if (space.genes().isEmpty()) throw new IllegalArgumentException("the space has no knob with more than one value: nothing to search");
-        this.space = space;
-        this.settings = settings;
-        this.hvReference = hvReference.clone();
-        this.stopRequest = stopRequest;
-    }
-
-    /** What one generation did, for progress reporting and the checkpoint. */
     public record Generation(int generation, int evaluatedNew, int fromCache, int trials, double hypervolume,
-                             Map<String, Double> bestFeasible, double seconds, List<String> population) {}
+                             Map<String, Double> bestFeasible, double seconds, List<String> population, SurrogateAgreement surrogate) {}
+
+    /**
+     * The accuracy model's agreement with measured accuracy in one generation (Kendall tau, null with too few trials).
+     *
+     * @param fittedOn   measured trials the model that proposed this generation's offspring was fitted to
+     * @param heldOutTau that model's leave-one-out predictions against those trials' measurements
+     * @param predicted  trials of this generation whose accuracy the model predicted before they were measured
+     * @param tau        those predictions against the measurements: agreement on plans the model had not seen
+     */
+    public record SurrogateAgreement(int fittedOn, Double heldOutTau, int predicted, Double tau) {}
 
     /**
      * Everything the run produced; {@code complete} is false when a stop request ended it before its own limits
@@ -76,192 +182,255 @@ public final class Nsga2Search {
         }
     }
 
+    /** Whether offspring are screened by the accuracy model (the search was given exact costs). */
+    public boolean modelBased() {
+        return costs != null;
+    }
+
     /**
      * Runs the search.
      *
-     * @param previous    trials of an interrupted run being resumed (not evaluated again)
-     * @param cache       evaluations of earlier runs by plan key (read and extended)
-     * @param seeds       plans for the first population (baselines, sensitivity-guided plans)
-     * @param onTrial     called once per newly recorded trial, in order (append it to trials.jsonl)
+     * @param promoter     raises plans near the front to a higher fidelity after every generation ({@link Promoter#NONE}: never)
+     * @param previous     trials of an interrupted run being resumed (not evaluated again)
+     * @param cache        evaluations of earlier runs by plan key (read and extended)
+     * @param seeds        plans for the first population (baselines, sensitivity-guided plans)
+     * @param onTrial      called once per newly recorded trial, in order (append it to trials.jsonl)
      * @param onGeneration called after each generation
      */
-    public Outcome run(PlanEvaluator evaluator, double baselineAccuracy, Collection<Trial> previous,
+    public Outcome run(PlanEvaluator evaluator, Promoter promoter, double baselineAccuracy, Collection<Trial> previous,
                        Map<String, Evaluation> cache, List<CompressionPlan> seeds,
                        Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
-        return run(evaluator, dev.squeeze.evaluators.Promoter.NONE, baselineAccuracy, previous, cache, seeds, onTrial, onGeneration);
+        var run = new Run(new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial),
+                new Promotion(settings.objectives(), promoter, baselineAccuracy), baselineAccuracy, onGeneration);
+        RunLimit.Stop stop = run.execute(seeds);
+        List<Trial> all = run.book.all();
+        return new Outcome(all, Fronts.feasible(all, settings.objectives()), List.copyOf(run.generations), stop.reason(), stop.complete());
     }
 
-    /** As above, promoting plans near the front to a higher fidelity after every generation. */
-    public Outcome run(PlanEvaluator evaluator, dev.squeeze.evaluators.Promoter promoter, double baselineAccuracy, Collection<Trial> previous,
-                       Map<String, Evaluation> cache, List<CompressionPlan> seeds,
-                       Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
-        TrialBook book = new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial);
-        List<Knob> genes = space.genes();
-        var generations = new ArrayList<Generation>();
-        String[] stoppedBecause = {"generations"};
-        boolean[] complete = {true};
-        RandomRegistry.using(new Random(settings.seed()), random -> {
-            io.jenetics.engine.Evaluator<IntegerGene, ConstrainedVec> batch = population -> evaluate(population, book);
-            var engine = new Engine.Builder<IntegerGene, ConstrainedVec>(batch, this::randomGenotype)
-                    .executor(Runnable::run) // deterministic: parallelism lives in the evaluator's batch
-                    .populationSize(settings.population())
-                    .offspringFraction(0.5)
-                    .alterers(new KnobCrossover<>(0.9), new Mutator<>(1.0 / genes.size()))
-                    .selector(NSGA2Selector.ofVec())
-                    .build();
-            var initial = seeds.stream().limit(settings.population()).map(this::genotypeOf).toList();
-            long start = System.nanoTime();
-            Predicate<Object> timeLimit = settings.timeBudget() == null ? x -> true : Limits.byExecutionTime(settings.timeBudget());
-            int[] lastEvaluated = {0}, lastCached = {0};
-            double[] bestHv = {0};
-            int[] sinceGain = {0};
-            try {
-                engine.stream(initial)
-                        .limit(r -> {
-                            long gen = r.generation() - 1; // Jenetics counts from 1
-                            promote(book, promoter, (int) gen, baselineAccuracy);
-                            double hv = Fronts.hypervolume(book.all(), settings.objectives(), hvReference);
-                            var g = new Generation((int) gen, book.evaluatedThisRun() - lastEvaluated[0],
-                                    book.cachedThisRun() - lastCached[0], book.all().size(), hv,
-                                    bestFeasible(book.all()), (System.nanoTime() - start) / 1e9, populationIds(r, book));
-                            lastEvaluated[0] = book.evaluatedThisRun();
-                            lastCached[0] = book.cachedThisRun();
-                            generations.add(g);
-                            onGeneration.accept(g);
-                            if (hv > bestHv[0] + 1e-12) {
-                                bestHv[0] = hv;
-                                sinceGain[0] = 0;
-                            } else {
-                                sinceGain[0]++;
-                            }
-                            if (gen + 1 >= settings.generations()) {
-                                stoppedBecause[0] = "generations";
-                                return false;
-                            }
-                            if (!timeLimit.test(r)) {
-                                stoppedBecause[0] = "time budget";
-                                return false;
-                            }
-                            if (settings.stagnation() > 0 && sinceGain[0] >= settings.stagnation()) {
-                                stoppedBecause[0] = "hypervolume stagnation (" + settings.stagnation() + " generations without gain)";
-                                return false;
-                            }
-                            if (stopRequest.requested()) {
-                                stoppedBecause[0] = stopRequest.reason().orElseThrow();
-                                complete[0] = false;
-                                return false;
-                            }
-                            return true;
-                        })
-                        .forEach(r -> { });
-            } catch (RuntimeException e) {
-                // a batch or a promotion the request ended: Jenetics hands it on wrapped
-                stoppedBecause[0] = StopRequest.Stopped.in(e).orElseThrow(() -> e).reason();
-                complete[0] = false;
+    /** One run's state: its trials, the model learnt from them, the generations so far. */
+    private final class Run {
+        private final TrialBook book;
+        private final Promotion promotion;
+        private final double baselineAccuracy;
+        private final Consumer<Generation> onGeneration;
+        private final List<Generation> generations = new ArrayList<>();
+        private final Map<String, Double> proposed = new HashMap<>(); // plan key -> predicted accuracy, this generation's offspring
+        private final double[][] positions = AccuracySurrogate.positions(codec.knobs());
+        private AccuracySurrogate surrogate;
+        private long start;
+        private int evaluatedBefore, cachedBefore;
+
+        Run(TrialBook book, Promotion promotion, double baselineAccuracy, Consumer<Generation> onGeneration) {
+            this.book = book;
+            this.promotion = promotion;
+            this.baselineAccuracy = baselineAccuracy;
+            this.onGeneration = onGeneration;
+        }
+
+        RunLimit.Stop execute(List<CompressionPlan> seeds) {
+            var problem = new PlanProblem(codec, this::fitness);
+            var initial = seeds.stream().limit(settings.population()).map(codec::encode).toList();
+            return RandomRegistry.with(new Random(settings.seed()), random -> {
+                Engine<IntegerGene, ConstrainedVec> engine = new Engine.Builder<>(problem.evaluator(), codec.encoding())
+                        .executor(Runnable::run) // deterministic: parallelism lives in the evaluator's batch
+                        .populationSize(settings.population())
+                        .offspringFraction(0.5)
+                        .alterers(offspring())
+                        .selector(NSGA2Selector.ofVec())
+                        .build();
+                start = System.nanoTime();
+                try {
+                    return engine.stream(initial)
+                            .map(this::afterGeneration)
+                            .map(g -> limit.test(generations))
+                            .flatMap(Optional::stream)
+                            .findFirst().orElseThrow();
+                } catch (RuntimeException e) { // a batch or a promotion the request ended: Jenetics hands it on wrapped
+                    return new RunLimit.Stop("stop-request", StopRequest.Stopped.in(e).orElseThrow(() -> e).reason(), false);
+                }
+            });
+        }
+
+        private Alterer<IntegerGene, ConstrainedVec> offspring() {
+            Alterer<IntegerGene, ConstrainedVec> variation = Alterer.of(new KnobCrossover<ConstrainedVec>(0.9),
+                    new Mutator<IntegerGene, ConstrainedVec>(1.0 / codec.knobs().size()));
+            if (!modelBased()) return variation;
+            return new ModelProposals(codec, variation, VARIATION_ROUNDS, SAMPLES_PER_OFFSPRING, this::learn);
+        }
+
+        private List<ConstrainedVec> fitness(List<CompressionPlan> plans, int generation) {
+            return book.lookup(plans, generation, proposed).stream().map(this::fitness).toList();
+        }
+
+        private ConstrainedVec fitness(Trial t) {
+            double[] v = new double[settings.objectives().size()];
+            for (int i = 0; i < v.length; i++) {
+                Objective o = settings.objectives().get(i);
+                v[i] = o.maximize() ? t.value(o) : -t.value(o);
             }
-        });
-        List<Trial> all = book.all();
-        List<Trial> front = Fronts.feasible(all, settings.objectives());
-        return new Outcome(all, front, List.copyOf(generations), stoppedBecause[0], complete[0]);
-    }
-
-    private ISeq<Phenotype<IntegerGene, ConstrainedVec>> evaluate(io.jenetics.util.Seq<Phenotype<IntegerGene, ConstrainedVec>> population,
-                                                                  TrialBook book) {
-        // Jenetics hands over the whole population; the ones without fitness are evaluated as one batch.
-        var todo = population.stream().filter(Phenotype::nonEvaluated).toList();
-        List<CompressionPlan> plans = todo.stream().map(p -> space.plan(indices(p.genotype()))).toList();
-        int generation = (int) todo.stream().mapToLong(Phenotype::generation).max().orElse(1) - 1;
-        List<Trial> trials = book.lookup(plans, Math.max(0, generation));
-        var fitness = new java.util.IdentityHashMap<Phenotype<IntegerGene, ConstrainedVec>, ConstrainedVec>();
-        for (int i = 0; i < todo.size(); i++) fitness.put(todo.get(i), fitness(trials.get(i)));
-        return population.stream().map(p -> p.isEvaluated() ? p : p.withFitness(fitness.get(p))).collect(ISeq.toISeq());
-    }
-
-    /**
-     * Promotes up to the budget's worth of plans from the non-dominated set of all trials, constraints
-     * ignored (a plan that needs only fine-tuning to meet an accuracy limit must get its chance). Plans
-     * that lost almost nothing gain nothing from fine-tuning and plans that lost more than 15 points are
-     * rarely recovered in a few steps, so candidates are those in between. They are spread evenly along the job's first
-     * cost objective (the middles of n equal slices, so two promotions go to the quartiles, not the extremes): fine-tuning
-     * restores what pruning took, so the cheapest plans are the ones their measured accuracy understates most, and spread
-     * by accuracy half the budget went to plans that had little to recover (fashion-cnn on raspberry-pi-4: +0.3 points
-     * for a plan that had lost 2.9 against +1.7 to +10.5 for pruned ones).
-     */
-    private void promote(TrialBook book, dev.squeeze.evaluators.Promoter promoter, int generation, double baselineAccuracy) {
-        int budget = promoter.budget(generation);
-        if (budget <= 0) return;
-        List<Trial> all = book.all();
-        Objective cost = settings.objectives().stream().filter(o -> o != Objective.ACCURACY).findFirst().orElse(Objective.ACCURACY);
-        List<Trial> pool = all.stream()
-                .filter(t -> t.fidelity().equals("measured"))
-                .filter(t -> {
-                    double drop = baselineAccuracy - t.value(Objective.ACCURACY);
-                    return drop > 0.005 && drop <= 0.15;
-                })
-                .filter(t -> all.stream().noneMatch(o -> dev.squeeze.results.Fronts.dominates(o, t, settings.objectives())))
-                .sorted(java.util.Comparator.comparingDouble((Trial t) -> cost.maximize() ? -t.value(cost) : t.value(cost)).thenComparing(Trial::id))
-                .toList();
-        if (pool.isEmpty()) return;
-        var candidates = new ArrayList<Trial>();
-        int n = Math.min(budget, pool.size());
-        for (int i = 0; i < n; i++) {
-            Trial t = pool.get((int) ((i + 0.5) * pool.size() / n));
-            if (!candidates.contains(t)) candidates.add(t);
+            return new ConstrainedVec(v, t.violation());
         }
-        var todo = new ArrayList<Trial>();
-        for (Trial t : candidates) {
-            if (!book.reuse(t.plan(), promoter.fidelity(), generation)) todo.add(t);
+
+        /** The steps after a generation: promotion, then its summary, reported. */
+        private Generation afterGeneration(EvolutionResult<IntegerGene, ConstrainedVec> r) {
+            int gen = (int) r.generation() - 1; // Jenetics counts from 1
+            promotion.after(book, gen);
+            List<Trial> all = book.all();
+            var g = new Generation(gen, book.evaluatedThisRun() - evaluatedBefore, book.cachedThisRun() - cachedBefore, all.size(),
+                    Fronts.hypervolume(all, settings.objectives(), hvReference), bestFeasible(all), (System.nanoTime() - start) / 1e9,
+                    populationIds(r, all), modelBased() ? agreement(all, gen) : null);
+            evaluatedBefore = book.evaluatedThisRun();
+            cachedBefore = book.cachedThisRun();
+            generations.add(g);
+            onGeneration.accept(g);
+            return g;
         }
-        if (todo.isEmpty()) return;
-        List<Evaluation> results = promoter.promote(todo);
-        for (int i = 0; i < todo.size(); i++) book.upgrade(todo.get(i).plan(), results.get(i), generation);
-    }
 
-    private ConstrainedVec fitness(Trial t) {
-        double[] v = new double[settings.objectives().size()];
-        for (int i = 0; i < v.length; i++) {
-            Objective o = settings.objectives().get(i);
-            v[i] = o.maximize() ? t.value(o) : -t.value(o);
+        private SurrogateAgreement agreement(List<Trial> all, int generation) {
+            var predicted = new ArrayList<Double>();
+            var measured = new ArrayList<Double>();
+            for (Trial t : all) {
+                Double m = measuredAccuracy(t);
+                if (t.generation() != generation || m == null || !t.values().containsKey(TrialBook.SURROGATE)) continue;
+                predicted.add(t.values().get(TrialBook.SURROGATE));
+                measured.add(m);
+            }
+            Double tau = predicted.size() < 3 ? null : AccuracySurrogate.kendall(
+                    predicted.stream().mapToDouble(Double::doubleValue).toArray(), measured.stream().mapToDouble(Double::doubleValue).toArray());
+            return new SurrogateAgreement(surrogate == null ? 0 : surrogate.trials(), surrogate == null ? null : surrogate.heldOutTau(),
+                    predicted.size(), tau);
         }
-        return new ConstrainedVec(v, t.violation());
-    }
 
-    private Map<String, Double> bestFeasible(List<Trial> trials) {
-        var best = new java.util.LinkedHashMap<String, Double>();
-        for (Objective o : settings.objectives()) {
-            trials.stream().filter(Trial::feasible).map(t -> t.value(o))
-                    .reduce((a, b) -> o.better(a, b) ? a : b).ifPresent(v -> best.put(o.key(), v));
+        /** The measured-rung accuracy of a trial (what the model learns and predicts), or null for a predicted one. */
+        private static Double measuredAccuracy(Trial t) {
+            return switch (t.fidelity()) {
+                case "measured" -> t.values().get(Objective.ACCURACY.key());
+                case "predicted" -> null;
+                default -> t.values().get("accuracy_measured");
+            };
         }
-        return best;
-    }
 
-    private List<String> populationIds(EvolutionResult<IntegerGene, ConstrainedVec> r, TrialBook book) {
-        var plans = r.population().stream().map(p -> space.plan(indices(p.genotype()))).toList();
-        var byKey = new java.util.HashMap<String, String>();
-        for (Trial t : book.all()) byKey.put(t.plan().key(), t.id());
-        return plans.stream().map(p -> byKey.getOrDefault(p.key(), "?")).toList();
-    }
-
-    /** One single-gene chromosome per knob, each with its own index range [0, values) (Jenetics ranges exclude max). */
-    private Genotype<IntegerGene> randomGenotype() {
-        var chromosomes = new ArrayList<IntegerChromosome>();
-        for (Knob k : space.genes()) chromosomes.add(IntegerChromosome.of(0, k.values().size(), 1));
-        return Genotype.of(chromosomes);
-    }
-
-    private Genotype<IntegerGene> genotypeOf(CompressionPlan plan) {
-        int[] idx = space.indicesOf(plan);
-        var chromosomes = new ArrayList<IntegerChromosome>();
-        List<Knob> knobs = space.genes();
-        for (int i = 0; i < idx.length; i++) {
-            chromosomes.add(IntegerChromosome.of(IntegerGene.of(idx[i], 0, knobs.get(i).values().size())));
+        /** The per-generation learning step: the accuracy model refitted to every measured trial, and the front it must beat. */
+        private ModelProposals.Screen learn() {
+            List<Trial> all = book.all();
+            var points = new ArrayList<AccuracySurrogate.Point>();
+            var accuracy = new ArrayList<Double>();
+            var seen = new HashSet<String>();
+            for (Trial t : all) {
+                int[] idx = space.indicesOf(t.plan());
+                seen.add(Arrays.toString(idx));
+                Double a = measuredAccuracy(t);
+                if (a == null) continue;
+                points.add(point(idx, t.plan()));
+                accuracy.add(a);
+            }
+            surrogate = AccuracySurrogate.fit(points, accuracy.stream().mapToDouble(Double::doubleValue).toArray());
+            List<Trial> front = Fronts.feasible(all, settings.objectives());
+            var gain = HypervolumeGain.of(settings.objectives(), hvReference, settings.constraints(), baselineAccuracy, exploration,
+                    front.stream().map(Trial::values).toList());
+            List<int[]> frontIndices = (front.isEmpty() ? Fronts.leastViolating(all, 8) : front).stream()
+                    .map(t -> space.indicesOf(t.plan())).toList();
+            proposed.clear();
+            return new Screen(surrogate, gain, seen, frontIndices);
         }
-        return Genotype.of(chromosomes);
-    }
 
-    static int[] indices(Genotype<IntegerGene> g) {
-        int[] idx = new int[g.length()];
-        for (int i = 0; i < idx.length; i++) idx[i] = g.get(i).gene().intValue();
-        return idx;
+        private AccuracySurrogate.Point point(int[] idx, CompressionPlan plan) {
+            double[] pos = new double[idx.length];
+            for (int k = 0; k < idx.length; k++) pos[k] = positions[k][idx[k]];
+            return new AccuracySurrogate.Point(pos, prior == null ? Double.NaN : prior.applyAsDouble(plan));
+        }
+
+        /** One generation's screen: candidates ranked by expected hypervolume gain, chosen greedily (lazily re-scored). */
+        private final class Screen implements ModelProposals.Screen {
+            private final AccuracySurrogate model;
+            private final Set<String> seen;
+            private final List<int[]> front;
+            private HypervolumeGain gain;
+
+            Screen(AccuracySurrogate model, HypervolumeGain gain, Set<String> seen, List<int[]> front) {
+                this.model = model;
+                this.gain = gain;
+                this.seen = seen;
+                this.front = front;
+            }
+
+            @Override
+            public List<int[]> front() {
+                return front;
+            }
+
+            @Override
+            public boolean seen(int[] indices) {
+                return seen.contains(Arrays.toString(indices));
+            }
+
+            private final class Candidate {
+                final int order;
+                final int[] indices;
+                final CompressionPlan plan;
+                final Map<String, Double> costs;
+                final AccuracySurrogate.Prediction prediction;
+                HypervolumeGain.Score score;
+                HypervolumeGain scoredAgainst;
+
+                Candidate(int order, int[] indices) {
+                    this.order = order;
+                    this.indices = indices;
+                    this.plan = codec.plan(indices);
+                    this.costs = Nsga2Search.this.costs.apply(plan);
+                    this.prediction = model.predict(point(indices, plan));
+                    rescore();
+                }
+
+                void rescore() {
+                    score = gain.score(costs, prediction);
+                    scoredAgainst = gain;
+                }
+            }
+
+            /**
+             * Lazy greedy: the expected gain of a candidate can only shrink as the front grows, so a candidate whose
+             * fresh score still leads the stale ones is the best; each choice joins the front at its predicted
+             * accuracy before the next (so a batch spreads along the front instead of crowding one corner).
+             */
+            @Override
+            public List<int[]> best(List<int[]> candidates, int n) {
+                var queue = new PriorityQueue<Candidate>((a, b) -> {
+                    int c = b.score.compareTo(a.score);
+                    return c != 0 ? c : Integer.compare(a.order, b.order);
+                });
+                for (int i = 0; i < candidates.size(); i++) queue.add(new Candidate(i, candidates.get(i)));
+                var picked = new ArrayList<int[]>();
+                while (picked.size() < n && !queue.isEmpty()) {
+                    Candidate c = queue.poll();
+                    if (c.scoredAgainst != gain) {
+                        c.rescore();
+                        queue.add(c);
+                        continue;
+                    }
+                    picked.add(c.indices);
+                    proposed.put(c.plan.key(), c.prediction.accuracy());
+                    var believed = new LinkedHashMap<>(c.costs);
+                    believed.put(Objective.ACCURACY.key(), c.prediction.accuracy());
+                    gain = gain.with(believed);
+                }
+                return picked;
+            }
+        }
+
+        private Map<String, Double> bestFeasible(List<Trial> trials) {
+            var best = new LinkedHashMap<String, Double>();
+            for (Objective o : settings.objectives()) {
+                trials.stream().filter(Trial::feasible).map(t -> t.value(o))
+                        .reduce((a, b) -> o.better(a, b) ? a : b).ifPresent(v -> best.put(o.key(), v));
+            }
+            return best;
+        }
+
+        private List<String> populationIds(EvolutionResult<IntegerGene, ConstrainedVec> r, List<Trial> all) {
+            var byKey = new HashMap<String, String>();
+            for (Trial t : all) byKey.put(t.plan().key(), t.id());
+            return r.population().stream().map(p -> byKey.getOrDefault(codec.decode(p.genotype()).key(), "?")).toList();
+        }
     }
 }

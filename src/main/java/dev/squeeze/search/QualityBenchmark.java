@@ -44,8 +44,10 @@ public final class QualityBenchmark {
             var cache = new java.util.HashMap<String, dev.squeeze.evaluators.Evaluation>();
             if (r.cache() != null) cache.putAll(SearchService.readCache(r.cache()));
             int before = cache.size();
-            var result = SearchQuality.run(space, backends.measured(), r.objectives(), baseline, reference, r.population(),
-                    r.generations(), r.budget(), LongStream.rangeClosed(1, r.seeds()).boxed().toList(), seedPlans, cache, progress::log);
+            var setup = new SearchQuality.Setup(r.objectives(), baseline, reference, r.population(), r.generations(), seedPlans,
+                    backends.costs(), plan -> table.predict(plan, space));
+            var result = SearchQuality.run(space, backends.measured(), setup, r.budget(),
+                    LongStream.rangeClosed(1, r.seeds()).boxed().toList(), cache, progress::log);
             if (r.cache() != null && cache.size() > before) SearchService.writeCache(r.cache(), cache);
             return result;
         }

@@ -17,30 +17,55 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
- * How good the search is on a space small enough to enumerate: the exhaustive front's hypervolume
- * against NSGA-II's and random search's with the same evaluation count, over several seeds. Every plan
- * is evaluated once (exhaustively, in batches) and both searches read those results, so the comparison
- * costs one enumeration.
+ * How good the search is on a space small enough to enumerate: the exhaustive front's hypervolume against the
+ * fronts of squeeze's search (NSGA-II with model-screened offspring), of NSGA-II alone and of random search, each
+ * read after the same numbers of evaluations (an anytime curve) over several seeds. Every plan is evaluated once
+ * (exhaustively, in batches) and the searches read those results, so the comparison costs one enumeration.
  */
 public final class SearchQuality {
     private SearchQuality() {}
 
-    public record SeedResult(long seed, int evaluations, double nsgaHypervolume, double randomHypervolume) {}
-
-    public record Result(long plans, double exhaustiveHypervolume, List<SeedResult> seeds,
-                         double medianNsgaRatio, double medianRandomRatio, double medianEvaluationShare) {}
+    /** The methods compared, in the order they are reported. */
+    public static final List<String> METHODS = List.of("squeeze", "NSGA-II", "random");
 
     /**
-     * @param budget share of the space NSGA-II may evaluate: its front is taken over its first
+     * One method on one seed: its share of the exhaustive hypervolume after each checkpoint's evaluations.
+     *
+     * @param evaluations distinct plans it evaluated by the end (at most the largest checkpoint)
+     */
+    public record SeedResult(long seed, int evaluations, List<Double> shares) {}
+
+    /** One method over every seed, with the median and the worst seed at each checkpoint. */
+    public record MethodResult(String method, List<SeedResult> seeds, List<Double> median, List<Double> worst) {}
+
+    /**
+     * @param checkpoints evaluation counts at which the fronts are read (5%, 10% and 20% of the space for a 20% budget)
+     * @param methods     in {@link #METHODS} order
+     */
+    public record Result(long plans, double exhaustiveHypervolume, List<Integer> checkpoints, List<MethodResult> methods) {
+        public MethodResult method(String name) {
+            return methods.stream().filter(m -> m.method().equals(name)).findFirst().orElseThrow();
+        }
+    }
+
+    /** What the searches are given besides the space and the enumerated evaluations. */
+    public record Setup(List<Objective> objectives, double baselineAccuracy, double[] reference, int population, int generations,
+                        List<CompressionPlan> seedPlans, Function<CompressionPlan, Map<String, Double>> costs,
+                        ToDoubleFunction<CompressionPlan> prior) {}
+
+    /**
+     * @param budget share of the space a search may evaluate: its front is read after a quarter, half and all of
      *               {@code floor(budget * plans)} evaluations, in the order it made them (as if it stopped there)
      * @param cache  evaluations by plan key, read and extended (a saved enumeration makes re-runs with other
      *               search settings cheap)
      */
-    public static Result run(SearchSpace space, PlanEvaluator evaluator, List<Objective> objectives, double baselineAccuracy,
-                             double[] reference, int population, int generations, double budget, List<Long> seeds,
-                             List<CompressionPlan> seedPlans, Map<String, Evaluation> cache, java.util.function.Consumer<String> log) {
+    public static Result run(SearchSpace space, PlanEvaluator evaluator, Setup setup, double budget, List<Long> seeds,
+                             Map<String, Evaluation> cache, Consumer<String> log) {
         List<CompressionPlan> all = enumerate(space);
         if (all.size() > 5000) throw new IllegalArgumentException("the space has " + all.size() + " plans; enumerate at most 5,000");
         List<CompressionPlan> missing = all.stream().filter(p -> !cache.containsKey(p.key())).toList();
@@ -52,9 +77,11 @@ public final class SearchQuality {
             for (int i = 0; i < part.size(); i++) cache.put(part.get(i).key(), ev.get(i));
             log.accept(String.format("  %d/%d", Math.min(missing.size(), from + batch), missing.size()));
         }
-        double exhaustive = Fronts.hypervolume(trials(all, cache), objectives, reference);
+        double exhaustive = Fronts.hypervolume(trials(all, cache), setup.objectives(), setup.reference());
+        int spend = (int) Math.floor(budget * all.size());
+        List<Integer> checkpoints = List.of(spend / 4, spend / 2, spend);
 
-        PlanEvaluator cached = new PlanEvaluator() {
+        PlanEvaluator enumerated = new PlanEvaluator() {
             public List<Evaluation> evaluate(List<CompressionPlan> plans) {
                 return plans.stream().map(p -> cache.get(p.key())).toList();
             }
@@ -63,22 +90,45 @@ public final class SearchQuality {
                 return "enumerated";
             }
         };
-        var results = new ArrayList<SeedResult>();
+        var bySeed = new LinkedHashMap<String, List<SeedResult>>();
+        METHODS.forEach(m -> bySeed.put(m, new ArrayList<>()));
         for (long seed : seeds) {
-            var settings = new SearchSettings(objectives, List.of(), population, generations, null, 0, seed);
-            var outcome = new Nsga2Search(space, settings, reference).run(cached, Promoter.NONE, baselineAccuracy, List.of(),
-                    new HashMap<>(), seedPlans, t -> { }, g -> { });
-            List<Trial> spent = outcome.trials().subList(0, Math.min(outcome.trials().size(), (int) Math.floor(budget * all.size())));
-            int evaluations = spent.size();
-            double nsga = Fronts.hypervolume(spent, objectives, reference);
-            double random = Fronts.hypervolume(trials(randomPlans(space, all, evaluations, seed), cache), objectives, reference);
-            results.add(new SeedResult(seed, evaluations, nsga, random));
-            log.accept(String.format("  seed %d: %d evaluations, NSGA-II %.4f, random %.4f, exhaustive %.4f", seed, evaluations, nsga, random, exhaustive));
+            var settings = new SearchSettings(setup.objectives(), List.of(), setup.population(), setup.generations(), null, 0, seed);
+            for (boolean model : new boolean[]{true, false}) {
+                var builder = Nsga2Search.builder(space, settings).reference(setup.reference()).limit(RunLimit.trials(spend));
+                if (model) builder.costs(setup.costs()).prior(setup.prior());
+                List<Trial> trials = builder.build().run(enumerated, Promoter.NONE, setup.baselineAccuracy(), List.of(), new HashMap<>(),
+                        setup.seedPlans(), t -> { }, g -> { }).trials();
+                bySeed.get(model ? "squeeze" : "NSGA-II").add(curve(seed, trials, checkpoints, setup, exhaustive));
+            }
+            bySeed.get("random").add(curve(seed, trials(randomPlans(all, spend, seed), cache), checkpoints, setup, exhaustive));
+            var line = new StringBuilder("  seed " + seed + ":");
+            bySeed.forEach((m, r) -> line.append(String.format(" %s %.1f%%", m, 100 * r.get(r.size() - 1).shares().get(2))));
+            log.accept(line + " of the exhaustive hypervolume after " + spend + " evaluations");
         }
-        return new Result(all.size(), exhaustive, results,
-                median(results.stream().mapToDouble(r -> r.nsgaHypervolume() / exhaustive).toArray()),
-                median(results.stream().mapToDouble(r -> r.randomHypervolume() / exhaustive).toArray()),
-                median(results.stream().mapToDouble(r -> (double) r.evaluations() / all.size()).toArray()));
+        var methods = new ArrayList<MethodResult>();
+        bySeed.forEach((m, r) -> methods.add(summary(m, r, checkpoints.size())));
+        return new Result(all.size(), exhaustive, checkpoints, methods);
+    }
+
+    private static SeedResult curve(long seed, List<Trial> trials, List<Integer> checkpoints, Setup setup, double exhaustive) {
+        var shares = new ArrayList<Double>();
+        for (int n : checkpoints) {
+            shares.add(Fronts.hypervolume(trials.subList(0, Math.min(n, trials.size())), setup.objectives(), setup.reference()) / exhaustive);
+        }
+        return new SeedResult(seed, Math.min(trials.size(), checkpoints.get(checkpoints.size() - 1)), shares);
+    }
+
+    private static MethodResult summary(String method, List<SeedResult> seeds, int points) {
+        var median = new ArrayList<Double>();
+        var worst = new ArrayList<Double>();
+        for (int i = 0; i < points; i++) {
+            int at = i;
+            double[] v = seeds.stream().mapToDouble(s -> s.shares().get(at)).toArray();
+            median.add(median(v));
+            worst.add(Arrays.stream(v).min().orElse(Double.NaN));
+        }
+        return new MethodResult(method, List.copyOf(seeds), median, worst);
     }
 
     static List<CompressionPlan> enumerate(SearchSpace space) {
@@ -94,7 +144,7 @@ public final class SearchQuality {
         }
     }
 
-    private static List<CompressionPlan> randomPlans(SearchSpace space, List<CompressionPlan> all, int n, long seed) {
+    private static List<CompressionPlan> randomPlans(List<CompressionPlan> all, int n, long seed) {
         var r = new Random(seed);
         var picked = new LinkedHashMap<String, CompressionPlan>();
         while (picked.size() < Math.min(n, all.size())) {

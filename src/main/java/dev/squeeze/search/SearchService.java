@@ -125,7 +125,8 @@ public final class SearchService {
                     Objective o = job.objectives().get(k);
                     reference[k] = o == Objective.ACCURACY ? baselineAccuracy - 0.10 : uncompressed.get(o.key());
                 }
-                var search = new Nsga2Search(setup.space(), job.settings(), reference, r.stop());
+                var search = Nsga2Search.builder(setup.space(), job.settings()).reference(reference).stopRequest(r.stop())
+                        .costs(backends.costs()).prior(plan -> table.predict(plan, setup.space())).build();
                 long start = System.nanoTime();
                 outcome = search.run(ladder, backends.promoter(), baselineAccuracy, previous, cache, seeds,
                         t -> {
@@ -206,11 +207,22 @@ public final class SearchService {
                 if (job.timeBudget() != null) eta = Math.min(eta, Math.max(0, job.timeBudget().toSeconds() - elapsed));
                 var best = new StringBuilder();
                 g.bestFeasible().forEach((k, v) -> best.append(String.format(" %s %.4g", k, v)));
-                progress.log(String.format("gen %d/%d  evals %d new, %d cached  trials %d  best feasible:%s  HV %.4f  ETA %.0fs",
+                progress.log(String.format("gen %d/%d  evals %d new, %d cached  trials %d  best feasible:%s  HV %.4f%s  ETA %.0fs",
                         g.generation() + 1, job.generations(), g.evaluatedNew(), g.fromCache(), g.trials(),
-                        best.length() == 0 ? " none yet" : best.toString(), g.hypervolume(), eta));
+                        best.length() == 0 ? " none yet" : best.toString(), g.hypervolume(), agreement(g.surrogate()), eta));
             }
         }
+    }
+
+    /** The accuracy model's Kendall tau, held out and on this generation's proposals, for the progress line. */
+    private static String agreement(Nsga2Search.SurrogateAgreement a) {
+        if (a == null) return "";
+        return String.format("  surrogate tau %s held out (%d trials), %s on this generation's %d", tau(a.heldOutTau()), a.fittedOn(),
+                tau(a.tau()), a.predicted());
+    }
+
+    private static String tau(Double t) {
+        return t == null ? "-" : String.format("%.2f", t);
     }
 
     /** Writes a whole cache (what {@link #readCache} reads). */

@@ -22,6 +22,8 @@ import java.util.function.Consumer;
  * recorded in the order the search asked for them, so trial ids are stable.
  */
 final class TrialBook {
+    /** The value key of the accuracy surrogate's prediction on a trial it proposed. */
+    static final String SURROGATE = "accuracy_surrogate";
     private final PlanEvaluator evaluator;
     private final List<Constraint> constraints;
     private final double baselineAccuracy;
@@ -46,8 +48,13 @@ final class TrialBook {
         this.onNewTrial = onNewTrial;
     }
 
-    /** Trials for the plans (first fidelity a plan got), evaluating the ones not seen before as one batch. */
-    List<Trial> lookup(List<CompressionPlan> plans, int generation) {
+    /**
+     * Trials for the plans (first fidelity a plan got), evaluating the ones not seen before as one batch.
+     *
+     * @param predicted the accuracy surrogate's prediction by plan key, for plans it proposed: recorded beside the
+     *                  measurement as {@value #SURROGATE} (a prediction made before the plan was measured)
+     */
+    List<Trial> lookup(List<CompressionPlan> plans, int generation, Map<String, Double> predicted) {
         var missing = new LinkedHashMap<String, CompressionPlan>();
         for (CompressionPlan p : plans) {
             String key = p.key();
@@ -57,7 +64,7 @@ final class TrialBook {
             if (replayed != null) {
                 visible.put(key, replayed);
             } else if (cache.containsKey(key)) {
-                record(p, generation, cache.get(key), true);
+                record(p, generation, cache.get(key), true, predicted.get(key));
                 cachedThisRun++;
             } else {
                 missing.put(key, p);
@@ -68,7 +75,7 @@ final class TrialBook {
             List<Evaluation> results = evaluator.evaluate(batch);
             for (int i = 0; i < batch.size(); i++) {
                 cache.put(batch.get(i).key(), results.get(i));
-                record(batch.get(i), generation, results.get(i), false);
+                record(batch.get(i), generation, results.get(i), false, predicted.get(batch.get(i).key()));
                 evaluatedThisRun++;
             }
         }
@@ -85,7 +92,7 @@ final class TrialBook {
         }
         Evaluation cached = cache.get(key);
         if (cached == null) return false;
-        record(plan, generation, cached, true);
+        record(plan, generation, cached, true, surrogateOf(plan));
         cachedThisRun++;
         return true;
     }
@@ -96,11 +103,19 @@ final class TrialBook {
      */
     void upgrade(CompressionPlan plan, Evaluation e, int generation) {
         cache.put(plan.key() + "@" + e.fidelity(), e);
-        record(plan, generation, e, false);
+        record(plan, generation, e, false, surrogateOf(plan));
         evaluatedThisRun++;
     }
 
-    private void record(CompressionPlan plan, int generation, Evaluation e, boolean cacheHit) {
+    /** The surrogate's prediction the plan's trial so far carries, so a promotion keeps it beside the measured accuracy. */
+    private Double surrogateOf(CompressionPlan plan) {
+        Trial t = visible.get(plan.key());
+        return t == null ? null : t.values().get(SURROGATE);
+    }
+
+    private void record(CompressionPlan plan, int generation, Evaluation e, boolean cacheHit, Double surrogate) {
+        var values = new LinkedHashMap<>(e.values());
+        if (surrogate != null) values.put(SURROGATE, surrogate);
         var slack = new LinkedHashMap<String, Double>();
         double violation = 0;
         for (Constraint c : constraints) {
@@ -108,7 +123,7 @@ final class TrialBook {
             violation += c.violation(e.values(), baselineAccuracy);
         }
         String id = String.format("t%04d", ++nextId);
-        Trial t = new Trial(id, generation, plan, e.values(), slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker());
+        Trial t = new Trial(id, generation, plan, values, slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker());
         visible.put(plan.key(), t);
         onNewTrial.accept(t);
     }

@@ -91,7 +91,8 @@ final class RunFixture {
                     "synthetic", CNN.layerNames()));
 
             var seeds = new ArrayList<>(baselinePlans.values());
-            Nsga2Search.Outcome outcome = new Nsga2Search(space, settings, reference).run(evaluator, accuracy0, List.of(), new HashMap<>(), seeds,
+            Nsga2Search.Outcome outcome = Nsga2Search.builder(space, settings).reference(reference).costs(evaluator::costs).build()
+                    .run(evaluator, dev.squeeze.evaluators.Promoter.NONE, accuracy0, List.of(), new HashMap<>(), seeds,
                     t -> {
                         store.append(t);
                         lines.add(t);
@@ -132,6 +133,14 @@ final class RunFixture {
      * both; the predicted estimate is the accuracy plus a plan-dependent error, so rankings differ a little.
      */
     static final class Synthetic implements PlanEvaluator {
+        /** The cost objectives alone, as the search's exact cost function. */
+        Map<String, Double> costs(CompressionPlan p) {
+            var v = new LinkedHashMap<>(evaluate(List.of(p)).get(0).values());
+            v.remove("accuracy");
+            v.remove("accuracy_predicted");
+            return v;
+        }
+
         public List<Evaluation> evaluate(List<CompressionPlan> plans) {
             var out = new ArrayList<Evaluation>();
             for (CompressionPlan p : plans) {

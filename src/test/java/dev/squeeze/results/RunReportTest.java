@@ -226,4 +226,45 @@ class RunReportTest {
         assertTrue(ReportHtmlChecks.element(html, "provenance").contains("2025-01-01T00:00:00Z"));
         assertFalse(html.matches("(?s).*(src=|href=|@import|url\\(|https?://).*"), "nothing is fetched");
     }
+
+    @Test
+    void scattersScaleAccuracyToTheFrontAndBaselinesAndMarkTrialsBelowOnTheEdge() throws Exception {
+        RunReport r = RunReport.load(run.dir().toString(), results);
+        String html = Files.readString(r.writeHtml());
+        double floor = java.util.stream.Stream.concat(r.members().stream().map(FrontReport.Point::values),
+                r.front().baselines().stream().map(FrontReport.Baseline::values)).mapToDouble(v -> v.get("accuracy")).min().orElseThrow();
+        long below = r.trials().stream().filter(t -> t.value(Objective.ACCURACY) < floor).count();
+        assertTrue(below > 0, "the fixture has trials below the front and baselines");
+        long others = r.trials().stream().filter(t -> r.members().stream().noneMatch(p -> p.id().equals(t.id()))).count();
+        for (String key : List.of("latency_ms", "energy_mj", "size_mb")) {
+            String svg = ReportHtmlChecks.element(html, "scatter-" + key);
+            int edge = ReportHtmlChecks.count(svg, " below\" data-trial=");
+            assertTrue(edge > 0 && edge <= below, key + ": trials below the axis drawn on its edge: " + edge);
+            assertEquals(others, ReportHtmlChecks.count(svg, "class=\"point trial"), key + ": every trial is drawn, inside or on the edge");
+            // the lowest accuracy tick is not far below the front's and baselines' lowest accuracy
+            var ticks = new java.util.ArrayList<Double>();
+            var m = Pattern.compile("text-anchor=\"end\">([-0-9.]+)<").matcher(svg);
+            while (m.find()) ticks.add(Double.parseDouble(m.group(1)));
+            double lowest = ticks.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+            assertTrue(lowest >= floor - 0.05, key + ": the accuracy axis starts at " + lowest + ", the front and baselines at " + floor);
+        }
+    }
+
+    @Test
+    void theAccuracyModelsAgreementIsShownPerGenerationAndOverall() throws Exception {
+        RunReport r = RunReport.load(run.dir().toString(), results);
+        assertTrue(r.generations().stream().allMatch(g -> g.surrogate() != null && g.surrogate().fittedOn() > 0), "every checkpoint has it");
+        var overall = r.rankAgreement().get(r.rankAgreement().size() - 1);
+        assertEquals("surrogate", overall.from());
+        assertEquals(run.lines().stream().filter(t -> t.fidelity().equals("measured") && t.values().containsKey("accuracy_surrogate")).count(),
+                overall.pairs());
+        assertNotNull(overall.tau());
+        String html = Files.readString(r.writeHtml());
+        String table = ReportHtmlChecks.element(html, "surrogate-table");
+        assertEquals(r.generations().size() + 1, ReportHtmlChecks.count(table, "<tr>"), "a row per generation");
+        String plot = ReportHtmlChecks.element(html, "surrogate-agreement");
+        assertTrue(ReportHtmlChecks.count(plot, "class=\"tau heldout\"") >= r.generations().size() - 1, plot);
+        assertTrue(ReportHtmlChecks.count(plot, "class=\"tau proposed\"") >= 1, plot);
+        assertTrue(squeeze("report", run.dir().toString()).out().contains("ranking surrogate -> measured: Kendall tau"));
+    }
 }
