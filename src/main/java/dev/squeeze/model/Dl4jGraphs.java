@@ -31,9 +31,12 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * Reads a {@link LayerGraph} from a DL4J network. DL4J's own shape inference gives each layer's
@@ -77,9 +80,7 @@ public final class Dl4jGraphs {
         Map<String, InputType> outTypes = conf.getLayerActivationTypes(toInputType(inputShape));
         var b = LayerGraph.builder(name).input(input, inputShape);
         var flattens = new int[]{0};
-        for (int idx : net.topologicalSortOrder()) {
-            String vertexName = net.getVertices()[idx].getVertexName();
-            if (vertexName.equals(input)) continue;
+        for (String vertexName : order(conf)) {
             GraphVertex v = conf.getVertices().get(vertexName);
             List<String> from = conf.getVertexInputs().get(vertexName);
             if (v instanceof LayerVertex lv) {
@@ -94,6 +95,36 @@ public final class Dl4jGraphs {
             checkShape(b, vertexName, outTypes.get(vertexName));
         }
         return b.build();
+    }
+
+    /**
+     * The vertices in a topological order that keeps the configuration's own order wherever it can (Kahn's algorithm,
+     * taking the earliest-declared ready vertex): a block reads conv1, bn1, ..., shortcut, add as it was written, which
+     * an architecture spec can list in the same order. DL4J's own sort interleaves parallel branches.
+     */
+    static List<String> order(ComputationGraphConfiguration conf) {
+        List<String> declared = new ArrayList<>(conf.getVertices().keySet());
+        var pending = new HashMap<String, Integer>();
+        var readers = new HashMap<String, List<String>>();
+        for (String v : declared) {
+            List<String> from = conf.getVertexInputs().getOrDefault(v, List.of());
+            pending.put(v, (int) from.stream().filter(f -> !conf.getNetworkInputs().contains(f)).count());
+            for (String f : from) readers.computeIfAbsent(f, k -> new ArrayList<>()).add(v);
+        }
+        var index = new HashMap<String, Integer>();
+        for (int i = 0; i < declared.size(); i++) index.put(declared.get(i), i);
+        var ready = new PriorityQueue<String>(Comparator.comparing(index::get));
+        declared.stream().filter(v -> pending.get(v) == 0).forEach(ready::add);
+        var order = new ArrayList<String>();
+        while (!ready.isEmpty()) {
+            String v = ready.poll();
+            order.add(v);
+            for (String r : readers.getOrDefault(v, List.of())) {
+                if (pending.merge(r, -1, Integer::sum) == 0) ready.add(r);
+            }
+        }
+        if (order.size() != declared.size()) throw new SqueezeException("the graph's vertices form a cycle");
+        return order;
     }
 
     /** DL4J's input type for a squeeze shape ([C,H,W] image, [L,D] sequence, [D] vector). */
