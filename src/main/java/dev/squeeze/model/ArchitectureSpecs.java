@@ -30,7 +30,7 @@ import java.util.TreeSet;
  */
 public final class ArchitectureSpecs {
     public static final String SCHEMA = "squeeze-arch/v1";
-    public static final List<String> BUILT_IN = List.of("fashion-cnn", "resnet18", "bert-base");
+    public static final List<String> BUILT_IN = List.of("fashion-cnn", "fashion-resnet", "fashion-mobilenet", "resnet18", "bert-base");
 
     private static final Set<String> COMMON = Set.of("name", "op", "inputs");
     private static final Map<String, Set<String>> OP_KEYS = Map.ofEntries(

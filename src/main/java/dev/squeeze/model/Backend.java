@@ -1,6 +1,8 @@
 package dev.squeeze.model;
 
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -66,8 +68,9 @@ public final class Backend {
     }
 
     /** Whether the given network's first convolution layer runs through the oneDNN helper. */
-    public static boolean convHelperActive(MultiLayerNetwork net) {
-        for (Layer l : net.getLayers()) {
+    public static boolean convHelperActive(Model net) {
+        Layer[] layers = net instanceof MultiLayerNetwork m ? m.getLayers() : ((ComputationGraph) net).getLayers();
+        for (Layer l : layers) {
             if (l instanceof ConvolutionLayer conv) {
                 return conv.getHelper() != null;
             }

@@ -14,23 +14,29 @@ import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
  * Reads a {@link LayerGraph} from a DL4J network. DL4J's own shape inference gives each layer's
@@ -39,6 +45,14 @@ import java.util.Map;
  */
 public final class Dl4jGraphs {
     private Dl4jGraphs() {}
+
+    /** The graph of either kind of DL4J network. */
+    public static LayerGraph of(String name, Model net, TensorShape inputShape) {
+        if (net instanceof MultiLayerNetwork m) return of(name, m, inputShape);
+        if (net instanceof ComputationGraph g) return of(name, g, inputShape);
+        throw new SqueezeException("model '" + name + "' is a " + net.getClass().getSimpleName()
+                + "; squeeze reads MultiLayerNetwork and ComputationGraph models");
+    }
 
     public static LayerGraph of(String name, MultiLayerNetwork net, TensorShape inputShape) {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
@@ -51,9 +65,8 @@ public final class Dl4jGraphs {
             Layer layer = conf.getConf(i).getLayer();
             String layerName = layerName(layer, i);
             previous = addPreprocessor(b, conf.getInputPreProcess(i), previous, flattens);
-            b.add(layerName, toOp(layer, layerName), List.of(previous));
-            checkShape(b, layerName, outTypes.get(i));
-            previous = layerName;
+            previous = addLayer(b, layer, layerName, previous);
+            checkShape(b, previous, outTypes.get(i));
         }
         return b.build();
     }
@@ -67,14 +80,12 @@ public final class Dl4jGraphs {
         Map<String, InputType> outTypes = conf.getLayerActivationTypes(toInputType(inputShape));
         var b = LayerGraph.builder(name).input(input, inputShape);
         var flattens = new int[]{0};
-        for (int idx : net.topologicalSortOrder()) {
-            String vertexName = net.getVertices()[idx].getVertexName();
-            if (vertexName.equals(input)) continue;
+        for (String vertexName : order(conf)) {
             GraphVertex v = conf.getVertices().get(vertexName);
             List<String> from = conf.getVertexInputs().get(vertexName);
             if (v instanceof LayerVertex lv) {
                 String in = addPreprocessor(b, lv.getPreProcessor(), from.get(0), flattens);
-                b.add(vertexName, toOp(lv.getLayerConf().getLayer(), vertexName), List.of(in));
+                addLayer(b, lv.getLayerConf().getLayer(), vertexName, in);
             } else if (v instanceof ElementWiseVertex ew && ew.getOp() == ElementWiseVertex.Op.Add) {
                 b.add(vertexName, new LayerOp.Add(), from);
             } else {
@@ -84,6 +95,36 @@ public final class Dl4jGraphs {
             checkShape(b, vertexName, outTypes.get(vertexName));
         }
         return b.build();
+    }
+
+    /**
+     * The vertices in a topological order that keeps the configuration's own order wherever it can (Kahn's algorithm,
+     * taking the earliest-declared ready vertex): a block reads conv1, bn1, ..., shortcut, add as it was written, which
+     * an architecture spec can list in the same order. DL4J's own sort interleaves parallel branches.
+     */
+    static List<String> order(ComputationGraphConfiguration conf) {
+        List<String> declared = new ArrayList<>(conf.getVertices().keySet());
+        var pending = new HashMap<String, Integer>();
+        var readers = new HashMap<String, List<String>>();
+        for (String v : declared) {
+            List<String> from = conf.getVertexInputs().getOrDefault(v, List.of());
+            pending.put(v, (int) from.stream().filter(f -> !conf.getNetworkInputs().contains(f)).count());
+            for (String f : from) readers.computeIfAbsent(f, k -> new ArrayList<>()).add(v);
+        }
+        var index = new HashMap<String, Integer>();
+        for (int i = 0; i < declared.size(); i++) index.put(declared.get(i), i);
+        var ready = new PriorityQueue<String>(Comparator.comparing(index::get));
+        declared.stream().filter(v -> pending.get(v) == 0).forEach(ready::add);
+        var order = new ArrayList<String>();
+        while (!ready.isEmpty()) {
+            String v = ready.poll();
+            order.add(v);
+            for (String r : readers.getOrDefault(v, List.of())) {
+                if (pending.merge(r, -1, Integer::sum) == 0) ready.add(r);
+            }
+        }
+        if (order.size() != declared.size()) throw new SqueezeException("the graph's vertices form a cycle");
+        return order;
     }
 
     /** DL4J's input type for a squeeze shape ([C,H,W] image, [L,D] sequence, [D] vector). */
@@ -107,6 +148,28 @@ public final class Dl4jGraphs {
             return TensorShape.of((int) f.getFlattenedSize());
         }
         return TensorShape.of((int) t.arrayElementsPerExample());
+    }
+
+    /**
+     * Adds the node(s) of one DL4J layer read from {@code input} and returns the name of the node with the layer's
+     * output, which is the layer's own name: a {@link SeparableConvolution2D} becomes its depthwise conv,
+     * {@code <name>.depthwise}, then its pointwise 1x1 conv under the layer's name (which owns the layer's bias and
+     * its prunable output channels).
+     */
+    private static String addLayer(LayerGraph.Builder b, Layer layer, String name, String input) {
+        if (layer instanceof SeparableConvolution2D sc) {
+            int[] k = sc.getKernelSize(), s = sc.getStride(), d = sc.getDilation();
+            if (d[0] != 1 || d[1] != 1) throw unsupported(name, "dilated convolution");
+            int[] pad = padding(sc.getConvolutionMode(), k, sc.getPadding());
+            int in = (int) sc.getNIn(), depth = in * sc.getDepthMultiplier();
+            String depthwise = name + ".depthwise";
+            b.add(depthwise, new LayerOp.Conv2d(in, depth, k[0], k[1], s[0], s[1], pad[0], pad[1], in, false, "identity"), List.of(input));
+            b.add(name, new LayerOp.Conv2d(depth, (int) sc.getNOut(), 1, 1, 1, 1, 0, 0, 1, sc.hasBias(), activation(layer)),
+                    List.of(depthwise));
+            return name;
+        }
+        b.add(name, toOp(layer, name), List.of(input));
+        return name;
     }
 
     private static String addPreprocessor(LayerGraph.Builder b, InputPreProcessor p, String previous, int[] flattens) {
@@ -153,6 +216,13 @@ public final class Dl4jGraphs {
             return new LayerOp.Conv2d((int) c.getNIn(), (int) c.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], 1,
                     c.hasBias(), activation(layer));
         }
+        if (layer instanceof DepthwiseConvolution2D dw) {
+            int[] k = dw.getKernelSize(), s = dw.getStride(), d = dw.getDilation();
+            if (d[0] != 1 || d[1] != 1) throw unsupported(name, "dilated convolution");
+            int[] pad = padding(dw.getConvolutionMode(), k, dw.getPadding());
+            int in = (int) dw.getNIn();
+            return new LayerOp.Conv2d(in, (int) dw.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], in, dw.hasBias(), activation(layer));
+        }
         if (layer instanceof SubsamplingLayer p && p.getClass() == SubsamplingLayer.class) {
             String mode = switch (p.getPoolingType()) {
                 case MAX -> "max";
@@ -187,6 +257,6 @@ public final class Dl4jGraphs {
 
     private static SqueezeException unsupported(String layer, String what) {
         return new SqueezeException("layer '" + layer + "' is a " + what + ", which squeeze cannot analyse yet; "
-                + "supported: conv2d, dense, output, pooling, global pooling, batchnorm, activation, dropout, self-attention");
+                + "supported: conv2d, depthwise and separable conv2d, dense, output, pooling, global pooling, batchnorm, activation, dropout, self-attention");
     }
 }

@@ -5,8 +5,6 @@ import dev.squeeze.Json;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.data.InputEncoding;
 import org.deeplearning4j.nn.api.Model;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 
 import java.io.IOException;
@@ -25,11 +23,11 @@ import java.util.zip.ZipFile;
 
 /**
  * Loads and saves models: DL4J zips with the squeeze model card stored inside as {@value #CARD_ENTRY}.
- * Built-in names ({@code fashion-cnn}, {@code fashion-attention}) resolve to the models shipped in the jar.
+ * Built-in names ({@link #BUILT_IN}) resolve to the models shipped in the jar.
  */
 public final class ModelStore {
     public static final String CARD_ENTRY = "squeeze-card.json";
-    public static final List<String> BUILT_IN = List.of("fashion-cnn", "fashion-attention");
+    public static final List<String> BUILT_IN = List.of("fashion-cnn", "fashion-attention", "fashion-resnet", "fashion-mobilenet");
 
     private ModelStore() {}
 
@@ -114,7 +112,7 @@ public final class ModelStore {
             throw corrupt(source, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
         TensorShape input = new TensorShape(card.inputShape());
-        LayerGraph layers = net instanceof MultiLayerNetwork m ? Dl4jGraphs.of(name, m, input) : Dl4jGraphs.of(name, (ComputationGraph) net, input);
+        LayerGraph layers = Dl4jGraphs.of(name, net, input);
         return new ModelHandle(name, source, net, card, layers, InputEncoding.valueOf(card.encoding()));
     }
 

@@ -96,7 +96,7 @@ class LayerGraphTest {
 
     @Test
     void graphOfBuiltNetworkEqualsShippedModelGraph() {
-        var built = Dl4jGraphs.of("fashion-cnn", Architecture.CNN.build(1, 1), Architecture.CNN.inputShape());
+        var built = Dl4jGraphs.of("fashion-cnn", Architecture.CNN.build(1, 1, 1), Architecture.CNN.inputShape());
         assertTrue(built.sameStructure(ModelStore.load("fashion-cnn").graph()));
     }
 }
