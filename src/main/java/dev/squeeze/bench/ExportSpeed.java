@@ -51,7 +51,8 @@ public final class ExportSpeed {
      * @param runs      timed runs of each model per round
      * @param images    test images for the agreement and accuracy columns
      */
-    public record Request(String model, List<Path> plans, List<String> fronts, Path results, int rounds, int runs, int images, Path dataDir) {}
+    public record Request(String model, List<String> uniform, List<Path> plans, List<String> fronts, Path results, int rounds, int runs, int images,
+                          Path dataDir) {}
 
     /**
      * One exported plan: its median time, the uniform-int8 export of the same pruning and the ratio, the simulation's
@@ -118,6 +119,7 @@ public final class ExportSpeed {
         if (m.name().equals("fashion-cnn")) plans.addAll(builtInPlans());
         else plans.addAll(List.of(new Named("fp32", CompressionPlan.none()), new Named("uniform int8", CompressionPlan.uniform("w8a8")),
                 new Named("uniform w4a8", CompressionPlan.uniform("w4a8")), new Named("uniform w8a4", CompressionPlan.uniform("w8a4"))));
+        for (String u : r.uniform()) plans.add(new Named("uniform " + u, CompressionPlan.uniform(u)));
         for (Path p : r.plans()) plans.add(new Named(p.getFileName().toString(), Plans.load(p)));
         for (String run : r.fronts()) {
             RunReport report = RunReport.load(run, r.results());

@@ -191,6 +191,9 @@ final class BenchCommand implements Runnable {
         @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model (default: ${DEFAULT-VALUE}).")
         String model;
 
+        @Option(names = "--uniform", split = ",", paramLabel = "SPEC", description = "Uniform plans to time as well, e.g. w3a6,w2a4p0.25.")
+        List<String> uniform = new java.util.ArrayList<>();
+
         @Option(names = "--plan", description = "A plan file to time as well (repeatable).")
         List<Path> plans = new java.util.ArrayList<>();
 
@@ -218,7 +221,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.bench.ExportSpeed.run(new dev.squeeze.bench.ExportSpeed.Request(model, plans, fronts, results, rounds, runs, images,
+            var r = dev.squeeze.bench.ExportSpeed.run(new dev.squeeze.bench.ExportSpeed.Request(model, uniform, plans, fronts, results, rounds, runs, images,
                     data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json) {
