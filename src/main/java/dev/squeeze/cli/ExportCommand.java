@@ -95,7 +95,7 @@ final class ExportCommand implements Callable<Integer> {
         o.printf("  test accuracy (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f; agreement %.2f%%%n",
                 m.accuracy().testImages(), m.accuracy().baseline(), m.accuracy().dl4j(), m.accuracy().onnxruntime(), 100 * m.agreement());
         if (m.accuracy().search() != null) {
-            o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity());
+            o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity().key());
         }
         o.println(PeakMemory.closing("  export done"));
         return 0;

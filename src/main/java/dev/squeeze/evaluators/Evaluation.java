@@ -1,6 +1,7 @@
 package dev.squeeze.evaluators;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.squeeze.results.Fidelity;
 
 import java.util.Map;
 
@@ -10,13 +11,13 @@ import java.util.Map;
  * the field existed read back unchanged). Immutable.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Evaluation(Map<String, Double> values, String fidelity, double seconds, String worker) {
+public record Evaluation(Map<String, Double> values, Fidelity fidelity, double seconds, String worker) {
     public Evaluation {
         values = Map.copyOf(values);
     }
 
     /** An evaluation made on this machine. */
-    public Evaluation(Map<String, Double> values, String fidelity, double seconds) {
+    public Evaluation(Map<String, Double> values, Fidelity fidelity, double seconds) {
         this(values, fidelity, seconds, null);
     }
 

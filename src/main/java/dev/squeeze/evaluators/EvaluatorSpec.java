@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Yaml;
 import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.Importance;
+import dev.squeeze.results.Fidelity;
 
 import java.util.List;
 
@@ -71,24 +72,26 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
         ActivationCalibration actCal = acts.has("calibration")
                 ? ActivationCalibration.parse(doc.text(acts, "calibration", "activations"), doc.at(acts.get("calibration"))) : ActivationCalibration.MINMAX;
         JsonNode f = doc.required(r, "fidelity", "the evaluator");
-        doc.checkKeys(f, "fidelity", List.of("predicted", "measured", "recovered"));
+        doc.checkKeys(f, "fidelity", java.util.Arrays.stream(Fidelity.values()).map(Fidelity::key).toList());
+        String predictedKey = Fidelity.PREDICTED.key(), measuredKey = Fidelity.MEASURED.key(), recoveredKey = Fidelity.RECOVERED.key();
         Double screen = null;
-        if (f.has("predicted")) {
-            doc.checkKeys(f.get("predicted"), "fidelity.predicted", List.of("screen_drop"));
-            if (f.get("predicted").has("screen_drop")) screen = f.get("predicted").get("screen_drop").asDouble();
+        if (f.has(predictedKey)) {
+            doc.checkKeys(f.get(predictedKey), "fidelity." + predictedKey, List.of("screen_drop"));
+            if (f.get(predictedKey).has("screen_drop")) screen = f.get(predictedKey).get("screen_drop").asDouble();
         }
-        JsonNode m = doc.required(f, "measured", "fidelity");
-        doc.checkKeys(m, "fidelity.measured", List.of("images"));
+        JsonNode m = doc.required(f, measuredKey, "fidelity");
+        doc.checkKeys(m, "fidelity." + measuredKey, List.of("images"));
         int calibration = doc.integer(data, "calibration", "data", 2000);
-        int measured = doc.integer(m, "images", "fidelity.measured", calibration);
+        int measured = doc.integer(m, "images", "fidelity." + measuredKey, calibration);
         if (measured > calibration) throw doc.error(m, "measured.images (" + measured + ") exceeds data.calibration (" + calibration + ")");
         try {
             Recovery recovery = null;
-            if (f.has("recovered")) {
-                JsonNode rc = f.get("recovered");
-                doc.checkKeys(rc, "fidelity.recovered", List.of("steps", "batch", "per_generation", "total"));
-                recovery = new Recovery(doc.integer(rc, "steps", "fidelity.recovered", 100), doc.integer(rc, "batch", "fidelity.recovered", 64),
-                        doc.integer(rc, "per_generation", "fidelity.recovered", 2), doc.integer(rc, "total", "fidelity.recovered", 10));
+            if (f.has(recoveredKey)) {
+                JsonNode rc = f.get(recoveredKey);
+                String at = "fidelity." + recoveredKey;
+                doc.checkKeys(rc, at, List.of("steps", "batch", "per_generation", "total"));
+                recovery = new Recovery(doc.integer(rc, "steps", at, 100), doc.integer(rc, "batch", at, 64),
+                        doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10));
             }
             return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
         } catch (IllegalArgumentException e) {

@@ -1,6 +1,7 @@
 package dev.squeeze.evaluators;
 
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.spaces.SearchSpace;
 
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class LadderEvaluator implements PlanEvaluator {
             if (screenDrop != null && table.baseline() - predicted[i] > screenDrop) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
                 values.put("accuracy", predicted[i]);
-                out[i] = new Evaluation(values, "predicted", 0);
+                out[i] = new Evaluation(values, Fidelity.PREDICTED, 0);
             } else {
                 toMeasure.add(i);
             }

@@ -1,5 +1,6 @@
 package dev.squeeze.evaluators;
 
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Trial;
 
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ final class RecoveryPromoter implements Promoter {
     }
 
     @Override
-    public String fidelity() {
-        return "recovered";
+    public Fidelity fidelity() {
+        return Fidelity.RECOVERED;
     }
 }

@@ -23,6 +23,7 @@ import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.CompressionProvenance;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.RunReport;
 import dev.squeeze.results.Trial;
 
@@ -54,7 +55,7 @@ public final class Exporting {
      */
     public record Request(String run, Path results, TrialChoice choice, Double epochs, boolean force, Path dataDir, int threads) {}
 
-    public record Accuracy(double baseline, double dl4j, double onnxruntime, Double search, String searchFidelity, int testImages) {}
+    public record Accuracy(double baseline, double dl4j, double onnxruntime, Double search, Fidelity searchFidelity, int testImages) {}
 
     public record Layer(String name, String type, Integer keptUnits, Integer units, int weightBits, int actBits,
                         Map<String, float[]> weightScales, Float actScale, Integer actZeroPoint, String actAfter) {}

@@ -103,13 +103,13 @@ final class ReportHtml {
         for (Trial t : r.trials()) {
             if (members.contains(t.id()) || !plottable(t.values(), xKey)) continue;
             String cls = "point trial" + (t.feasible() ? "" : " infeasible");
-            String tip = tip(t.id() + " · " + t.fidelity() + (t.feasible() ? "" : " · infeasible"), t.values());
+            String tip = tip(t.id() + " · " + t.fidelity().key() + (t.feasible() ? "" : " · infeasible"), t.values());
             sb.append(t.values().get("accuracy") < ax.y0() ? below(ax, t.values(), xKey, cls + " below", t.id(), tip)
                     : circle(ax, t.values(), xKey, cls, t.id(), tip));
         }
         for (FrontReport.Point p : r.members()) {
             if (plottable(p.values(), xKey)) {
-                sb.append(circle(ax, p.values(), xKey, "point front", p.id(), tip(p.id() + " · front · " + p.fidelity(), p.values())));
+                sb.append(circle(ax, p.values(), xKey, "point front", p.id(), tip(p.id() + " · front · " + p.fidelity().key(), p.values())));
             }
         }
         int i = 0;

@@ -13,7 +13,7 @@ import java.util.Map;
  * @param values     objective values by key ({@code accuracy}, {@code latency_ms}, ...)
  * @param slack      per constraint, limit minus value in the constraint's direction: >= 0 when met
  * @param violation  total constraint violation (0 when feasible), what constrained domination ranks by
- * @param fidelity   {@code predicted}, {@code measured} or {@code recovered}
+ * @param fidelity   the rung that obtained the values (in the file: {@code predicted}, {@code measured} or {@code recovered})
  * @param cacheHit   whether the values came from an earlier run's cache
  * @param seconds    wall time spent evaluating it
  * @param worker     the cluster worker that measured it ({@code host:port}), or null when it was measured on the
@@ -21,7 +21,7 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Trial(String id, int generation, CompressionPlan plan, Map<String, Double> values,
-                    Map<String, Double> slack, double violation, String fidelity, boolean cacheHit, double seconds, String worker) {
+                    Map<String, Double> slack, double violation, Fidelity fidelity, boolean cacheHit, double seconds, String worker) {
     public Trial {
         values = Map.copyOf(values);
         slack = slack == null ? Map.of() : Map.copyOf(slack);
@@ -29,7 +29,7 @@ public record Trial(String id, int generation, CompressionPlan plan, Map<String,
 
     /** A trial measured on this machine. */
     public Trial(String id, int generation, CompressionPlan plan, Map<String, Double> values,
-                 Map<String, Double> slack, double violation, String fidelity, boolean cacheHit, double seconds) {
+                 Map<String, Double> slack, double violation, Fidelity fidelity, boolean cacheHit, double seconds) {
         this(id, generation, plan, values, slack, violation, fidelity, cacheHit, seconds, null);
     }
 

@@ -304,9 +304,9 @@ public final class Nsga2Search {
         /** The measured-rung accuracy of a trial (what the model learns and predicts), or null for a predicted one. */
         private static Double measuredAccuracy(Trial t) {
             return switch (t.fidelity()) {
-                case "measured" -> t.values().get(Objective.ACCURACY.key());
-                case "predicted" -> null;
-                default -> t.values().get("accuracy_measured");
+                case MEASURED -> t.values().get(Objective.ACCURACY.key());
+                case PREDICTED -> null;
+                case RECOVERED -> t.values().get("accuracy_measured");
             };
         }
 

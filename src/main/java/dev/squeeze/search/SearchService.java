@@ -19,6 +19,7 @@ import dev.squeeze.evaluators.cluster.ClusterSpec;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.FrontReport;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Provenance;
@@ -271,7 +272,7 @@ public final class SearchService {
 
         void append(Trial t, Map<String, Evaluation> cache) {
             if (t.cacheHit()) return;
-            String key = t.fidelity().equals("recovered") ? t.plan().key() + "@recovered" : t.plan().key();
+            String key = t.fidelity() == Fidelity.RECOVERED ? TrialBook.key(t.plan(), Fidelity.RECOVERED) : t.plan().key();
             Evaluation e = cache.get(key);
             if (e == null) return;
             try {

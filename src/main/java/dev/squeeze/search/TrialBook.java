@@ -4,6 +4,7 @@ import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.results.Constraint;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Trial;
 
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class TrialBook {
         this.constraints = constraints;
         this.baselineAccuracy = baselineAccuracy;
         for (Trial t : interrupted) {
-            previous.put(t.plan().key() + "@" + t.fidelity(), t);
+            previous.put(key(t.plan(), t.fidelity()), t);
             nextId = Math.max(nextId, Integer.parseInt(t.id().substring(1)));
         }
         this.cache = cache;
@@ -83,8 +84,8 @@ final class TrialBook {
     }
 
     /** A plan's trial at a fidelity from the interrupted run or the cache, made visible; false if there is none. */
-    boolean reuse(CompressionPlan plan, String fidelity, int generation) {
-        String key = plan.key() + "@" + fidelity;
+    boolean reuse(CompressionPlan plan, Fidelity fidelity, int generation) {
+        String key = key(plan, fidelity);
         Trial replayed = previous.get(key);
         if (replayed != null) {
             visible.put(plan.key(), replayed);
@@ -102,7 +103,7 @@ final class TrialBook {
      * plan (trials are immutable: the old line stays in trials.jsonl).
      */
     void upgrade(CompressionPlan plan, Evaluation e, int generation) {
-        cache.put(plan.key() + "@" + e.fidelity(), e);
+        cache.put(key(plan, e.fidelity()), e);
         record(plan, generation, e, false, surrogateOf(plan));
         evaluatedThisRun++;
     }
@@ -126,6 +127,11 @@ final class TrialBook {
         Trial t = new Trial(id, generation, plan, values, slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker());
         visible.put(plan.key(), t);
         onNewTrial.accept(t);
+    }
+
+    /** A plan's key at a fidelity, {@code <plan key>@<fidelity>}: how promoted evaluations are cached and trials matched on resume. */
+    static String key(CompressionPlan plan, Fidelity fidelity) {
+        return plan.key() + "@" + fidelity.key();
     }
 
     /** The latest trial of every plan seen so far in this (re)play. */

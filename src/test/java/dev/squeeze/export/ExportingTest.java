@@ -10,6 +10,7 @@ import dev.squeeze.SqueezeException;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.TestData;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.RunStore;
 import dev.squeeze.results.Trial;
@@ -44,9 +45,9 @@ class ExportingTest {
             store.writeYaml("run.yaml", job);
             var small = new CompressionPlan(new CompressionPlan.LayerPlan(0, 8, 8),
                     Map.of("conv2", new CompressionPlan.LayerPlan(0.25, 4, 8)), new CompressionPlan.Distillation(4, 0.3, List.of()));
-            store.append(new Trial("g3-07", 3, small, Map.of("accuracy", 0.91, "latency_ms", 0.12), Map.of(), 0, "recovered", false, 1));
+            store.append(new Trial("g3-07", 3, small, Map.of("accuracy", 0.91, "latency_ms", 0.12), Map.of(), 0, Fidelity.RECOVERED, false, 1));
             store.append(new Trial("g1-02", 1, CompressionPlan.uniform("w8a8"), Map.of("accuracy", 0.92, "latency_ms", 0.25), Map.of(), 0,
-                    "measured", false, 1));
+                    Fidelity.MEASURED, false, 1));
         }
     }
 

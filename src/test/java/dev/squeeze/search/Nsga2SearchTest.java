@@ -8,6 +8,7 @@ import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.results.Constraint;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
 import dev.squeeze.spaces.SearchSpace;
@@ -51,7 +52,7 @@ class Nsga2SearchTest {
             var out = new ArrayList<Evaluation>();
             for (CompressionPlan p : plans) {
                 evaluated.incrementAndGet();
-                out.add(new Evaluation(values(p), "measured", 0.001));
+                out.add(new Evaluation(values(p), Fidelity.MEASURED, 0.001));
             }
             return out;
         }
@@ -105,8 +106,8 @@ class Nsga2SearchTest {
             return 2;
         }
 
-        public String fidelity() {
-            return "recovered";
+        public Fidelity fidelity() {
+            return Fidelity.RECOVERED;
         }
     }
 
@@ -192,11 +193,11 @@ class Nsga2SearchTest {
         for (boolean modelBased : new boolean[]{true, false}) {
             var fullLog = new ArrayList<Trial>();
             var full = run(List.of(), List.of(), new Synthetic(), new Recover(), fullLog, new StopRequest(), modelBased);
-            long recovered = fullLog.stream().filter(t -> t.fidelity().equals("recovered")).count();
+            long recovered = fullLog.stream().filter(t -> t.fidelity() == Fidelity.RECOVERED).count();
             // NSGA-II's own offspring always leave a measured plan undominated to promote; model-screened ones land on
             // the front so closely that beside the recovered plans there is none in some generations
             assertTrue(recovered >= (modelBased ? 4 : 8) && recovered <= 16, "at most 2 per generation for 8 generations, model " + modelBased + ": " + recovered);
-            assertTrue(full.front().stream().anyMatch(t -> t.fidelity().equals("recovered")));
+            assertTrue(full.front().stream().anyMatch(t -> t.fidelity() == Fidelity.RECOVERED));
             for (int cut : new int[]{fullLog.size() / 3, fullLog.size() - 5}) {
                 var before = fullLog.subList(0, cut);
                 var counter = new Synthetic();

@@ -3,6 +3,7 @@ package dev.squeeze.evaluators.cluster;
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.Rung;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,13 +19,13 @@ import java.util.function.Function;
 final class ClusterRung implements Rung {
     private final Coordinator coordinator;
     private final Workload workload;
-    private final String fidelity;
+    private final Fidelity fidelity;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final String description;
     private final Runnable onClose;
     private final LongAdder nanos = new LongAdder();
 
-    ClusterRung(Coordinator coordinator, Workload workload, String fidelity, Function<CompressionPlan, Map<String, Double>> costs,
+    ClusterRung(Coordinator coordinator, Workload workload, Fidelity fidelity, Function<CompressionPlan, Map<String, Double>> costs,
                 String description, Runnable onClose) {
         this.coordinator = coordinator;
         this.workload = workload;
@@ -44,7 +45,7 @@ final class ClusterRung implements Rung {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
                 Evaluated e = measured.get(i);
                 values.put("accuracy", e.accuracy());
-                out.add(new Evaluation(values, e.fidelity(), e.seconds(), e.worker()));
+                out.add(new Evaluation(values, Fidelity.of(e.fidelity()), e.seconds(), e.worker()));
             }
             return out;
         } finally {
