@@ -2,6 +2,7 @@ package dev.squeeze.evaluators;
 
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 import dev.squeeze.spaces.SearchSpace;
 
 import java.util.ArrayList;
@@ -41,7 +42,7 @@ final class LadderEvaluator implements PlanEvaluator {
             predicted[i] = table.predict(plans.get(i), space);
             if (screenDrop != null && table.baseline() - predicted[i] > screenDrop) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
-                values.put("accuracy", predicted[i]);
+                values.put(Objective.ACCURACY.key(), predicted[i]);
                 out[i] = new Evaluation(values, Fidelity.PREDICTED, 0);
             } else {
                 toMeasure.add(i);
@@ -51,7 +52,7 @@ final class LadderEvaluator implements PlanEvaluator {
         for (int k = 0; k < toMeasure.size(); k++) {
             int i = toMeasure.get(k);
             var values = new LinkedHashMap<>(results.get(k).values());
-            values.put("accuracy_predicted", predicted[i]);
+            values.put(Objective.ACCURACY.keyAt(Fidelity.PREDICTED), predicted[i]);
             out[i] = results.get(k).withValues(values);
         }
         return List.of(out);

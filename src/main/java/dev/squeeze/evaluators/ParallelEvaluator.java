@@ -3,6 +3,7 @@ package dev.squeeze.evaluators;
 import dev.squeeze.StopRequest;
 import dev.squeeze.onnx.Ort;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Objective;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -102,7 +103,7 @@ public final class ParallelEvaluator implements Rung {
         AccuracyProxy proxy = proxies.take();
         try {
             var values = new LinkedHashMap<>(costs.apply(plan));
-            values.put("accuracy", proxy.accuracy(plan));
+            values.put(Objective.ACCURACY.key(), proxy.accuracy(plan));
             return new Evaluation(values, proxy.fidelity(), (System.nanoTime() - start) / 1e9);
         } finally {
             proxies.add(proxy);

@@ -69,6 +69,8 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     static final String THIS_MACHINE = "the search's machine";
 
+    private static final String ACCURACY = Objective.ACCURACY.key();
+
     /** Column headers and rows of one table, shared by the terminal, markdown and HTML renderings. */
     public record Table(List<String> header, List<List<String>> rows) {}
 
@@ -152,23 +154,21 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         Fidelity[] rungs = Fidelity.values();
         for (int i = 0; i + 1 < rungs.length; i++) {
             Fidelity from = rungs[i], to = rungs[i + 1];
-            String key = "accuracy_" + from.key();
+            String key = Objective.ACCURACY.keyAt(from);
             List<Trial> pairs = lines.stream().filter(t -> t.fidelity() == to && t.values().containsKey(key)
-                    && t.values().containsKey("accuracy")).toList();
+                    && t.values().containsKey(ACCURACY)).toList();
             out.add(agreement(from.key(), to.key(), pairs, key));
         }
         // the search's accuracy model: its prediction, made before the plan was measured, against the measurement
         out.add(agreement("surrogate", Fidelity.MEASURED.key(), lines.stream().filter(t -> t.fidelity() == Fidelity.MEASURED
-                && t.values().containsKey(SURROGATE) && t.values().containsKey("accuracy")).toList(), SURROGATE));
+                && t.values().containsKey(Trial.SURROGATE) && t.values().containsKey(ACCURACY)).toList(), Trial.SURROGATE));
         return out;
     }
 
-    /** The value key of the accuracy model's prediction on the trials it proposed. */
-    static final String SURROGATE = "accuracy_surrogate";
 
     private static RankAgreement agreement(String from, String to, List<Trial> pairs, String key) {
         double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
-        double[] y = pairs.stream().mapToDouble(t -> t.values().get("accuracy")).toArray();
+        double[] y = pairs.stream().mapToDouble(t -> t.values().get(ACCURACY)).toArray();
         Double tau = x.length < 2 ? null : new KendallsCorrelation().correlation(x, y);
         return new RankAgreement(from, to, x.length, tau == null || tau.isNaN() ? null : tau);
     }
@@ -208,7 +208,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         var h = new ArrayList<>(List.of(first));
         for (String k : valueKeys()) {
             h.add(k);
-            if (k.equals("accuracy")) h.add("drop_pt");
+            if (k.equals(ACCURACY)) h.add("drop_pt");
         }
         h.addAll(List.of("fidelity", "plan"));
         return h;
@@ -218,7 +218,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         var r = new ArrayList<>(List.of(id));
         for (String k : valueKeys()) {
             r.add(values.containsKey(k) ? num(values.get(k)) : "-");
-            if (k.equals("accuracy")) r.add(dropPoints(values).map(d -> String.format("%.2f", d)).orElse("-"));
+            if (k.equals(ACCURACY)) r.add(dropPoints(values).map(d -> String.format("%.2f", d)).orElse("-"));
         }
         r.add(fidelity.key());
         r.add(plan == null ? "-" : FrontReport.compact(plan));
@@ -227,8 +227,8 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     /** Accuracy drop in percentage points against the uncompressed baseline (negative: better than it). */
     public Optional<Double> dropPoints(Map<String, Double> values) {
-        return baseline("uncompressed").map(b -> b.values().get("accuracy"))
-                .filter(base -> values.containsKey("accuracy")).map(base -> 100 * (base - values.get("accuracy")));
+        return baseline("uncompressed").map(b -> b.values().get(ACCURACY))
+                .filter(base -> values.containsKey(ACCURACY)).map(base -> 100 * (base - values.get(ACCURACY)));
     }
 
     /** One line on how the run ended and what its front holds. */

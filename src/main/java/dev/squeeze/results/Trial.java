@@ -22,6 +22,9 @@ import java.util.Map;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Trial(String id, int generation, CompressionPlan plan, Map<String, Double> values,
                     Map<String, Double> slack, double violation, Fidelity fidelity, boolean cacheHit, double seconds, String worker) {
+    /** The value key of the search's accuracy model's prediction on a trial it proposed (made before the plan was measured). */
+    public static final String SURROGATE = Objective.ACCURACY.key() + "_surrogate";
+
     public Trial {
         values = Map.copyOf(values);
         slack = slack == null ? Map.of() : Map.copyOf(slack);

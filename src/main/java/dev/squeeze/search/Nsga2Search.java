@@ -5,6 +5,7 @@ import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.evaluators.Promoter;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Fronts;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
@@ -291,8 +292,8 @@ public final class Nsga2Search {
             var measured = new ArrayList<Double>();
             for (Trial t : all) {
                 Double m = measuredAccuracy(t);
-                if (t.generation() != generation || m == null || !t.values().containsKey(TrialBook.SURROGATE)) continue;
-                predicted.add(t.values().get(TrialBook.SURROGATE));
+                if (t.generation() != generation || m == null || !t.values().containsKey(Trial.SURROGATE)) continue;
+                predicted.add(t.values().get(Trial.SURROGATE));
                 measured.add(m);
             }
             Double tau = predicted.size() < 3 ? null : AccuracySurrogate.kendall(
@@ -306,7 +307,7 @@ public final class Nsga2Search {
             return switch (t.fidelity()) {
                 case MEASURED -> t.values().get(Objective.ACCURACY.key());
                 case PREDICTED -> null;
-                case RECOVERED -> t.values().get("accuracy_measured");
+                case RECOVERED -> t.values().get(Objective.ACCURACY.keyAt(Fidelity.MEASURED));
             };
         }
 

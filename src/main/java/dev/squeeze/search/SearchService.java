@@ -111,7 +111,7 @@ public final class SearchService {
                 baselinePlans.put("uniform-int8", CompressionPlan.uniform("w8a8"));
                 baselinePlans.put("uniform-fp16", CompressionPlan.uniform("w16a16"));
                 List<Evaluation> baseEvals = backends.measured().evaluate(new ArrayList<>(baselinePlans.values()));
-                double baselineAccuracy = baseEvals.get(0).values().get("accuracy");
+                double baselineAccuracy = baseEvals.get(0).values().get(Objective.ACCURACY.key());
                 int i = 0;
                 for (var e : baselinePlans.entrySet()) baselines.add(new FrontReport.Baseline(e.getKey(), baseEvals.get(i++).values(), e.getValue()));
 

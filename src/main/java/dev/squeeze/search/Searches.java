@@ -35,10 +35,10 @@ public final class Searches {
         }
         job = job.with(f.overrides());
         var constraints = new ArrayList<>(job.constraints());
-        replace(constraints, "latency_ms", f.maxLatencyMs());
-        replace(constraints, "accuracy_drop", f.maxAccuracyDrop());
-        replace(constraints, "size_mb", f.maxSizeMb());
-        replace(constraints, "energy_mj", f.maxEnergyMj());
+        replace(constraints, Objective.LATENCY_MS.key(), f.maxLatencyMs());
+        replace(constraints, Constraint.ACCURACY_DROP, f.maxAccuracyDrop());
+        replace(constraints, Objective.SIZE_MB.key(), f.maxSizeMb());
+        replace(constraints, Objective.ENERGY_MJ.key(), f.maxEnergyMj());
         List<Objective> objectives = f.objectives() != null && !f.objectives().isEmpty() ? f.objectives() : job.objectives();
         return new Job(job.name(), job.model(), job.space(), job.evaluator(), job.device(), objectives, constraints,
                 job.population(), job.generations(), job.timeBudget(), job.stagnation(), job.seed(), job.threads(),

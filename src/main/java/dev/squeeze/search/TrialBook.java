@@ -23,8 +23,6 @@ import java.util.function.Consumer;
  * recorded in the order the search asked for them, so trial ids are stable.
  */
 final class TrialBook {
-    /** The value key of the accuracy surrogate's prediction on a trial it proposed. */
-    static final String SURROGATE = "accuracy_surrogate";
     private final PlanEvaluator evaluator;
     private final List<Constraint> constraints;
     private final double baselineAccuracy;
@@ -53,7 +51,7 @@ final class TrialBook {
      * Trials for the plans (first fidelity a plan got), evaluating the ones not seen before as one batch.
      *
      * @param predicted the accuracy surrogate's prediction by plan key, for plans it proposed: recorded beside the
-     *                  measurement as {@value #SURROGATE} (a prediction made before the plan was measured)
+     *                  measurement as {@link Trial#SURROGATE} (a prediction made before the plan was measured)
      */
     List<Trial> lookup(List<CompressionPlan> plans, int generation, Map<String, Double> predicted) {
         var missing = new LinkedHashMap<String, CompressionPlan>();
@@ -111,12 +109,12 @@ final class TrialBook {
     /** The surrogate's prediction the plan's trial so far carries, so a promotion keeps it beside the measured accuracy. */
     private Double surrogateOf(CompressionPlan plan) {
         Trial t = visible.get(plan.key());
-        return t == null ? null : t.values().get(SURROGATE);
+        return t == null ? null : t.values().get(Trial.SURROGATE);
     }
 
     private void record(CompressionPlan plan, int generation, Evaluation e, boolean cacheHit, Double surrogate) {
         var values = new LinkedHashMap<>(e.values());
-        if (surrogate != null) values.put(SURROGATE, surrogate);
+        if (surrogate != null) values.put(Trial.SURROGATE, surrogate);
         var slack = new LinkedHashMap<String, Double>();
         double violation = 0;
         for (Constraint c : constraints) {

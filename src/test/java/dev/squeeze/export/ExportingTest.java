@@ -104,9 +104,11 @@ class ExportingTest {
         var noRun = assertThrows(SqueezeException.class,
                 () -> Exporting.run(new Exporting.Request("nope", results, TrialChoice.of("g3-07"), 0.0, false, null, 1), Progress.NONE));
         assertTrue(noRun.getMessage().contains("r1"), noRun.getMessage());
-        var rule = new TrialChoice(null, Map.of("latency_ms", 0.2), Objective.ACCURACY);
+        var rule = new TrialChoice(null, Map.of(Objective.LATENCY_MS, 0.2), Objective.ACCURACY);
         assertEquals("g3-07", rule.pick(RunStore.open(results.resolve("r1")).readTrials().trials(), "r1").id());
-        var none = new TrialChoice(null, Map.of("latency_ms", 0.01), Objective.ACCURACY);
+        var none = new TrialChoice(null, Map.of(Objective.LATENCY_MS, 0.01), Objective.ACCURACY);
         assertThrows(SqueezeException.class, () -> none.pick(RunStore.open(results.resolve("r1")).readTrials().trials(), "r1"));
+        var three = new TrialChoice(null, Map.of(Objective.SIZE_MB, 1.0, Objective.ACCURACY, 0.9, Objective.LATENCY_MS, 0.2), Objective.ACCURACY);
+        assertEquals("{accuracy=>= 0.9, latency_ms=<= 0.2, size_mb=<= 1.0}", three.describe(), "limits in objective order, accuracy a floor");
     }
 }

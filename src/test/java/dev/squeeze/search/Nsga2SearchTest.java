@@ -279,11 +279,11 @@ class Nsga2SearchTest {
         }
         double meanTau = out.generations().stream().mapToDouble(g -> g.surrogate().tau()).average().orElseThrow();
         assertTrue(meanTau > 0.3, "predictions agree with the measurements they preceded: " + meanTau);
-        long proposed = log.stream().filter(t -> t.values().containsKey(TrialBook.SURROGATE)).count();
+        long proposed = log.stream().filter(t -> t.values().containsKey(Trial.SURROGATE)).count();
         assertEquals(8L * out.generations().size(), proposed, "the first population is seeded and random, the rest proposed");
 
         var plain = run(List.of(), List.of(), new Synthetic(), dev.squeeze.evaluators.Promoter.NONE, new ArrayList<>(), new StopRequest(), false);
         assertTrue(plain.generations().stream().allMatch(g -> g.surrogate() == null));
-        assertTrue(plain.trials().stream().noneMatch(t -> t.values().containsKey(TrialBook.SURROGATE)));
+        assertTrue(plain.trials().stream().noneMatch(t -> t.values().containsKey(Trial.SURROGATE)));
     }
 }

@@ -4,6 +4,7 @@ import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.Rung;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -44,7 +45,7 @@ final class ClusterRung implements Rung {
             for (int i = 0; i < plans.size(); i++) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
                 Evaluated e = measured.get(i);
-                values.put("accuracy", e.accuracy());
+                values.put(Objective.ACCURACY.key(), e.accuracy());
                 out.add(new Evaluation(values, Fidelity.of(e.fidelity()), e.seconds(), e.worker()));
             }
             return out;

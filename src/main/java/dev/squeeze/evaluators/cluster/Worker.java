@@ -19,6 +19,7 @@ import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.FrontReport;
+import dev.squeeze.results.Objective;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -167,7 +168,7 @@ public final class Worker implements AutoCloseable {
                 Rung rung = fidelity == Fidelity.RECOVERED ? opened.recovered() : opened.measured();
                 if (rung == null) return TaskResult.failed("the workload's evaluator has no " + fidelity + " rung");
                 Evaluation e = rung.evaluate(List.of(plan)).get(0);
-                var r = new Evaluated(e.values().get("accuracy"), e.fidelity().key(), e.seconds(), address);
+                var r = new Evaluated(e.values().get(Objective.ACCURACY.key()), e.fidelity().key(), e.seconds(), address);
                 results.set(key, r);
                 log.accept(String.format("%-9s accuracy %.4f  %5.2f s  for %s  %s", r.fidelity(), r.accuracy(), r.seconds(),
                         Members.address(from), FrontReport.compact(plan)));
