@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Yaml;
 import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.Importance;
+import dev.squeeze.results.EvaluatedBy;
 import dev.squeeze.results.Fidelity;
 
 import java.util.List;
@@ -27,6 +28,7 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
 
     /** Every evaluator is valid once made, whether read from a file or built in code (a benchmark's, a test's). */
     public EvaluatorSpec {
+        java.util.Objects.requireNonNull(source, "source");
         java.util.Objects.requireNonNull(importance, "importance");
         java.util.Objects.requireNonNull(actCalibration, "actCalibration");
         if (calibration < 1) throw new IllegalArgumentException(source + ": data.calibration must be >= 1, got " + calibration);
@@ -108,6 +110,21 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
     public double exportEpochs(int trainImages) {
         if (recovery == null) return 1;
         return Math.max(1, 2 * recovery.epochs(trainImages));
+    }
+
+    /**
+     * 16 hex digits of the SHA-256 of the settings: the spec as JSON without {@code source}, so equal settings read from
+     * different places hash alike, and any setting that changes how a rung measures changes it.
+     */
+    public String settingsHash() {
+        var settings = dev.squeeze.Json.json().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(this);
+        settings.remove("source");
+        return dev.squeeze.ConfigFiles.sha256(dev.squeeze.Json.line(settings).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** What an evaluation made by {@code rung} of this evaluator records about its maker. */
+    public EvaluatedBy evaluatedBy(String rung) {
+        return new EvaluatedBy(source, settingsHash(), rung);
     }
 
     /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */

@@ -122,7 +122,8 @@ final class TrialBook {
             violation += c.violation(e.values(), baselineAccuracy);
         }
         String id = String.format("t%04d", ++nextId);
-        Trial t = new Trial(id, generation, plan, values, slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker());
+        Trial t = new Trial(id, generation, plan, values, slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker(),
+                e.evaluatedBy());
         visible.put(plan.key(), t);
         onNewTrial.accept(t);
     }

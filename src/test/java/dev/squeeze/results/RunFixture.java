@@ -156,7 +156,7 @@ final class RunFixture {
                 }
                 double predicted = acc + 0.01 * Math.sin(p.key().hashCode());
                 out.add(new Evaluation(Map.of("accuracy", acc, "latency_ms", latency, "energy_mj", energy, "size_mb", size,
-                        "accuracy_predicted", predicted), Fidelity.MEASURED, 0.01));
+                        "accuracy_predicted", predicted), Fidelity.MEASURED, 0.01, new EvaluatedBy("synthetic", "-", "synthetic")));
             }
             return out;
         }

@@ -45,6 +45,20 @@ class TrialFileFormTest {
     }
 
     @Test
+    void newTrialLinesNameTheirEvaluator(@TempDir Path dir) throws Exception {
+        var by = new EvaluatedBy("evaluators/default.yaml", "0123456789abcdef", "measured on 500 calibration images, l1 importance");
+        var t = new Trial("t0002", 1, CompressionPlan.uniform("w8a8"), Map.of("accuracy", 0.9), Map.of(), 0, Fidelity.MEASURED, false, 1.0,
+                "10.0.0.5:5701", by);
+        String line = Json.line(t);
+        assertTrue(line.contains("\"evaluated_by\":{\"evaluator\":\"evaluators/default.yaml\",\"spec_hash\":\"0123456789abcdef\","
+                + "\"rung\":\"measured on 500 calibration images, l1 importance\"}"), line);
+        Files.writeString(dir.resolve(RunStore.TRIALS), OLD_LINE + "\n" + line + "\n");
+        List<Trial> read = RunStore.open(dir).readTrials().trials();
+        assertEquals(null, read.get(0).evaluatedBy(), "a line written before trials named their evaluator");
+        assertEquals(t, read.get(1));
+    }
+
+    @Test
     void anUnknownFidelityIsAOneLineErrorNamingTheLine(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve(RunStore.TRIALS), OLD_LINE.replace("\"recovered\"", "\"guessed\"") + "\n" + OLD_LINE + "\n");
         var e = assertThrows(SqueezeException.class, () -> RunStore.open(dir).readTrials());

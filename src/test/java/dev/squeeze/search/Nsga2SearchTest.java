@@ -8,6 +8,7 @@ import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.results.Constraint;
+import dev.squeeze.results.EvaluatedBy;
 import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
@@ -41,6 +42,7 @@ class Nsga2SearchTest {
 
     /** Deterministic stand-in: MAC-weighted cost and a smooth accuracy penalty. Counts its calls. */
     static final class Synthetic implements PlanEvaluator {
+        static final EvaluatedBy BY = new EvaluatedBy("synthetic", "-", "MAC-weighted cost, smooth accuracy penalty");
         final AtomicInteger evaluated = new AtomicInteger();
 
         /** The latency alone, as the search's exact cost function (does not count as an evaluation). */
@@ -52,7 +54,7 @@ class Nsga2SearchTest {
             var out = new ArrayList<Evaluation>();
             for (CompressionPlan p : plans) {
                 evaluated.incrementAndGet();
-                out.add(new Evaluation(values(p), Fidelity.MEASURED, 0.001));
+                out.add(new Evaluation(values(p), Fidelity.MEASURED, 0.001, BY));
             }
             return out;
         }
@@ -97,7 +99,7 @@ class Nsga2SearchTest {
                 var v = new HashMap<>(t.values());
                 v.put("accuracy_measured", t.value(Objective.ACCURACY));
                 v.put("accuracy", t.value(Objective.ACCURACY) + (0.9 - t.value(Objective.ACCURACY)) / 3);
-                out.add(new Evaluation(v, fidelity(), 0.01));
+                out.add(new Evaluation(v, fidelity(), 0.01, new EvaluatedBy("synthetic", "-", "a third of the loss given back")));
             }
             return out;
         }

@@ -66,10 +66,10 @@ public final class ClusterRungs implements AccuracyRungs {
         };
         String measuredHow = "measured on " + in.measuredImages().count() + " calibration images, " + in.spec().importance().label()
                 + " importance, on the cluster";
-        var measured = new ClusterRung(c, workload, Fidelity.MEASURED, in.costs(), measuredHow, closeOne);
+        var measured = new ClusterRung(c, workload, Fidelity.MEASURED, in.costs(), in.spec().evaluatedBy(measuredHow), closeOne);
         if (!recovered) return new Opened(measured, null);
         var r = in.spec().recovery();
         return new Opened(measured, new ClusterRung(c, workload, Fidelity.RECOVERED, in.costs(),
-                "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow, closeOne));
+                in.spec().evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow), closeOne));
     }
 }
