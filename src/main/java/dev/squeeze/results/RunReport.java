@@ -33,7 +33,6 @@ import java.util.stream.Stream;
 public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode provenance, List<Trial> trials,
                         FrontReport front, List<Checkpoint> generations, List<RankAgreement> rankAgreement, String skipped,
                         List<WorkerShare> workers) {
-    /** The fidelity ladder, lowest first: each rung is judged by how well it ranked the plans the next rung measured. */
     /**
      * What the report takes from one {@code checkpoints/gen-NNNN.json}.
      *
@@ -150,7 +149,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     static List<RankAgreement> rankAgreement(List<Trial> lines) {
         var out = new ArrayList<RankAgreement>();
-        // the fidelity ladder, lowest first: each rung is judged by how well it ranked the plans the next rung measured
+        // the fidelity ladder, lowest first (Fidelity's order): each rung is judged by how well it ranked the plans the next measured
         Fidelity[] rungs = Fidelity.values();
         for (int i = 0; i + 1 < rungs.length; i++) {
             Fidelity from = rungs[i], to = rungs[i + 1];
@@ -164,7 +163,6 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
                 && t.values().containsKey(Trial.SURROGATE) && t.values().containsKey(ACCURACY)).toList(), Trial.SURROGATE));
         return out;
     }
-
 
     private static RankAgreement agreement(String from, String to, List<Trial> pairs, String key) {
         double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
