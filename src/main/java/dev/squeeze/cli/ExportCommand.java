@@ -66,11 +66,11 @@ final class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var limits = new LinkedHashMap<String, Double>();
-        if (maxLatency != null) limits.put("latency_ms", maxLatency);
-        if (maxEnergy != null) limits.put("energy_mj", maxEnergy);
-        if (maxSize != null) limits.put("size_mb", maxSize);
-        if (minAccuracy != null) limits.put("accuracy", minAccuracy);
+        var limits = new LinkedHashMap<Objective, Double>();
+        if (maxLatency != null) limits.put(Objective.LATENCY_MS, maxLatency);
+        if (maxEnergy != null) limits.put(Objective.ENERGY_MJ, maxEnergy);
+        if (maxSize != null) limits.put(Objective.SIZE_MB, maxSize);
+        if (minAccuracy != null) limits.put(Objective.ACCURACY, minAccuracy);
         if (trial != null && (best != null || !limits.isEmpty())) throw new dev.squeeze.SqueezeException("export: give --trial ID or a rule, not both");
         var choice = new TrialChoice(trial, limits, best == null ? null : Objective.parse(best, "--best"));
         Main.startBackend();
@@ -85,7 +85,7 @@ final class ExportCommand implements Callable<Integer> {
         }
         o.printf("exported trial %s to %s%n", m.trial(), result.dir());
         o.printf("  %,d params, %,d MACs, %.3f MB; predicted on %s: %s%n", m.params(), m.macs(), m.sizeMb(), m.device(), m.predicted());
-        if (m.predictedLocalCpu() != null) o.printf("  predicted on local-cpu (this machine's calibrated profile): %.4f ms%n", m.predictedLocalCpu().get("latency_ms"));
+        if (m.predictedLocalCpu() != null) o.printf("  predicted on local-cpu (this machine's calibrated profile): %.4f ms%n", m.predictedLocalCpu().get(Objective.LATENCY_MS.key()));
         o.printf("  measured here: %.4f ms per inference, uniform int8 %.4f ms (%.2fx); %s%n", m.measured().latencyMs(),
                 m.measured().uniformInt8LatencyMs(), m.measured().speedupOverUniformInt8(), m.measured().method());
         var f = m.finetune();
@@ -95,7 +95,7 @@ final class ExportCommand implements Callable<Integer> {
         o.printf("  test accuracy (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f; agreement %.2f%%%n",
                 m.accuracy().testImages(), m.accuracy().baseline(), m.accuracy().dl4j(), m.accuracy().onnxruntime(), 100 * m.agreement());
         if (m.accuracy().search() != null) {
-            o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity());
+            o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity().key());
         }
         o.println(PeakMemory.closing("  export done"));
         return 0;

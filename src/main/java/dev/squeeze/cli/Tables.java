@@ -90,7 +90,7 @@ final class Tables {
         header.add("plan");
         var rows = new ArrayList<List<String>>();
         var points = f.feasible() ? f.front() : f.leastViolating();
-        for (var p : points) rows.add(row(p.id(), p.fidelity(), p.values(), keys, dev.squeeze.results.FrontReport.compact(p.plan())));
+        for (var p : points) rows.add(row(p.id(), p.fidelity().key(), p.values(), keys, dev.squeeze.results.FrontReport.compact(p.plan())));
         for (var b : f.baselines()) rows.add(row(b.name(), "baseline", b.values(), keys, ""));
         String title = f.feasible() ? "Pareto front (" + f.front().size() + " plans of " + f.trials() + " trials)"
                 : f.trials() == 0 ? "no trials yet" // a run stopped before its first generation finished

@@ -1,6 +1,7 @@
 package dev.squeeze.evaluators;
 
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 
 /**
  * Measures a plan's accuracy at one fidelity. One instance holds one network copy and is used by one
@@ -9,6 +10,6 @@ import dev.squeeze.model.CompressionPlan;
 public interface AccuracyProxy {
     double accuracy(CompressionPlan plan);
 
-    /** {@code predicted}, {@code measured} or {@code recovered}. */
-    String fidelity();
+    /** The rung whose accuracies this proxy measures. */
+    Fidelity fidelity();
 }

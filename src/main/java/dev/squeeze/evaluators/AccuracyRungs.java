@@ -37,11 +37,11 @@ public interface AccuracyRungs {
         EvaluatorSpec spec = in.spec();
         var shared = MeasuredAccuracy.Shared.of(in.model(), in.measuredImages(), spec.compressorOptions(), MeasuredAccuracy.Runtime.ONNX_RUNTIME);
         String measuredHow = "measured on " + in.measuredImages().count() + " calibration images, " + spec.importance().label() + " importance";
-        var measured = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared), in.costs(), measuredHow, in.stop());
+        var measured = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared), in.costs(), spec.evaluatedBy(measuredHow), in.stop());
         if (spec.recovery() == null || in.trainImages() == null) return new Opened(measured, null);
         var r = spec.recovery();
         var recovered = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared, r, in.trainImages(), in.stop()), in.costs(),
-                "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow, in.stop());
+                spec.evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow), in.stop());
         return new Opened(measured, recovered);
     };
 }

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Yaml;
 import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.Importance;
+import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Fidelity;
 
 import java.util.List;
 
@@ -26,6 +28,7 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
 
     /** Every evaluator is valid once made, whether read from a file or built in code (a benchmark's, a test's). */
     public EvaluatorSpec {
+        java.util.Objects.requireNonNull(source, "source");
         java.util.Objects.requireNonNull(importance, "importance");
         java.util.Objects.requireNonNull(actCalibration, "actCalibration");
         if (calibration < 1) throw new IllegalArgumentException(source + ": data.calibration must be >= 1, got " + calibration);
@@ -71,24 +74,26 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
         ActivationCalibration actCal = acts.has("calibration")
                 ? ActivationCalibration.parse(doc.text(acts, "calibration", "activations"), doc.at(acts.get("calibration"))) : ActivationCalibration.MINMAX;
         JsonNode f = doc.required(r, "fidelity", "the evaluator");
-        doc.checkKeys(f, "fidelity", List.of("predicted", "measured", "recovered"));
+        doc.checkKeys(f, "fidelity", java.util.Arrays.stream(Fidelity.values()).map(Fidelity::key).toList());
+        String predictedKey = Fidelity.PREDICTED.key(), measuredKey = Fidelity.MEASURED.key(), recoveredKey = Fidelity.RECOVERED.key();
         Double screen = null;
-        if (f.has("predicted")) {
-            doc.checkKeys(f.get("predicted"), "fidelity.predicted", List.of("screen_drop"));
-            if (f.get("predicted").has("screen_drop")) screen = f.get("predicted").get("screen_drop").asDouble();
+        if (f.has(predictedKey)) {
+            doc.checkKeys(f.get(predictedKey), "fidelity." + predictedKey, List.of("screen_drop"));
+            if (f.get(predictedKey).has("screen_drop")) screen = f.get(predictedKey).get("screen_drop").asDouble();
         }
-        JsonNode m = doc.required(f, "measured", "fidelity");
-        doc.checkKeys(m, "fidelity.measured", List.of("images"));
+        JsonNode m = doc.required(f, measuredKey, "fidelity");
+        doc.checkKeys(m, "fidelity." + measuredKey, List.of("images"));
         int calibration = doc.integer(data, "calibration", "data", 2000);
-        int measured = doc.integer(m, "images", "fidelity.measured", calibration);
+        int measured = doc.integer(m, "images", "fidelity." + measuredKey, calibration);
         if (measured > calibration) throw doc.error(m, "measured.images (" + measured + ") exceeds data.calibration (" + calibration + ")");
         try {
             Recovery recovery = null;
-            if (f.has("recovered")) {
-                JsonNode rc = f.get("recovered");
-                doc.checkKeys(rc, "fidelity.recovered", List.of("steps", "batch", "per_generation", "total"));
-                recovery = new Recovery(doc.integer(rc, "steps", "fidelity.recovered", 100), doc.integer(rc, "batch", "fidelity.recovered", 64),
-                        doc.integer(rc, "per_generation", "fidelity.recovered", 2), doc.integer(rc, "total", "fidelity.recovered", 10));
+            if (f.has(recoveredKey)) {
+                JsonNode rc = f.get(recoveredKey);
+                String at = "fidelity." + recoveredKey;
+                doc.checkKeys(rc, at, List.of("steps", "batch", "per_generation", "total"));
+                recovery = new Recovery(doc.integer(rc, "steps", at, 100), doc.integer(rc, "batch", at, 64),
+                        doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10));
             }
             return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
         } catch (IllegalArgumentException e) {
@@ -105,6 +110,21 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
     public double exportEpochs(int trainImages) {
         if (recovery == null) return 1;
         return Math.max(1, 2 * recovery.epochs(trainImages));
+    }
+
+    /**
+     * 16 hex digits of the SHA-256 of the settings: the spec as JSON without {@code source}, so equal settings read from
+     * different places hash alike, and any setting that changes how a rung measures changes it.
+     */
+    public String settingsHash() {
+        var settings = dev.squeeze.Json.json().<com.fasterxml.jackson.databind.node.ObjectNode>valueToTree(this);
+        settings.remove("source");
+        return dev.squeeze.ConfigFiles.sha256(dev.squeeze.Json.line(settings).getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** What an evaluation made by {@code rung} of this evaluator records about its maker. */
+    public EvaluatedBy evaluatedBy(String rung) {
+        return new EvaluatedBy(source, settingsHash(), rung);
     }
 
     /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */

@@ -1,6 +1,9 @@
 package dev.squeeze.evaluators;
 
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 import dev.squeeze.spaces.SearchSpace;
 
 import java.util.ArrayList;
@@ -21,14 +24,17 @@ final class LadderEvaluator implements PlanEvaluator {
     private final SearchSpace space;
     private final Double screenDrop;
     private final Function<CompressionPlan, Map<String, Double>> costs;
+    private final EvaluatedBy predictedBy;
 
+    /** @param predictedBy what predicted-rung evaluations name as their maker */
     LadderEvaluator(PlanEvaluator measured, SensitivityTable table, SearchSpace space, Double screenDrop,
-                    Function<CompressionPlan, Map<String, Double>> costs) {
+                    Function<CompressionPlan, Map<String, Double>> costs, EvaluatedBy predictedBy) {
         this.measured = measured;
         this.table = table;
         this.space = space;
         this.screenDrop = screenDrop;
         this.costs = costs;
+        this.predictedBy = predictedBy;
     }
 
     @Override
@@ -40,8 +46,8 @@ final class LadderEvaluator implements PlanEvaluator {
             predicted[i] = table.predict(plans.get(i), space);
             if (screenDrop != null && table.baseline() - predicted[i] > screenDrop) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
-                values.put("accuracy", predicted[i]);
-                out[i] = new Evaluation(values, "predicted", 0);
+                values.put(Objective.ACCURACY.key(), predicted[i]);
+                out[i] = new Evaluation(values, Fidelity.PREDICTED, 0, predictedBy);
             } else {
                 toMeasure.add(i);
             }
@@ -50,7 +56,7 @@ final class LadderEvaluator implements PlanEvaluator {
         for (int k = 0; k < toMeasure.size(); k++) {
             int i = toMeasure.get(k);
             var values = new LinkedHashMap<>(results.get(k).values());
-            values.put("accuracy_predicted", predicted[i]);
+            values.put(Objective.ACCURACY.keyAt(Fidelity.PREDICTED), predicted[i]);
             out[i] = results.get(k).withValues(values);
         }
         return List.of(out);

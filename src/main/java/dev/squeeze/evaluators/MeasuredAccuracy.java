@@ -14,6 +14,7 @@ import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
+import dev.squeeze.results.Fidelity;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
@@ -77,8 +78,8 @@ public final class MeasuredAccuracy implements AccuracyProxy {
     }
 
     @Override
-    public String fidelity() {
-        return recovery == null ? "measured" : "recovered";
+    public Fidelity fidelity() {
+        return recovery == null ? Fidelity.MEASURED : Fidelity.RECOVERED;
     }
 
     @Override

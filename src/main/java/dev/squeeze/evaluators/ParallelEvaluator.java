@@ -3,6 +3,8 @@ package dev.squeeze.evaluators;
 import dev.squeeze.StopRequest;
 import dev.squeeze.onnx.Ort;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Objective;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,22 +35,23 @@ public final class ParallelEvaluator implements Rung {
     private final BlockingQueue<AccuracyProxy> proxies;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final ExecutorService pool;
-    private final String description;
+    private final EvaluatedBy evaluatedBy;
     private final StopRequest stop;
     private final java.util.concurrent.atomic.LongAdder evaluatingNanos = new java.util.concurrent.atomic.LongAdder(); // batches may come from several threads (a cluster worker's)
 
     /**
      * @param workers number of threads (and network copies)
      * @param proxy   makes one accuracy proxy per worker
-     * @param costs   the plan's cost objectives ({@code latency_ms}, ...), cheap and thread-safe
-     * @param stop    ends batches early (see above)
+     * @param costs       the plan's cost objectives ({@code latency_ms}, ...), cheap and thread-safe
+     * @param evaluatedBy the evaluator and rung every evaluation names as its maker (its rung is what {@link #describe} says)
+     * @param stop        ends batches early (see above)
      */
     public ParallelEvaluator(int workers, Supplier<AccuracyProxy> proxy, Function<CompressionPlan, Map<String, Double>> costs,
-                             String description, StopRequest stop) {
+                             EvaluatedBy evaluatedBy, StopRequest stop) {
         this.proxies = new ArrayBlockingQueue<>(workers);
         for (int i = 0; i < workers; i++) proxies.add(proxy.get());
         this.costs = costs;
-        this.description = description;
+        this.evaluatedBy = java.util.Objects.requireNonNull(evaluatedBy, "evaluatedBy");
         this.stop = stop;
         this.pool = Executors.newFixedThreadPool(workers, Ort.threads("squeeze-eval", true));
     }
@@ -102,8 +105,8 @@ public final class ParallelEvaluator implements Rung {
         AccuracyProxy proxy = proxies.take();
         try {
             var values = new LinkedHashMap<>(costs.apply(plan));
-            values.put("accuracy", proxy.accuracy(plan));
-            return new Evaluation(values, proxy.fidelity(), (System.nanoTime() - start) / 1e9);
+            values.put(Objective.ACCURACY.key(), proxy.accuracy(plan));
+            return new Evaluation(values, proxy.fidelity(), (System.nanoTime() - start) / 1e9, evaluatedBy);
         } finally {
             proxies.add(proxy);
             dev.squeeze.model.NativeMemory.checkpoint();
@@ -112,7 +115,7 @@ public final class ParallelEvaluator implements Rung {
 
     @Override
     public String describe() {
-        return description;
+        return evaluatedBy.rung();
     }
 
     /** Stops the workers, waiting for any still running (batches already wait for theirs, so this is immediate). */

@@ -1,5 +1,6 @@
 package dev.squeeze.evaluators;
 
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Trial;
 
 import java.util.List;
@@ -14,8 +15,8 @@ public interface Promoter {
     /** How many plans to promote after this generation. */
     int budget(int generation);
 
-    /** The fidelity promoted plans reach. */
-    String fidelity();
+    /** The fidelity promoted plans reach (for {@link #NONE}, which promotes nothing, plans stay measured). */
+    Fidelity fidelity();
 
     Promoter NONE = new Promoter() {
         public List<Evaluation> promote(List<Trial> candidates) {
@@ -26,8 +27,8 @@ public interface Promoter {
             return 0;
         }
 
-        public String fidelity() {
-            return "none";
+        public Fidelity fidelity() {
+            return Fidelity.MEASURED;
         }
     };
 }

@@ -1,5 +1,7 @@
 package dev.squeeze.evaluators;
 
+import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
 
 import java.util.ArrayList;
@@ -26,7 +28,7 @@ final class RecoveryPromoter implements Promoter {
         var out = new ArrayList<Evaluation>();
         for (int i = 0; i < candidates.size(); i++) {
             var values = new LinkedHashMap<>(results.get(i).values());
-            values.put("accuracy_measured", candidates.get(i).value(dev.squeeze.results.Objective.ACCURACY));
+            values.put(Objective.ACCURACY.keyAt(Fidelity.MEASURED), candidates.get(i).value(Objective.ACCURACY));
             out.add(results.get(i).withValues(values));
         }
         return out;
@@ -39,7 +41,7 @@ final class RecoveryPromoter implements Promoter {
     }
 
     @Override
-    public String fidelity() {
-        return "recovered";
+    public Fidelity fidelity() {
+        return Fidelity.RECOVERED;
     }
 }

@@ -11,6 +11,7 @@ import dev.squeeze.data.DataSplits;
 import dev.squeeze.data.Images;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
+import dev.squeeze.results.EvaluatedBy;
 import dev.squeeze.spaces.SearchSpace;
 
 import java.util.Map;
@@ -27,15 +28,17 @@ public final class SearchBackends implements AutoCloseable {
     private final Promoter promoter;
     private final String deviceSha256;
     private final Double screenDrop;
+    private final EvaluatedBy predictedBy;
 
     SearchBackends(Rung measured, Rung recovered, Function<CompressionPlan, Map<String, Double>> costs,
-                   Promoter promoter, String deviceSha256, Double screenDrop) {
+                   Promoter promoter, String deviceSha256, Double screenDrop, EvaluatedBy predictedBy) {
         this.measured = measured;
         this.recovered = recovered;
         this.costs = costs;
         this.promoter = promoter;
         this.deviceSha256 = deviceSha256;
         this.screenDrop = screenDrop;
+        this.predictedBy = predictedBy;
     }
 
     /**
@@ -70,7 +73,8 @@ public final class SearchBackends implements AutoCloseable {
         }
         var opened = rungs.open(new AccuracyRungs.Inputs(model, spec, images, train, threads, costs, stop));
         Promoter promoter = opened.recovered() == null ? Promoter.NONE : new RecoveryPromoter(opened.recovered(), spec.recovery());
-        return new SearchBackends(opened.measured(), opened.recovered(), costs, promoter, Profiles.sha256(device), spec.screenDrop());
+        return new SearchBackends(opened.measured(), opened.recovered(), costs, promoter, Profiles.sha256(device), spec.screenDrop(),
+                spec.evaluatedBy("predicted from the sensitivity table, screen drop " + spec.screenDrop()));
     }
 
     /**
@@ -123,7 +127,7 @@ public final class SearchBackends implements AutoCloseable {
 
     /** The predicted and measured rungs together, for the search. */
     public PlanEvaluator ladder(SensitivityTable table, SearchSpace space, double baselineAccuracy) {
-        return new LadderEvaluator(measured, table, space, screenDrop, costs);
+        return new LadderEvaluator(measured, table, space, screenDrop, costs, predictedBy);
     }
 
     /** Wall time spent evaluating accuracy (measured and recovered rungs) so far. */

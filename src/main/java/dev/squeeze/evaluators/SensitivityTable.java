@@ -2,6 +2,7 @@ package dev.squeeze.evaluators;
 
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.CompressionPlan.LayerPlan;
+import dev.squeeze.results.Objective;
 import dev.squeeze.spaces.Knob;
 import dev.squeeze.spaces.SearchSpace;
 
@@ -38,7 +39,7 @@ public final class SensitivityTable {
         }
         List<Evaluation> results = evaluator.evaluate(plans);
         var drops = new HashMap<String, Double>();
-        for (int i = 0; i < keys.size(); i++) drops.put(keys.get(i), baseline - results.get(i).values().get("accuracy"));
+        for (int i = 0; i < keys.size(); i++) drops.put(keys.get(i), baseline - results.get(i).values().get(Objective.ACCURACY.key()));
         return new SensitivityTable(baseline, drops);
     }
 

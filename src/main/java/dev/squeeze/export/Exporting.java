@@ -23,6 +23,8 @@ import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.CompressionProvenance;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
+import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 import dev.squeeze.results.RunReport;
 import dev.squeeze.results.Trial;
 
@@ -54,7 +56,7 @@ public final class Exporting {
      */
     public record Request(String run, Path results, TrialChoice choice, Double epochs, boolean force, Path dataDir, int threads) {}
 
-    public record Accuracy(double baseline, double dl4j, double onnxruntime, Double search, String searchFidelity, int testImages) {}
+    public record Accuracy(double baseline, double dl4j, double onnxruntime, Double search, Fidelity searchFidelity, int testImages) {}
 
     public record Layer(String name, String type, Integer keptUnits, Integer units, int weightBits, int actBits,
                         Map<String, float[]> weightScales, Float actScale, Integer actZeroPoint, String actAfter) {}
@@ -126,18 +128,18 @@ public final class Exporting {
         }
         double agreement = dev.squeeze.model.Accuracy.share(dl4j, ort);
         var accuracy = new Accuracy(baseline, dev.squeeze.model.Accuracy.share(dl4j, test.labels()),
-                dev.squeeze.model.Accuracy.share(ort, test.labels()), trial.values().get("accuracy"), trial.fidelity(), test.count());
+                dev.squeeze.model.Accuracy.share(ort, test.labels()), trial.values().get(Objective.ACCURACY.key()), trial.fidelity(), test.count());
 
         int batch = job.has("batch") ? job.get("batch").asInt() : 1;
         var predicted = predicted(model, device, plan, batch);
         var predictedInt8 = predicted(model, device, CompressionPlan.uniform("w8a8"), batch);
         Map<String, Double> predictedHere = Profiles.exists(LOCAL_CPU) ? predicted(model, LOCAL_CPU, plan, 1) : null;
-        Measured measured = timeAgainstUniformInt8(onnx, compressor, model, test, predicted.get("latency_ms") < predictedInt8.get("latency_ms"), progress);
+        double latency = predicted.get(Objective.LATENCY_MS.key()), int8Latency = predictedInt8.get(Objective.LATENCY_MS.key());
+        Measured measured = timeAgainstUniformInt8(onnx, compressor, model, test, latency < int8Latency, progress);
         if (measured.contradicts()) {
             progress.log(String.format("note: %s predicts this plan %s than uniform int8 (%.4f vs %.4f ms), but here it runs %s (%.4f vs %.4f ms "
                             + "in ONNX Runtime): the profile's formats may not be what this machine's runtime runs fast",
-                    device, predicted.get("latency_ms") < predictedInt8.get("latency_ms") ? "faster" : "slower", predicted.get("latency_ms"),
-                    predictedInt8.get("latency_ms"), measured.speedupOverUniformInt8() >= 1 ? "faster" : "slower",
+                    device, latency < int8Latency ? "faster" : "slower", latency, int8Latency, measured.speedupOverUniformInt8() >= 1 ? "faster" : "slower",
                     measured.latencyMs(), measured.uniformInt8LatencyMs()));
         }
         var provenance = new Provenance(report.provenance(), evalFile.where(), CompressionProvenance.of(model.source(),
@@ -192,7 +194,7 @@ public final class Exporting {
     private static Map<String, Double> predicted(ModelHandle model, String device, CompressionPlan plan, int batch) {
         var costs = CostModel.of(model.graph(), Profiles.load(device)).objectives(plan, batch);
         var out = new LinkedHashMap<String, Double>();
-        for (String k : List.of("latency_ms", "energy_mj", "size_mb", "peak_memory_mb")) if (costs.containsKey(k)) out.put(k, costs.get(k));
+        for (Objective o : Objective.values()) if (o != Objective.ACCURACY && costs.containsKey(o.key())) out.put(o.key(), costs.get(o.key()));
         return out;
     }
 

@@ -15,10 +15,10 @@ import java.util.Map;
  * within the given limits (e.g. {@code --max-latency-ms 0.2 --best accuracy}). Immutable.
  *
  * @param trialId an exact trial id, or null to use the rule
- * @param limits  objective key -> bound (max for minimised objectives, min for accuracy)
+ * @param limits  objective -> bound (max for minimised objectives, min for accuracy)
  * @param best    the objective to optimise among the trials within the limits
  */
-public record TrialChoice(String trialId, Map<String, Double> limits, Objective best) {
+public record TrialChoice(String trialId, Map<Objective, Double> limits, Objective best) {
     public TrialChoice {
         limits = Map.copyOf(limits);
     }
@@ -37,8 +37,8 @@ public record TrialChoice(String trialId, Map<String, Double> limits, Objective 
         for (Trial t : trials) {
             if (!t.feasible() || !t.values().containsKey(best.key())) continue;
             boolean ok = limits.entrySet().stream().allMatch(l -> {
-                Double v = t.values().get(l.getKey());
-                Objective o = Objective.parse(l.getKey(), "export rule");
+                Objective o = l.getKey();
+                Double v = t.values().get(o.key());
                 return v != null && (o.maximize() ? v >= l.getValue() : v <= l.getValue());
             });
             if (ok) within.add(t);
@@ -50,7 +50,9 @@ public record TrialChoice(String trialId, Map<String, Double> limits, Objective 
 
     public String describe() {
         var parts = new LinkedHashMap<String, String>();
-        limits.forEach((k, v) -> parts.put(k, (k.equals("accuracy") ? ">= " : "<= ") + v));
+        for (Objective o : Objective.values()) { // in objective order, whatever order the limits came in
+            if (limits.containsKey(o)) parts.put(o.key(), (o.maximize() ? ">= " : "<= ") + limits.get(o));
+        }
         return parts.isEmpty() ? "no limits" : parts.toString();
     }
 

@@ -6,6 +6,7 @@ import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.LayerOp;
 import dev.squeeze.model.compress.Deployment;
+import dev.squeeze.results.Objective;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -265,10 +266,10 @@ public final class CostModel {
     public java.util.Map<String, Double> objectives(CompressionPlan plan, int batch) {
         PlanCost.Totals t = totals(plan, batch);
         var m = new java.util.LinkedHashMap<String, Double>();
-        m.put("latency_ms", t.latencyMs());
-        m.put("energy_mj", t.energyMj());
-        m.put("size_mb", t.sizeMb());
-        m.put("peak_memory_mb", t.peakMemoryMb());
+        m.put(Objective.LATENCY_MS.key(), t.latencyMs());
+        m.put(Objective.ENERGY_MJ.key(), t.energyMj());
+        m.put(Objective.SIZE_MB.key(), t.sizeMb());
+        m.put(Objective.PEAK_MEMORY_MB.key(), t.peakMemoryMb());
         m.put("peak_memory_slack_mb", t.peakMemoryMb() - profile.memoryCapacity() / 1e6);
         m.put("unsupported_layers", (double) t.unsupported());
         return java.util.Collections.unmodifiableMap(m);

@@ -14,6 +14,7 @@ import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
+import dev.squeeze.results.Objective;
 import org.apache.commons.math3.stat.correlation.SpearmansCorrelation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -84,7 +85,7 @@ public final class ProfileValidation {
             progress.update(String.format("timing %d plans in %d interleaved rounds", plans.size(), ROUNDS));
             double[] measured = LatencyTiming.ofTotal(ROUNDS, 10, r.repeats()).medianMillis(runners, one);
             for (int i = 0; i < plans.size(); i++) {
-                timings.add(new PlanTiming(describe(plans.get(i), m), format(plans.get(i)), costs.objectives(plans.get(i), 1).get("latency_ms"),
+                timings.add(new PlanTiming(describe(plans.get(i), m), format(plans.get(i)), costs.objectives(plans.get(i), 1).get(Objective.LATENCY_MS.key()),
                         measured[i], macs[i]));
             }
         } finally {

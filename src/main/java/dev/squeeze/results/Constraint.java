@@ -11,7 +11,11 @@ import java.util.Map;
  * plan's, measured the same way). Slack is {@code limit - value}: met when >= 0.
  */
 public record Constraint(String key, double limit) {
-    public static final List<String> KEYS = List.of("accuracy_drop", "latency_ms", "energy_mj", "size_mb", "peak_memory_mb");
+    /** The accuracy limit's key: baseline accuracy minus the plan's. */
+    public static final String ACCURACY_DROP = Objective.ACCURACY.key() + "_drop";
+    /** {@link #ACCURACY_DROP}, then every minimised objective's key, in objective order. */
+    public static final List<String> KEYS = java.util.stream.Stream.concat(java.util.stream.Stream.of(ACCURACY_DROP),
+            java.util.Arrays.stream(Objective.values()).filter(o -> !o.maximize()).map(Objective::key)).toList();
 
     public static Constraint of(String key, double limit, String where) {
         if (!KEYS.contains(key)) {
@@ -24,7 +28,7 @@ public record Constraint(String key, double limit) {
 
     /** {@code limit - value} for a plan's values; {@code baselineAccuracy} serves accuracy_drop. */
     public double slack(Map<String, Double> values, double baselineAccuracy) {
-        double v = key.equals("accuracy_drop") ? baselineAccuracy - values.get("accuracy") : values.get(key);
+        double v = key.equals(ACCURACY_DROP) ? baselineAccuracy - values.get(Objective.ACCURACY.key()) : values.get(key);
         return limit - v;
     }
 
@@ -34,6 +38,6 @@ public record Constraint(String key, double limit) {
      */
     public double violation(Map<String, Double> values, double baselineAccuracy) {
         double s = slack(values, baselineAccuracy);
-        return s >= 0 ? 0 : -s / Math.max(Math.abs(limit), key.equals("accuracy_drop") ? 0.01 : 1e-9);
+        return s >= 0 ? 0 : -s / Math.max(Math.abs(limit), key.equals(ACCURACY_DROP) ? 0.01 : 1e-9);
     }
 }

@@ -21,7 +21,7 @@ public record FrontReport(String run, List<ObjectiveKey> objectives, List<Point>
 
     /** One front member. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Point(String id, Map<String, Double> values, String fidelity, Map<String, Double> slack,
+    public record Point(String id, Map<String, Double> values, Fidelity fidelity, Map<String, Double> slack,
                         double violation, CompressionPlan plan) {
         static Point of(Trial t) {
             return new Point(t.id(), new java.util.TreeMap<>(t.values()), t.fidelity(), t.slack(), t.violation(), t.plan());
@@ -46,13 +46,13 @@ public record FrontReport(String run, List<ObjectiveKey> objectives, List<Point>
         for (String k : valueKeys) sb.append(',').append(k);
         sb.append(",plan\n");
         for (Point p : front) row(sb, "front", p.id(), p.fidelity(), p.values(), valueKeys, p.plan());
-        for (Baseline b : baselines) row(sb, "baseline", b.name(), "measured", b.values(), valueKeys, b.plan());
+        for (Baseline b : baselines) row(sb, "baseline", b.name(), Fidelity.MEASURED, b.values(), valueKeys, b.plan());
         return sb.toString();
     }
 
-    private static void row(StringBuilder sb, String kind, String id, String fidelity, Map<String, Double> values,
+    private static void row(StringBuilder sb, String kind, String id, Fidelity fidelity, Map<String, Double> values,
                             List<String> keys, CompressionPlan plan) {
-        sb.append(kind).append(',').append(id).append(',').append(fidelity);
+        sb.append(kind).append(',').append(id).append(',').append(fidelity.key());
         for (String k : keys) sb.append(',').append(values.containsKey(k) ? String.valueOf(values.get(k)) : "");
         sb.append(",\"").append(compact(plan)).append("\"\n");
     }

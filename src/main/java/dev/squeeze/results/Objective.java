@@ -23,6 +23,14 @@ public enum Objective {
         return name().toLowerCase(Locale.ROOT);
     }
 
+    /**
+     * The key of this objective's value as a lower rung obtained it, kept on a trial beside the higher rung's value
+     * ({@code accuracy_predicted} on a measured trial, {@code accuracy_measured} on a recovered one).
+     */
+    public String keyAt(Fidelity rung) {
+        return key() + "_" + rung.key();
+    }
+
     public String direction() {
         return maximize ? "max" : "min";
     }

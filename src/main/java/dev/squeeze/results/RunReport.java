@@ -33,9 +33,6 @@ import java.util.stream.Stream;
 public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode provenance, List<Trial> trials,
                         FrontReport front, List<Checkpoint> generations, List<RankAgreement> rankAgreement, String skipped,
                         List<WorkerShare> workers) {
-    /** The fidelity ladder, lowest first: each rung is judged by how well it ranked the plans the next rung measured. */
-    static final List<String> RUNGS = List.of("predicted", "measured", "recovered");
-
     /**
      * What the report takes from one {@code checkpoints/gen-NNNN.json}.
      *
@@ -67,9 +64,11 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
      * What one machine measured: evaluations recorded in trials.jsonl with their seconds, cache hits and predicted-rung
      * trials left out ({@code worker} is {@value #THIS_MACHINE} for evaluations made where the search ran).
      */
-    public record WorkerShare(String worker, String fidelity, int evaluations, double seconds) {}
+    public record WorkerShare(String worker, Fidelity fidelity, int evaluations, double seconds) {}
 
     static final String THIS_MACHINE = "the search's machine";
+
+    private static final String ACCURACY = Objective.ACCURACY.key();
 
     /** Column headers and rows of one table, shared by the terminal, markdown and HTML renderings. */
     public record Table(List<String> header, List<List<String>> rows) {}
@@ -98,7 +97,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         if (lines.stream().allMatch(t -> t.worker() == null)) return List.of();
         var shares = new java.util.TreeMap<String, WorkerShare>();
         for (Trial t : lines) {
-            if (t.cacheHit() || t.fidelity().equals("predicted")) continue;
+            if (t.cacheHit() || t.fidelity() == Fidelity.PREDICTED) continue;
             String w = t.worker() == null ? THIS_MACHINE : t.worker();
             shares.merge(w + "\u0000" + t.fidelity(), new WorkerShare(w, t.fidelity(), 1, t.seconds()),
                     (a, b) -> new WorkerShare(a.worker(), a.fidelity(), a.evaluations() + b.evaluations(), a.seconds() + b.seconds()));
@@ -110,7 +109,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
     public Table workerTable() {
         var rows = new ArrayList<List<String>>();
         for (WorkerShare w : workers) {
-            rows.add(List.of(w.worker(), w.fidelity(), Integer.toString(w.evaluations()), String.format("%.1f", w.seconds())));
+            rows.add(List.of(w.worker(), w.fidelity().key(), Integer.toString(w.evaluations()), String.format("%.1f", w.seconds())));
         }
         return new Table(List.of("worker", "fidelity", "evaluations", "seconds"), rows);
     }
@@ -150,24 +149,24 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     static List<RankAgreement> rankAgreement(List<Trial> lines) {
         var out = new ArrayList<RankAgreement>();
-        for (int i = 0; i + 1 < RUNGS.size(); i++) {
-            String from = RUNGS.get(i), to = RUNGS.get(i + 1), key = "accuracy_" + from;
-            List<Trial> pairs = lines.stream().filter(t -> t.fidelity().equals(to) && t.values().containsKey(key)
-                    && t.values().containsKey("accuracy")).toList();
-            out.add(agreement(from, to, pairs, key));
+        // the fidelity ladder, lowest first (Fidelity's order): each rung is judged by how well it ranked the plans the next measured
+        Fidelity[] rungs = Fidelity.values();
+        for (int i = 0; i + 1 < rungs.length; i++) {
+            Fidelity from = rungs[i], to = rungs[i + 1];
+            String key = Objective.ACCURACY.keyAt(from);
+            List<Trial> pairs = lines.stream().filter(t -> t.fidelity() == to && t.values().containsKey(key)
+                    && t.values().containsKey(ACCURACY)).toList();
+            out.add(agreement(from.key(), to.key(), pairs, key));
         }
         // the search's accuracy model: its prediction, made before the plan was measured, against the measurement
-        out.add(agreement("surrogate", "measured", lines.stream().filter(t -> t.fidelity().equals("measured")
-                && t.values().containsKey(SURROGATE) && t.values().containsKey("accuracy")).toList(), SURROGATE));
+        out.add(agreement("surrogate", Fidelity.MEASURED.key(), lines.stream().filter(t -> t.fidelity() == Fidelity.MEASURED
+                && t.values().containsKey(Trial.SURROGATE) && t.values().containsKey(ACCURACY)).toList(), Trial.SURROGATE));
         return out;
     }
 
-    /** The value key of the accuracy model's prediction on the trials it proposed. */
-    static final String SURROGATE = "accuracy_surrogate";
-
     private static RankAgreement agreement(String from, String to, List<Trial> pairs, String key) {
         double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
-        double[] y = pairs.stream().mapToDouble(t -> t.values().get("accuracy")).toArray();
+        double[] y = pairs.stream().mapToDouble(t -> t.values().get(ACCURACY)).toArray();
         Double tau = x.length < 2 ? null : new KendallsCorrelation().correlation(x, y);
         return new RankAgreement(from, to, x.length, tau == null || tau.isNaN() ? null : tau);
     }
@@ -199,7 +198,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     public Table baselineTable() {
         var rows = new ArrayList<List<String>>();
-        for (FrontReport.Baseline b : front.baselines()) rows.add(row(b.name(), b.values(), "measured", b.plan()));
+        for (FrontReport.Baseline b : front.baselines()) rows.add(row(b.name(), b.values(), Fidelity.MEASURED, b.plan()));
         return new Table(header("baseline"), rows);
     }
 
@@ -207,27 +206,27 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         var h = new ArrayList<>(List.of(first));
         for (String k : valueKeys()) {
             h.add(k);
-            if (k.equals("accuracy")) h.add("drop_pt");
+            if (k.equals(ACCURACY)) h.add("drop_pt");
         }
         h.addAll(List.of("fidelity", "plan"));
         return h;
     }
 
-    private List<String> row(String id, Map<String, Double> values, String fidelity, dev.squeeze.model.CompressionPlan plan) {
+    private List<String> row(String id, Map<String, Double> values, Fidelity fidelity, dev.squeeze.model.CompressionPlan plan) {
         var r = new ArrayList<>(List.of(id));
         for (String k : valueKeys()) {
             r.add(values.containsKey(k) ? num(values.get(k)) : "-");
-            if (k.equals("accuracy")) r.add(dropPoints(values).map(d -> String.format("%.2f", d)).orElse("-"));
+            if (k.equals(ACCURACY)) r.add(dropPoints(values).map(d -> String.format("%.2f", d)).orElse("-"));
         }
-        r.add(fidelity);
+        r.add(fidelity.key());
         r.add(plan == null ? "-" : FrontReport.compact(plan));
         return r;
     }
 
     /** Accuracy drop in percentage points against the uncompressed baseline (negative: better than it). */
     public Optional<Double> dropPoints(Map<String, Double> values) {
-        return baseline("uncompressed").map(b -> b.values().get("accuracy"))
-                .filter(base -> values.containsKey("accuracy")).map(base -> 100 * (base - values.get("accuracy")));
+        return baseline("uncompressed").map(b -> b.values().get(ACCURACY))
+                .filter(base -> values.containsKey(ACCURACY)).map(base -> 100 * (base - values.get(ACCURACY)));
     }
 
     /** One line on how the run ended and what its front holds. */

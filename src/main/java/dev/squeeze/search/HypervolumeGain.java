@@ -117,7 +117,7 @@ final class HypervolumeGain {
             if (cheaper) bound = Math.min(bound, f[accuracy]);
         }
         double needed = reference[accuracy] + (1 - bound) * Math.max(Math.abs(reference[accuracy]), 1e-12);
-        for (Constraint c : constraints) if (c.key().equals("accuracy_drop")) needed = Math.max(needed, baselineAccuracy - c.limit());
+        for (Constraint c : constraints) if (c.key().equals(Constraint.ACCURACY_DROP)) needed = Math.max(needed, baselineAccuracy - c.limit());
         return needed;
     }
 

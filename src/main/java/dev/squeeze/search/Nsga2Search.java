@@ -5,6 +5,7 @@ import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.evaluators.Promoter;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Fronts;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
@@ -291,8 +292,8 @@ public final class Nsga2Search {
             var measured = new ArrayList<Double>();
             for (Trial t : all) {
                 Double m = measuredAccuracy(t);
-                if (t.generation() != generation || m == null || !t.values().containsKey(TrialBook.SURROGATE)) continue;
-                predicted.add(t.values().get(TrialBook.SURROGATE));
+                if (t.generation() != generation || m == null || !t.values().containsKey(Trial.SURROGATE)) continue;
+                predicted.add(t.values().get(Trial.SURROGATE));
                 measured.add(m);
             }
             Double tau = predicted.size() < 3 ? null : AccuracySurrogate.kendall(
@@ -304,9 +305,9 @@ public final class Nsga2Search {
         /** The measured-rung accuracy of a trial (what the model learns and predicts), or null for a predicted one. */
         private static Double measuredAccuracy(Trial t) {
             return switch (t.fidelity()) {
-                case "measured" -> t.values().get(Objective.ACCURACY.key());
-                case "predicted" -> null;
-                default -> t.values().get("accuracy_measured");
+                case MEASURED -> t.values().get(Objective.ACCURACY.key());
+                case PREDICTED -> null;
+                case RECOVERED -> t.values().get(Objective.ACCURACY.keyAt(Fidelity.MEASURED));
             };
         }
 

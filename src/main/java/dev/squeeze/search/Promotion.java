@@ -2,6 +2,7 @@ package dev.squeeze.search;
 
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.Promoter;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Fronts;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
@@ -40,7 +41,7 @@ final class Promotion {
         List<Trial> all = book.all();
         Objective cost = objectives.stream().filter(o -> o != Objective.ACCURACY).findFirst().orElse(Objective.ACCURACY);
         List<Trial> pool = all.stream()
-                .filter(t -> t.fidelity().equals("measured"))
+                .filter(t -> t.fidelity() == Fidelity.MEASURED)
                 .filter(t -> {
                     double drop = baselineAccuracy - t.value(Objective.ACCURACY);
                     return drop > 0.005 && drop <= 0.15;

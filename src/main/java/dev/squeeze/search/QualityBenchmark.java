@@ -32,7 +32,7 @@ public final class QualityBenchmark {
         try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), 1, r.threads(), false, progress,
                 new dev.squeeze.StopRequest(), dev.squeeze.evaluators.AccuracyRungs.LOCAL)) {
             var none = backends.measured().evaluate(List.of(CompressionPlan.none())).get(0).values();
-            double baseline = none.get("accuracy");
+            double baseline = none.get(Objective.ACCURACY.key());
             double[] reference = new double[r.objectives().size()];
             for (int i = 0; i < reference.length; i++) {
                 Objective o = r.objectives().get(i);

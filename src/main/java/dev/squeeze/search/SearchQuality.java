@@ -159,7 +159,7 @@ public final class SearchQuality {
         int i = 0;
         for (CompressionPlan p : plans) {
             Evaluation e = cache.get(p.key());
-            out.add(new Trial(String.format("e%05d", i++), 0, p, e.values(), Map.of(), 0, e.fidelity(), true, 0));
+            out.add(new Trial(String.format("e%05d", i++), 0, p, e.values(), Map.of(), 0, e.fidelity(), true, 0, e.worker(), e.evaluatedBy()));
         }
         return out;
     }

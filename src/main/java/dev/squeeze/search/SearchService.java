@@ -19,6 +19,7 @@ import dev.squeeze.evaluators.cluster.ClusterSpec;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.FrontReport;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Provenance;
@@ -110,7 +111,7 @@ public final class SearchService {
                 baselinePlans.put("uniform-int8", CompressionPlan.uniform("w8a8"));
                 baselinePlans.put("uniform-fp16", CompressionPlan.uniform("w16a16"));
                 List<Evaluation> baseEvals = backends.measured().evaluate(new ArrayList<>(baselinePlans.values()));
-                double baselineAccuracy = baseEvals.get(0).values().get("accuracy");
+                double baselineAccuracy = baseEvals.get(0).values().get(Objective.ACCURACY.key());
                 int i = 0;
                 for (var e : baselinePlans.entrySet()) baselines.add(new FrontReport.Baseline(e.getKey(), baseEvals.get(i++).values(), e.getValue()));
 
@@ -271,7 +272,7 @@ public final class SearchService {
 
         void append(Trial t, Map<String, Evaluation> cache) {
             if (t.cacheHit()) return;
-            String key = t.fidelity().equals("recovered") ? t.plan().key() + "@recovered" : t.plan().key();
+            String key = t.fidelity() == Fidelity.RECOVERED ? TrialBook.key(t.plan(), Fidelity.RECOVERED) : t.plan().key();
             Evaluation e = cache.get(key);
             if (e == null) return;
             try {

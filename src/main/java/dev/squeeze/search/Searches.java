@@ -29,20 +29,30 @@ public final class Searches {
             if (o.model() == null || o.space() == null || o.device() == null) {
                 throw new SqueezeException("give a job file (e.g. search/fashion-cnn-rpi4.yaml), or at least --model, --space and --device");
             }
-            job = new Job(o.model() + "-" + o.device(), o.model(), o.space(), "evaluators/default.yaml", o.device(),
+            job = fromFlags(() -> new Job(o.model() + "-" + o.device(), o.model(), o.space(), "evaluators/default.yaml", o.device(),
                     List.of(Objective.ACCURACY, Objective.LATENCY_MS, Objective.ENERGY_MJ, Objective.SIZE_MB),
-                    List.of(), 24, 10, null, 0, 1, Runtime.getRuntime().availableProcessors(), false, 1, null);
+                    List.of(), 24, 10, null, 0, 1, Runtime.getRuntime().availableProcessors(), false, 1, null));
         }
         job = job.with(f.overrides());
         var constraints = new ArrayList<>(job.constraints());
-        replace(constraints, "latency_ms", f.maxLatencyMs());
-        replace(constraints, "accuracy_drop", f.maxAccuracyDrop());
-        replace(constraints, "size_mb", f.maxSizeMb());
-        replace(constraints, "energy_mj", f.maxEnergyMj());
+        replace(constraints, Objective.LATENCY_MS.key(), f.maxLatencyMs());
+        replace(constraints, Constraint.ACCURACY_DROP, f.maxAccuracyDrop());
+        replace(constraints, Objective.SIZE_MB.key(), f.maxSizeMb());
+        replace(constraints, Objective.ENERGY_MJ.key(), f.maxEnergyMj());
         List<Objective> objectives = f.objectives() != null && !f.objectives().isEmpty() ? f.objectives() : job.objectives();
-        return new Job(job.name(), job.model(), job.space(), job.evaluator(), job.device(), objectives, constraints,
-                job.population(), job.generations(), job.timeBudget(), job.stagnation(), job.seed(), job.threads(),
-                job.strict(), job.batch(), job.cluster()).checked("command line");
+        Job base = job;
+        return fromFlags(() -> new Job(base.name(), base.model(), base.space(), base.evaluator(), base.device(), objectives, constraints,
+                base.population(), base.generations(), base.timeBudget(), base.stagnation(), base.seed(), base.threads(),
+                base.strict(), base.batch(), base.cluster()));
+    }
+
+    /** A job made from flags; a field that fails its check says it came from the command line. */
+    private static Job fromFlags(java.util.function.Supplier<Job> make) {
+        try {
+            return make.get();
+        } catch (Job.Invalid e) {
+            throw e.at("command line");
+        }
     }
 
     /** {@code --cluster} and {@code --cluster-name} as a placement, or null when neither was given (the job's holds). */

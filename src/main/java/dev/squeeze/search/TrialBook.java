@@ -4,6 +4,7 @@ import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.PlanEvaluator;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.results.Constraint;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Trial;
 
 import java.util.ArrayList;
@@ -22,8 +23,6 @@ import java.util.function.Consumer;
  * recorded in the order the search asked for them, so trial ids are stable.
  */
 final class TrialBook {
-    /** The value key of the accuracy surrogate's prediction on a trial it proposed. */
-    static final String SURROGATE = "accuracy_surrogate";
     private final PlanEvaluator evaluator;
     private final List<Constraint> constraints;
     private final double baselineAccuracy;
@@ -41,7 +40,7 @@ final class TrialBook {
         this.constraints = constraints;
         this.baselineAccuracy = baselineAccuracy;
         for (Trial t : interrupted) {
-            previous.put(t.plan().key() + "@" + t.fidelity(), t);
+            previous.put(key(t.plan(), t.fidelity()), t);
             nextId = Math.max(nextId, Integer.parseInt(t.id().substring(1)));
         }
         this.cache = cache;
@@ -52,7 +51,7 @@ final class TrialBook {
      * Trials for the plans (first fidelity a plan got), evaluating the ones not seen before as one batch.
      *
      * @param predicted the accuracy surrogate's prediction by plan key, for plans it proposed: recorded beside the
-     *                  measurement as {@value #SURROGATE} (a prediction made before the plan was measured)
+     *                  measurement as {@link Trial#SURROGATE} (a prediction made before the plan was measured)
      */
     List<Trial> lookup(List<CompressionPlan> plans, int generation, Map<String, Double> predicted) {
         var missing = new LinkedHashMap<String, CompressionPlan>();
@@ -83,8 +82,8 @@ final class TrialBook {
     }
 
     /** A plan's trial at a fidelity from the interrupted run or the cache, made visible; false if there is none. */
-    boolean reuse(CompressionPlan plan, String fidelity, int generation) {
-        String key = plan.key() + "@" + fidelity;
+    boolean reuse(CompressionPlan plan, Fidelity fidelity, int generation) {
+        String key = key(plan, fidelity);
         Trial replayed = previous.get(key);
         if (replayed != null) {
             visible.put(plan.key(), replayed);
@@ -102,7 +101,7 @@ final class TrialBook {
      * plan (trials are immutable: the old line stays in trials.jsonl).
      */
     void upgrade(CompressionPlan plan, Evaluation e, int generation) {
-        cache.put(plan.key() + "@" + e.fidelity(), e);
+        cache.put(key(plan, e.fidelity()), e);
         record(plan, generation, e, false, surrogateOf(plan));
         evaluatedThisRun++;
     }
@@ -110,12 +109,12 @@ final class TrialBook {
     /** The surrogate's prediction the plan's trial so far carries, so a promotion keeps it beside the measured accuracy. */
     private Double surrogateOf(CompressionPlan plan) {
         Trial t = visible.get(plan.key());
-        return t == null ? null : t.values().get(SURROGATE);
+        return t == null ? null : t.values().get(Trial.SURROGATE);
     }
 
     private void record(CompressionPlan plan, int generation, Evaluation e, boolean cacheHit, Double surrogate) {
         var values = new LinkedHashMap<>(e.values());
-        if (surrogate != null) values.put(SURROGATE, surrogate);
+        if (surrogate != null) values.put(Trial.SURROGATE, surrogate);
         var slack = new LinkedHashMap<String, Double>();
         double violation = 0;
         for (Constraint c : constraints) {
@@ -123,9 +122,15 @@ final class TrialBook {
             violation += c.violation(e.values(), baselineAccuracy);
         }
         String id = String.format("t%04d", ++nextId);
-        Trial t = new Trial(id, generation, plan, values, slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker());
+        Trial t = new Trial(id, generation, plan, values, slack, violation, e.fidelity(), cacheHit, cacheHit ? 0 : e.seconds(), e.worker(),
+                e.evaluatedBy());
         visible.put(plan.key(), t);
         onNewTrial.accept(t);
+    }
+
+    /** A plan's key at a fidelity, {@code <plan key>@<fidelity>}: how promoted evaluations are cached and trials matched on resume. */
+    static String key(CompressionPlan plan, Fidelity fidelity) {
+        return plan.key() + "@" + fidelity.key();
     }
 
     /** The latest trial of every plan seen so far in this (re)play. */

@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,5 +48,25 @@ class EvaluatorSpecTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new EvaluatorSpec("code", 1, 100, Importance.L1, ActivationCalibration.MINMAX, null, 200, null));
         assertThrows(IllegalArgumentException.class, () -> new EvaluatorSpec.Recovery(5, 0, 1, 1));
+    }
+
+    /** Evaluations name their evaluator by where it was read from and a hash of its settings alone. */
+    @Test
+    void theSettingsHashFollowsTheSettingsNotTheFile() throws Exception {
+        EvaluatorSpec s = parse(GOOD);
+        EvaluatorSpec elsewhere = EvaluatorSpec.parse(Yaml.read("other.yaml", new ByteArrayInputStream(
+                ("description: the same settings\n" + GOOD).getBytes(StandardCharsets.UTF_8))), "other.yaml");
+        assertEquals(s.settingsHash(), elsewhere.settingsHash(), "same settings, another file and description");
+        assertTrue(s.settingsHash().matches("[0-9a-f]{16}"), s.settingsHash());
+        for (String changed : new String[]{GOOD.replace("seed: 7", "seed: 8"), GOOD.replace("taylor", "l2"), GOOD.replace("steps: 10", "steps: 11"),
+                GOOD.replace("images: 200", "images: 100")}) {
+            assertNotEquals(s.settingsHash(), parse(changed).settingsHash(), changed);
+        }
+        assertEquals(new dev.squeeze.results.EvaluatedBy("ev.yaml", s.settingsHash(), "a rung"), s.evaluatedBy("a rung"));
+        // the spec's JSON (what cluster workers are sent, and what their workload id hashes) holds its components and nothing else
+        var fields = new java.util.ArrayList<String>();
+        dev.squeeze.Json.json().readTree(dev.squeeze.Json.line(s)).fieldNames().forEachRemaining(fields::add);
+        assertEquals(java.util.List.of("source", "data_seed", "calibration", "importance", "act_calibration", "screen_drop", "measured_images", "recovery"),
+                fields);
     }
 }

@@ -31,7 +31,8 @@ class RecoveredRungTest {
 
         double[] alone = new double[plans.size()];
         for (int i = 0; i < alone.length; i++) alone[i] = new MeasuredAccuracy(shared, recovery, train).accuracy(plans.get(i));
-        try (var parallel = new ParallelEvaluator(2, () -> new MeasuredAccuracy(shared, recovery, train), p -> Map.of(), "two workers", new dev.squeeze.StopRequest())) {
+        try (var parallel = new ParallelEvaluator(2, () -> new MeasuredAccuracy(shared, recovery, train), p -> Map.of(),
+                new dev.squeeze.results.EvaluatedBy("test", "-", "two workers"), new dev.squeeze.StopRequest())) {
             List<Evaluation> together = parallel.evaluate(plans);
             for (int i = 0; i < alone.length; i++) {
                 assertEquals(alone[i], together.get(i).values().get("accuracy"), "plan " + plans.get(i).key()

@@ -10,6 +10,7 @@ import dev.squeeze.SqueezeException;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.TestData;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.RunStore;
 import dev.squeeze.results.Trial;
@@ -44,9 +45,9 @@ class ExportingTest {
             store.writeYaml("run.yaml", job);
             var small = new CompressionPlan(new CompressionPlan.LayerPlan(0, 8, 8),
                     Map.of("conv2", new CompressionPlan.LayerPlan(0.25, 4, 8)), new CompressionPlan.Distillation(4, 0.3, List.of()));
-            store.append(new Trial("g3-07", 3, small, Map.of("accuracy", 0.91, "latency_ms", 0.12), Map.of(), 0, "recovered", false, 1));
+            store.append(new Trial("g3-07", 3, small, Map.of("accuracy", 0.91, "latency_ms", 0.12), Map.of(), 0, Fidelity.RECOVERED, false, 1));
             store.append(new Trial("g1-02", 1, CompressionPlan.uniform("w8a8"), Map.of("accuracy", 0.92, "latency_ms", 0.25), Map.of(), 0,
-                    "measured", false, 1));
+                    Fidelity.MEASURED, false, 1));
         }
     }
 
@@ -103,9 +104,11 @@ class ExportingTest {
         var noRun = assertThrows(SqueezeException.class,
                 () -> Exporting.run(new Exporting.Request("nope", results, TrialChoice.of("g3-07"), 0.0, false, null, 1), Progress.NONE));
         assertTrue(noRun.getMessage().contains("r1"), noRun.getMessage());
-        var rule = new TrialChoice(null, Map.of("latency_ms", 0.2), Objective.ACCURACY);
+        var rule = new TrialChoice(null, Map.of(Objective.LATENCY_MS, 0.2), Objective.ACCURACY);
         assertEquals("g3-07", rule.pick(RunStore.open(results.resolve("r1")).readTrials().trials(), "r1").id());
-        var none = new TrialChoice(null, Map.of("latency_ms", 0.01), Objective.ACCURACY);
+        var none = new TrialChoice(null, Map.of(Objective.LATENCY_MS, 0.01), Objective.ACCURACY);
         assertThrows(SqueezeException.class, () -> none.pick(RunStore.open(results.resolve("r1")).readTrials().trials(), "r1"));
+        var three = new TrialChoice(null, Map.of(Objective.SIZE_MB, 1.0, Objective.ACCURACY, 0.9, Objective.LATENCY_MS, 0.2), Objective.ACCURACY);
+        assertEquals("{accuracy=>= 0.9, latency_ms=<= 0.2, size_mb=<= 1.0}", three.describe(), "limits in objective order, accuracy a floor");
     }
 }

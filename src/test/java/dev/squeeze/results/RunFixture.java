@@ -116,7 +116,7 @@ final class RunFixture {
                     violation += c.violation(values, accuracy0);
                 }
                 Trial r = new Trial(String.format("t%04d", ++next), settings.generations() - 1, t.plan(), values, slack, violation,
-                        "recovered", false, 0.5);
+                        Fidelity.RECOVERED, false, 0.5);
                 store.append(r);
                 lines.add(r);
                 latest.put(r.plan().key(), r);
@@ -156,7 +156,7 @@ final class RunFixture {
                 }
                 double predicted = acc + 0.01 * Math.sin(p.key().hashCode());
                 out.add(new Evaluation(Map.of("accuracy", acc, "latency_ms", latency, "energy_mj", energy, "size_mb", size,
-                        "accuracy_predicted", predicted), "measured", 0.01));
+                        "accuracy_predicted", predicted), Fidelity.MEASURED, 0.01, new EvaluatedBy("synthetic", "-", "synthetic")));
             }
             return out;
         }

@@ -40,7 +40,7 @@ class RunReportTest {
     static void search() throws Exception {
         run = RunFixture.write(results, "cnn-pi4", 0.7, 3);
         assertTrue(run.front().front().size() >= 3, "the fixture needs a real trade-off: " + run.front().front().size());
-        assertTrue(run.front().front().stream().anyMatch(p -> p.fidelity().equals("recovered")), "a recovered plan on the front");
+        assertTrue(run.front().front().stream().anyMatch(p -> p.fidelity() == Fidelity.RECOVERED), "a recovered plan on the front");
     }
 
     @Test
@@ -256,7 +256,7 @@ class RunReportTest {
         assertTrue(r.generations().stream().allMatch(g -> g.surrogate() != null && g.surrogate().fittedOn() > 0), "every checkpoint has it");
         var overall = r.rankAgreement().get(r.rankAgreement().size() - 1);
         assertEquals("surrogate", overall.from());
-        assertEquals(run.lines().stream().filter(t -> t.fidelity().equals("measured") && t.values().containsKey("accuracy_surrogate")).count(),
+        assertEquals(run.lines().stream().filter(t -> t.fidelity() == Fidelity.MEASURED && t.values().containsKey("accuracy_surrogate")).count(),
                 overall.pairs());
         assertNotNull(overall.tau());
         String html = Files.readString(r.writeHtml());

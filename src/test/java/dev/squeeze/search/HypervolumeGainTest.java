@@ -1,5 +1,6 @@
 package dev.squeeze.search;
 
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Constraint;
 import dev.squeeze.results.Fronts;
 import dev.squeeze.results.Objective;
@@ -28,7 +29,7 @@ class HypervolumeGainTest {
     }
 
     static double hypervolume(List<Map<String, Double>> points) {
-        var trials = points.stream().map(v -> new Trial("t", 0, CompressionPlan.none(), v, Map.of(), 0, "measured", false, 0)).toList();
+        var trials = points.stream().map(v -> new Trial("t", 0, CompressionPlan.none(), v, Map.of(), 0, Fidelity.MEASURED, false, 0)).toList();
         return Fronts.hypervolume(trials, OBJECTIVES, REFERENCE);
     }
 

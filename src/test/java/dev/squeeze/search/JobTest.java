@@ -3,6 +3,7 @@ package dev.squeeze.search;
 import dev.squeeze.ConfigFiles;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Yaml;
+import dev.squeeze.results.Constraint;
 import dev.squeeze.results.Objective;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,84 @@ class JobTest {
                 constraints: {acc_drop: 0.01}
                 """));
         assertTrue(c.getMessage().contains("unknown constraint 'acc_drop'") && c.getMessage().contains("accuracy_drop"), c.getMessage());
+    }
+
+    private static final String HEAD = """
+            schema: squeeze-job/v1
+            model: fashion-cnn
+            space: spaces/fashion-cnn.yaml
+            evaluator: evaluators/default.yaml
+            device: raspberry-pi-4
+            objectives: [accuracy, latency_ms]
+            """;
+
+    private static Job valid(int population, int generations, Duration timeBudget, int stagnation, int threads, int batch,
+                             List<Objective> objectives, List<Constraint> constraints, String model) {
+        return new Job("j", model, "spaces/fashion-cnn.yaml", "evaluators/default.yaml", "raspberry-pi-4", objectives, constraints,
+                population, generations, timeBudget, stagnation, 1, threads, false, batch, null);
+    }
+
+    private static final List<Objective> TWO = List.of(Objective.ACCURACY, Objective.LATENCY_MS);
+
+    /** The constructor checks every field, so code, job files, run.yaml and flags all get the same one-line errors. */
+    @Test
+    void everyWayOfMakingAJobGetsTheSameChecks() {
+        record Case(String field, String fileLine, java.util.function.Supplier<Job> code, Job.Overrides flags, String says) {}
+        var none = new Job.Overrides(null, null, null, null, null, null, null, null, null);
+        var cases = List.of(
+                new Case("population", "population: 3", () -> valid(3, 1, null, 0, 1, 1, TWO, List.of(), "m"),
+                        new Job.Overrides(null, null, null, null, 3, null, null, null, null), "population must be at least 4, got 3"),
+                new Case("generations", "generations: 0", () -> valid(4, 0, null, 0, 1, 1, TWO, List.of(), "m"),
+                        new Job.Overrides(null, null, null, null, null, 0, null, null, null), "generations must be at least 1, got 0"),
+                new Case("time_budget_s", "time_budget_s: -5", () -> valid(4, 1, Duration.ofSeconds(-5), 0, 1, 1, TWO, List.of(), "m"),
+                        new Job.Overrides(null, null, null, null, null, null, Duration.ZERO, null, null), "time budget must be positive"),
+                new Case("threads", "threads: 0", () -> valid(4, 1, null, 0, 0, 1, TWO, List.of(), "m"),
+                        new Job.Overrides(null, null, null, null, null, null, null, null, 0), "threads must be at least 1, got 0"),
+                new Case("stagnation", "stagnation: -1", () -> valid(4, 1, null, -1, 1, 1, TWO, List.of(), "m"), null,
+                        "stagnation must be >= 0"),
+                new Case("batch", "batch: 0", () -> valid(4, 1, null, 0, 1, 0, TWO, List.of(), "m"), null, "batch must be at least 1, got 0"),
+                new Case("model", "model: ''", () -> valid(4, 1, null, 0, 1, 1, TWO, List.of(), " "),
+                        new Job.Overrides("", null, null, null, null, null, null, null, null), "model is empty: give a model name or zip"),
+                new Case("objectives", "objectives: [accuracy]", () -> valid(4, 1, null, 0, 1, 1, List.of(Objective.ACCURACY), List.of(), "m"),
+                        null, "objectives must list at least two"),
+                new Case("objectives", "objectives: [accuracy, latency_ms, accuracy]",
+                        () -> valid(4, 1, null, 0, 1, 1, List.of(Objective.ACCURACY, Objective.LATENCY_MS, Objective.ACCURACY), List.of(), "m"),
+                        null, "objectives lists one twice"),
+                new Case("constraints", null, () -> valid(4, 1, null, 0, 1, 1, TWO,
+                        List.of(new Constraint("latency_ms", 1), new Constraint("latency_ms", 2)), "m"), null, "constraints limit latency_ms twice"));
+        for (Case c : cases) {
+            var inCode = assertThrows(Job.Invalid.class, () -> c.code().get(), c.field());
+            assertEquals(c.field(), inCode.field());
+            assertTrue(inCode.getMessage().startsWith(c.says), inCode.getMessage());
+            assertEquals(2, inCode.exitCode());
+            if (c.fileLine() != null) {
+                String text = HEAD.lines().filter(l -> !l.startsWith(c.fileLine().substring(0, c.fileLine().indexOf(':') + 1)))
+                        .collect(java.util.stream.Collectors.joining("\n", "", "\n")) + c.fileLine() + "\n";
+                var inFile = assertThrows(SqueezeException.class, () -> parse(text), c.field());
+                assertTrue(inFile.getMessage().matches("job\\.yaml:\\d+: " + java.util.regex.Pattern.quote(c.says) + ".*"), inFile.getMessage());
+                assertEquals(1, inFile.getMessage().lines().count());
+            }
+            if (c.flags() != null) {
+                var onFlags = assertThrows(SqueezeException.class, () -> parse(HEAD).with(c.flags()), c.field());
+                assertTrue(onFlags.getMessage().startsWith("command line: " + c.says), onFlags.getMessage());
+            }
+        }
+        assertEquals(parse(HEAD), parse(HEAD).with(none), "no overrides: the same job");
+        var oneObjective = assertThrows(SqueezeException.class, () -> Searches.resolve(new Searches.Flags(null,
+                new Job.Overrides("fashion-cnn", "spaces/fashion-cnn.yaml", null, "raspberry-pi-4", null, null, null, null, null),
+                List.of(Objective.ACCURACY), null, null, null, null)));
+        assertEquals("command line: objectives must list at least two, e.g. [accuracy, latency_ms]", oneObjective.getMessage());
+    }
+
+    /** On the command line: exit code 2 and one line that names the field, before anything is loaded. */
+    @Test
+    void badFlagsExitTwoWithOneLine() {
+        var out = new java.io.StringWriter();
+        var err = new java.io.StringWriter();
+        int code = dev.squeeze.cli.Main.run(new java.io.PrintWriter(out, true), new java.io.PrintWriter(err, true), "search", "--model", "fashion-cnn",
+                "--space", "spaces/fashion-cnn.yaml", "--device", "raspberry-pi-4", "--population", "2");
+        assertEquals(2, code, err.toString());
+        assertEquals("squeeze: command line: population must be at least 4, got 2", err.toString().strip());
     }
 
     @Test

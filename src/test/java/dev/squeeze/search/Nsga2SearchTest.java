@@ -8,6 +8,8 @@ import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.results.Constraint;
+import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.Objective;
 import dev.squeeze.results.Trial;
 import dev.squeeze.spaces.SearchSpace;
@@ -40,6 +42,7 @@ class Nsga2SearchTest {
 
     /** Deterministic stand-in: MAC-weighted cost and a smooth accuracy penalty. Counts its calls. */
     static final class Synthetic implements PlanEvaluator {
+        static final EvaluatedBy BY = new EvaluatedBy("synthetic", "-", "MAC-weighted cost, smooth accuracy penalty");
         final AtomicInteger evaluated = new AtomicInteger();
 
         /** The latency alone, as the search's exact cost function (does not count as an evaluation). */
@@ -51,7 +54,7 @@ class Nsga2SearchTest {
             var out = new ArrayList<Evaluation>();
             for (CompressionPlan p : plans) {
                 evaluated.incrementAndGet();
-                out.add(new Evaluation(values(p), "measured", 0.001));
+                out.add(new Evaluation(values(p), Fidelity.MEASURED, 0.001, BY));
             }
             return out;
         }
@@ -96,7 +99,7 @@ class Nsga2SearchTest {
                 var v = new HashMap<>(t.values());
                 v.put("accuracy_measured", t.value(Objective.ACCURACY));
                 v.put("accuracy", t.value(Objective.ACCURACY) + (0.9 - t.value(Objective.ACCURACY)) / 3);
-                out.add(new Evaluation(v, fidelity(), 0.01));
+                out.add(new Evaluation(v, fidelity(), 0.01, new EvaluatedBy("synthetic", "-", "a third of the loss given back")));
             }
             return out;
         }
@@ -105,8 +108,8 @@ class Nsga2SearchTest {
             return 2;
         }
 
-        public String fidelity() {
-            return "recovered";
+        public Fidelity fidelity() {
+            return Fidelity.RECOVERED;
         }
     }
 
@@ -192,11 +195,11 @@ class Nsga2SearchTest {
         for (boolean modelBased : new boolean[]{true, false}) {
             var fullLog = new ArrayList<Trial>();
             var full = run(List.of(), List.of(), new Synthetic(), new Recover(), fullLog, new StopRequest(), modelBased);
-            long recovered = fullLog.stream().filter(t -> t.fidelity().equals("recovered")).count();
+            long recovered = fullLog.stream().filter(t -> t.fidelity() == Fidelity.RECOVERED).count();
             // NSGA-II's own offspring always leave a measured plan undominated to promote; model-screened ones land on
             // the front so closely that beside the recovered plans there is none in some generations
             assertTrue(recovered >= (modelBased ? 4 : 8) && recovered <= 16, "at most 2 per generation for 8 generations, model " + modelBased + ": " + recovered);
-            assertTrue(full.front().stream().anyMatch(t -> t.fidelity().equals("recovered")));
+            assertTrue(full.front().stream().anyMatch(t -> t.fidelity() == Fidelity.RECOVERED));
             for (int cut : new int[]{fullLog.size() / 3, fullLog.size() - 5}) {
                 var before = fullLog.subList(0, cut);
                 var counter = new Synthetic();
@@ -278,11 +281,11 @@ class Nsga2SearchTest {
         }
         double meanTau = out.generations().stream().mapToDouble(g -> g.surrogate().tau()).average().orElseThrow();
         assertTrue(meanTau > 0.3, "predictions agree with the measurements they preceded: " + meanTau);
-        long proposed = log.stream().filter(t -> t.values().containsKey(TrialBook.SURROGATE)).count();
+        long proposed = log.stream().filter(t -> t.values().containsKey(Trial.SURROGATE)).count();
         assertEquals(8L * out.generations().size(), proposed, "the first population is seeded and random, the rest proposed");
 
         var plain = run(List.of(), List.of(), new Synthetic(), dev.squeeze.evaluators.Promoter.NONE, new ArrayList<>(), new StopRequest(), false);
         assertTrue(plain.generations().stream().allMatch(g -> g.surrogate() == null));
-        assertTrue(plain.trials().stream().noneMatch(t -> t.values().containsKey(TrialBook.SURROGATE)));
+        assertTrue(plain.trials().stream().noneMatch(t -> t.values().containsKey(Trial.SURROGATE)));
     }
 }

@@ -2,6 +2,8 @@ package dev.squeeze.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Json;
+import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.RunStore;
 import dev.squeeze.results.Trial;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The same job, seed and thread count (two workers evaluating in parallel) gives an identical front.json, and a
  * later run in the same results folder takes every evaluation from the persisted cache and reaches the same front.
+ * Every trial says which evaluator and rung made it.
  */
 class RepeatabilityTest {
     @TempDir
@@ -37,6 +40,18 @@ class RepeatabilityTest {
         assertEquals(trials(first.resolve("a")).size(), reused.size());
         assertTrue(reused.stream().allMatch(Trial::cacheHit), "every evaluation of the repeated job comes from the cache");
         assertEquals(front, front(first.resolve("c")));
+
+        // every trial names the evaluator and rung that made it, and a cache hit names the one that made the cached evaluation
+        List<Trial> made = trials(first.resolve("a"));
+        String hash = made.get(0).evaluatedBy().specHash();
+        for (Trial t : made) {
+            EvaluatedBy by = t.evaluatedBy();
+            assertTrue(by.evaluator().endsWith("tiny-evaluator.yaml") && by.specHash().equals(hash), t.id() + ": " + by);
+            assertTrue(by.rung().startsWith(t.fidelity() == Fidelity.PREDICTED ? "predicted from the sensitivity table, screen drop 0.3"
+                    : "measured on 300 calibration images, l1 importance"), t.id() + " " + t.fidelity() + ": " + by.rung());
+        }
+        assertTrue(made.stream().anyMatch(t -> t.fidelity() == Fidelity.MEASURED), "the run measured plans");
+        assertEquals(made.stream().map(Trial::evaluatedBy).toList(), reused.stream().map(Trial::evaluatedBy).toList());
     }
 
     private static JsonNode front(Path run) throws Exception {

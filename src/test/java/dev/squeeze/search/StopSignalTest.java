@@ -2,6 +2,7 @@ package dev.squeeze.search;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Json;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.RunStore;
 import dev.squeeze.results.Trial;
 import org.junit.jupiter.api.Test;
@@ -54,11 +55,11 @@ class StopSignalTest {
         // the first generation's trials are recorded, its checkpoint not yet: its promotion to the recovered rung is running
         cmd = stopWhen("recovery", cmd, run, log -> !trials(run).isEmpty() && !Files.exists(firstCheckpoint));
         assertFalse(Files.exists(firstCheckpoint), "stopped inside the first generation's recovery");
-        assertTrue(trials(run).stream().noneMatch(t -> t.fidelity().equals("recovered")), "the abandoned fine-tune left no trial");
+        assertTrue(trials(run).stream().noneMatch(t -> t.fidelity() == Fidelity.RECOVERED), "the abandoned fine-tune left no trial");
 
         cmd = stopWhen("generation", cmd, run, log -> log.contains("gen 1/" + JOB_GENERATIONS));
         assertTrue(Files.exists(firstCheckpoint));
-        assertTrue(trials(run).stream().anyMatch(t -> t.fidelity().equals("recovered")), "the redone recovery was recorded");
+        assertTrue(trials(run).stream().anyMatch(t -> t.fidelity() == Fidelity.RECOVERED), "the redone recovery was recorded");
 
         List<Trial> beforeLast = trials(run);
         Path log = dir.resolve("finish.log");

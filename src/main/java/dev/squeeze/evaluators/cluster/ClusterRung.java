@@ -3,6 +3,9 @@ package dev.squeeze.evaluators.cluster;
 import dev.squeeze.evaluators.Evaluation;
 import dev.squeeze.evaluators.Rung;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,24 +16,25 @@ import java.util.function.Function;
 
 /**
  * One rung measured on the cluster: accuracies from the workers, costs computed here, in the batch's order; each
- * evaluation names the worker that measured it.
+ * evaluation names the worker that measured it, and this search's evaluator and rung as its maker (the worker measured
+ * with the same spec; the messages carry no more than they did).
  */
 final class ClusterRung implements Rung {
     private final Coordinator coordinator;
     private final Workload workload;
-    private final String fidelity;
+    private final Fidelity fidelity;
     private final Function<CompressionPlan, Map<String, Double>> costs;
-    private final String description;
+    private final EvaluatedBy evaluatedBy;
     private final Runnable onClose;
     private final LongAdder nanos = new LongAdder();
 
-    ClusterRung(Coordinator coordinator, Workload workload, String fidelity, Function<CompressionPlan, Map<String, Double>> costs,
-                String description, Runnable onClose) {
+    ClusterRung(Coordinator coordinator, Workload workload, Fidelity fidelity, Function<CompressionPlan, Map<String, Double>> costs,
+                EvaluatedBy evaluatedBy, Runnable onClose) {
         this.coordinator = coordinator;
         this.workload = workload;
         this.fidelity = fidelity;
         this.costs = costs;
-        this.description = description;
+        this.evaluatedBy = evaluatedBy;
         this.onClose = onClose;
     }
 
@@ -43,8 +47,8 @@ final class ClusterRung implements Rung {
             for (int i = 0; i < plans.size(); i++) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
                 Evaluated e = measured.get(i);
-                values.put("accuracy", e.accuracy());
-                out.add(new Evaluation(values, e.fidelity(), e.seconds(), e.worker()));
+                values.put(Objective.ACCURACY.key(), e.accuracy());
+                out.add(new Evaluation(values, Fidelity.of(e.fidelity()), e.seconds(), e.worker(), evaluatedBy));
             }
             return out;
         } finally {
@@ -59,7 +63,7 @@ final class ClusterRung implements Rung {
 
     @Override
     public String describe() {
-        return description;
+        return evaluatedBy.rung();
     }
 
     @Override

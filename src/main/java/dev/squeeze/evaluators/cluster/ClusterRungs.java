@@ -5,6 +5,7 @@ import dev.squeeze.Progress;
 import dev.squeeze.StopRequest;
 import dev.squeeze.evaluators.AccuracyRungs;
 import dev.squeeze.model.ModelStore;
+import dev.squeeze.results.Fidelity;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -65,10 +66,10 @@ public final class ClusterRungs implements AccuracyRungs {
         };
         String measuredHow = "measured on " + in.measuredImages().count() + " calibration images, " + in.spec().importance().label()
                 + " importance, on the cluster";
-        var measured = new ClusterRung(c, workload, "measured", in.costs(), measuredHow, closeOne);
+        var measured = new ClusterRung(c, workload, Fidelity.MEASURED, in.costs(), in.spec().evaluatedBy(measuredHow), closeOne);
         if (!recovered) return new Opened(measured, null);
         var r = in.spec().recovery();
-        return new Opened(measured, new ClusterRung(c, workload, "recovered", in.costs(),
-                "recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow, closeOne));
+        return new Opened(measured, new ClusterRung(c, workload, Fidelity.RECOVERED, in.costs(),
+                in.spec().evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow), closeOne));
     }
 }

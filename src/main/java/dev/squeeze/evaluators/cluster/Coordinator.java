@@ -14,6 +14,7 @@ import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.StopRequest;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.FrontReport;
 
 import java.net.DatagramSocket;
@@ -178,7 +179,7 @@ public final class Coordinator implements AutoCloseable {
     private record Done(int index, Member member, long sentNanos, TaskResult result, Throwable error) {}
 
     /** The plans' results at {@code fidelity}, in the batch's order (see the class comment). */
-    List<Evaluated> evaluate(Workload workload, List<CompressionPlan> plans, String fidelity) {
+    List<Evaluated> evaluate(Workload workload, List<CompressionPlan> plans, Fidelity fidelity) {
         stop.throwIfRequested();
         int n = plans.size();
         var out = new Evaluated[n];

@@ -2,6 +2,7 @@ package dev.squeeze.evaluators.cluster;
 
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.HazelcastInstanceAware;
+import dev.squeeze.results.Fidelity;
 
 import java.io.Serializable;
 import java.util.concurrent.Callable;
@@ -11,15 +12,15 @@ final class EvaluatePlan implements Callable<TaskResult>, Serializable, Hazelcas
     private static final long serialVersionUID = 1L;
     private final Workload workload;
     private final String plan;
-    private final String fidelity;
+    private final String fidelity; // its file form: the message reads the same as before Fidelity was an enum
     private final String submitter;
     private transient HazelcastInstance hz;
 
     /** @param submitter the search member's UUID: where the worker fetches the workload's blobs from */
-    EvaluatePlan(Workload workload, String plan, String fidelity, String submitter) {
+    EvaluatePlan(Workload workload, String plan, Fidelity fidelity, String submitter) {
         this.workload = workload;
         this.plan = plan;
-        this.fidelity = fidelity;
+        this.fidelity = fidelity.key();
         this.submitter = submitter;
     }
 

@@ -17,7 +17,9 @@ import dev.squeeze.evaluators.Rung;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
+import dev.squeeze.results.Fidelity;
 import dev.squeeze.results.FrontReport;
+import dev.squeeze.results.Objective;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -147,7 +149,7 @@ public final class Worker implements AutoCloseable {
     }
 
     /** Measures one plan for a search (see the class comment); never throws. */
-    TaskResult evaluate(Workload workload, String planJson, String fidelity, String submitter) {
+    TaskResult evaluate(Workload workload, String planJson, String fidelityKey, String submitter) {
         if (!workload.versions().equals(versions)) {
             return TaskResult.failed("worker " + address + " runs " + versions + " and the search " + workload.versions());
         }
@@ -155,6 +157,7 @@ public final class Worker implements AutoCloseable {
         try {
             if (leaving.requested()) return TaskResult.elsewhere("worker " + address + " is leaving the cluster");
             CompressionPlan plan = Json.json().readValue(planJson, CompressionPlan.class);
+            Fidelity fidelity = Fidelity.of(fidelityKey);
             String key = workload.resultKey(plan, fidelity);
             Evaluated known = results.get(key);
             if (known != null) return TaskResult.done(known);
@@ -162,10 +165,10 @@ public final class Worker implements AutoCloseable {
                     .orElseThrow(() -> new SqueezeException("the search that sent the plan has left the cluster"));
             AccuracyRungs.Opened opened = acquire(workload, from);
             try {
-                Rung rung = fidelity.equals("recovered") ? opened.recovered() : opened.measured();
+                Rung rung = fidelity == Fidelity.RECOVERED ? opened.recovered() : opened.measured();
                 if (rung == null) return TaskResult.failed("the workload's evaluator has no " + fidelity + " rung");
                 Evaluation e = rung.evaluate(List.of(plan)).get(0);
-                var r = new Evaluated(e.values().get("accuracy"), e.fidelity(), e.seconds(), address);
+                var r = new Evaluated(e.values().get(Objective.ACCURACY.key()), e.fidelity().key(), e.seconds(), address);
                 results.set(key, r);
                 log.accept(String.format("%-9s accuracy %.4f  %5.2f s  for %s  %s", r.fidelity(), r.accuracy(), r.seconds(),
                         Members.address(from), FrontReport.compact(plan)));

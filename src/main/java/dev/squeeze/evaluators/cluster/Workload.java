@@ -2,6 +2,7 @@ package dev.squeeze.evaluators.cluster;
 
 import dev.squeeze.ConfigFiles;
 import dev.squeeze.model.CompressionPlan;
+import dev.squeeze.results.Fidelity;
 
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,7 @@ record Workload(String model, String modelName, String spec, String images, Stri
      * Where a plan's result at a fidelity lives in the cluster's results map: the evaluation cache key of the accuracy
      * part (costs stay with the search), so any search of this workload reuses what any worker measured.
      */
-    String resultKey(CompressionPlan plan, String fidelity) {
-        return id() + ":" + plan.key() + "@" + fidelity;
+    String resultKey(CompressionPlan plan, Fidelity fidelity) {
+        return id() + ":" + plan.key() + "@" + fidelity.key();
     }
 }

@@ -33,12 +33,17 @@ public record IntegerRequant(ActivationQuant out, float[] step, float[] multipli
         float[] v = Tensors.flat(y);
         int zp = out.zeroPoint(), levels = out.levels();
         float lo = -zp, hi = 255 - zp, scale = out.scale();
-        for (int i = 0; i < v.length; i++) {
-            int k = (int) ((i / inner) % channels);
-            float sum = (float) Math.rint(v[i] / step[k]);
-            float f = Math.max(lo, Math.min(hi, sum * multiplier[k]));
-            int q = Math.min(levels, (int) Math.rint(f) + zp);
-            v[i] = (q - zp) * scale;
+        // channel by channel rather than an index division per element: the measured rung runs this on every layer's output
+        for (int i = 0; i < v.length; ) {
+            for (int k = 0; k < channels; k++) {
+                float s = step[k], m = multiplier[k];
+                for (long j = 0; j < inner; j++, i++) {
+                    float sum = (float) Math.rint(v[i] / s);
+                    float f = Math.max(lo, Math.min(hi, sum * m));
+                    int q = Math.min(levels, (int) Math.rint(f) + zp);
+                    v[i] = (q - zp) * scale;
+                }
+            }
         }
         return Nd4j.create(v, shape, 'c');
     }
