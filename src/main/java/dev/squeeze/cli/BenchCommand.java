@@ -305,6 +305,10 @@ final class BenchCommand implements Runnable {
                 var shares = r.checkpoints().stream().map(n -> String.format("%.0f%%", 100.0 * n / r.plans())).toList();
                 out.printf("share of the exhaustive hypervolume after %s of the space's evaluations (%s plans)%n",
                         String.join(" / ", shares), String.join(" / ", r.checkpoints().stream().map(String::valueOf).toList()));
+                if (r.priorEvaluations() > 0) {
+                    out.printf("squeeze's counts include the %d evaluations of its sensitivity table, measured before its first generation%n",
+                            r.priorEvaluations());
+                }
                 var header = new java.util.ArrayList<>(List.of("seed"));
                 for (var m : r.methods()) shares.forEach(p -> header.add(m.method() + " " + p));
                 var rows = new java.util.ArrayList<List<String>>();

@@ -48,7 +48,12 @@ public final class SensitivityTable {
         return new CompressionPlan(CompressionPlan.NONE, Map.of(k.layer(), k.set(CompressionPlan.NONE, v)), CompressionPlan.Distillation.DEFAULT);
     }
 
-    /** Baseline minus the summed single-setting drops of the plan's settings. */
+    /** How many plans were measured to build the table (one per non-neutral single-layer setting). */
+    public int evaluations() {
+        return drops.size();
+    }
+
+        /** Baseline minus the summed single-setting drops of the plan's settings. */
     public double predict(CompressionPlan plan, SearchSpace space) {
         double acc = baseline;
         for (Knob k : space.genes()) {

@@ -45,7 +45,7 @@ public final class QualityBenchmark {
             if (r.cache() != null) cache.putAll(SearchService.readCache(r.cache()));
             int before = cache.size();
             var setup = new SearchQuality.Setup(r.objectives(), baseline, reference, r.population(), r.generations(), seedPlans,
-                    backends.costs(), plan -> table.predict(plan, space));
+                    backends.costs(), plan -> table.predict(plan, space), table.evaluations());
             var result = SearchQuality.run(space, backends.measured(), setup, r.budget(),
                     LongStream.rangeClosed(1, r.seeds()).boxed().toList(), cache, progress::log);
             if (r.cache() != null && cache.size() > before) SearchService.writeCache(r.cache(), cache);

@@ -45,9 +45,10 @@ public final class SearchQuality {
 
     /**
      * @param checkpoints evaluation counts at which the fronts are read (5%, 10% and 20% of the space for a 20% budget)
+     * @param priorEvaluations squeeze's evaluations before its first generation (the sensitivity table), counted in its budget
      * @param methods     in {@link #METHODS} order
      */
-    public record Result(long plans, double exhaustiveHypervolume, List<Integer> checkpoints, List<MethodResult> methods) {
+    public record Result(long plans, double exhaustiveHypervolume, List<Integer> checkpoints, int priorEvaluations, List<MethodResult> methods) {
         public MethodResult method(String name) {
             return methods.stream().filter(m -> m.method().equals(name)).findFirst().orElseThrow();
         }
@@ -56,7 +57,17 @@ public final class SearchQuality {
     /** What the searches are given besides the space and the enumerated evaluations. */
     public record Setup(List<Objective> objectives, double baselineAccuracy, double[] reference, int population, int generations,
                         List<CompressionPlan> seedPlans, Function<CompressionPlan, Map<String, Double>> costs,
-                        ToDoubleFunction<CompressionPlan> prior) {}
+                        ToDoubleFunction<CompressionPlan> prior, int priorEvaluations) {
+        /**
+         * @param prior            squeeze's accuracy prior (the sensitivity table), or null
+         * @param priorEvaluations what measuring that prior cost, charged to squeeze's budget: the other methods do without it
+         */
+        public Setup {
+            if (priorEvaluations < 0 || (prior == null && priorEvaluations != 0)) {
+                throw new IllegalArgumentException("prior evaluations " + priorEvaluations + " without a prior, or negative");
+            }
+        }
+    }
 
     /**
      * @param budget share of the space a search may evaluate: its front is read after a quarter, half and all of
@@ -95,28 +106,32 @@ public final class SearchQuality {
         for (long seed : seeds) {
             var settings = new SearchSettings(setup.objectives(), List.of(), setup.population(), setup.generations(), null, 0, seed);
             for (boolean model : new boolean[]{true, false}) {
-                var builder = Nsga2Search.builder(space, settings).reference(setup.reference()).limit(RunLimit.trials(spend));
+                // squeeze's prior was measured before its first generation: those evaluations come out of its budget
+                int charged = model ? setup.priorEvaluations() : 0;
+                var builder = Nsga2Search.builder(space, settings).reference(setup.reference()).limit(RunLimit.trials(Math.max(1, spend - charged)));
                 if (model) builder.costs(setup.costs()).prior(setup.prior());
                 List<Trial> trials = builder.build().run(enumerated, Promoter.NONE, setup.baselineAccuracy(), List.of(), new HashMap<>(),
                         setup.seedPlans(), t -> { }, g -> { }).trials();
-                bySeed.get(model ? "squeeze" : "NSGA-II").add(curve(seed, trials, checkpoints, setup, exhaustive));
+                bySeed.get(model ? "squeeze" : "NSGA-II").add(curve(seed, trials, charged, checkpoints, setup, exhaustive));
             }
-            bySeed.get("random").add(curve(seed, trials(randomPlans(all, spend, seed), cache), checkpoints, setup, exhaustive));
+            bySeed.get("random").add(curve(seed, trials(randomPlans(all, spend, seed), cache), 0, checkpoints, setup, exhaustive));
             var line = new StringBuilder("  seed " + seed + ":");
             bySeed.forEach((m, r) -> line.append(String.format(" %s %.1f%%", m, 100 * r.get(r.size() - 1).shares().get(2))));
             log.accept(line + " of the exhaustive hypervolume after " + spend + " evaluations");
         }
         var methods = new ArrayList<MethodResult>();
         bySeed.forEach((m, r) -> methods.add(summary(m, r, checkpoints.size())));
-        return new Result(all.size(), exhaustive, checkpoints, methods);
+        return new Result(all.size(), exhaustive, checkpoints, setup.priorEvaluations(), methods);
     }
 
-    private static SeedResult curve(long seed, List<Trial> trials, List<Integer> checkpoints, Setup setup, double exhaustive) {
+    /** Hypervolume shares after each checkpoint's evaluations, the first {@code charged} of them spent before the trials. */
+    private static SeedResult curve(long seed, List<Trial> trials, int charged, List<Integer> checkpoints, Setup setup, double exhaustive) {
         var shares = new ArrayList<Double>();
         for (int n : checkpoints) {
-            shares.add(Fronts.hypervolume(trials.subList(0, Math.min(n, trials.size())), setup.objectives(), setup.reference()) / exhaustive);
+            int seen = Math.max(0, Math.min(n - charged, trials.size()));
+            shares.add(Fronts.hypervolume(trials.subList(0, seen), setup.objectives(), setup.reference()) / exhaustive);
         }
-        return new SeedResult(seed, Math.min(trials.size(), checkpoints.get(checkpoints.size() - 1)), shares);
+        return new SeedResult(seed, Math.min(trials.size() + charged, checkpoints.get(checkpoints.size() - 1)), shares);
     }
 
     private static MethodResult summary(String method, List<SeedResult> seeds, int points) {

@@ -30,7 +30,7 @@ class SearchQualityTest {
                 """);
         var space = dev.squeeze.spaces.SpaceLoader.load(f, Nsga2SearchTest.CNN);
         var setup = new SearchQuality.Setup(Nsga2SearchTest.OBJECTIVES, 0.9, new double[]{0.8, 5.0}, 16, 30,
-                List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8")), Nsga2SearchTest.Synthetic::costs, null);
+                List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8")), Nsga2SearchTest.Synthetic::costs, null, 0);
         var evaluator = new Nsga2SearchTest.Synthetic();
         var cache = new HashMap<String, dev.squeeze.evaluators.Evaluation>();
         var r = SearchQuality.run(space, evaluator, setup, 0.08, List.of(1L, 2L), cache, line -> { });
@@ -54,5 +54,34 @@ class SearchQualityTest {
         var again = SearchQuality.run(space, evaluator, setup, 0.08, List.of(2L), cache, line -> { });
         assertEquals(1728, evaluator.evaluated.get(), "a second run reads the cache");
         for (var m : again.methods()) assertEquals(r.method(m.method()).seeds().get(1), m.seeds().get(0), "same seed, same curve: " + m.method());
+    }
+
+    /** A prior that cost evaluations is charged to squeeze's budget: fewer trials, the same total, read later on the curve. */
+    @Test
+    void thePriorsEvaluationsComeOutOfSqueezesBudget() throws Exception {
+        Path f = dir.resolve("space.yaml");
+        Files.writeString(f, """
+                schema: squeeze-space/v1
+                layers:
+                  - match: {names: [conv1, conv2, dense1]}
+                    prune_ratio: {values: [0.0, 0.25, 0.5, 0.75]}
+                    weight_bits: {values: [2, 4, 8]}
+                """);
+        var space = dev.squeeze.spaces.SpaceLoader.load(f, Nsga2SearchTest.CNN);
+        var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));
+        var evaluator = new Nsga2SearchTest.Synthetic();
+        var cache = new HashMap<String, dev.squeeze.evaluators.Evaluation>();
+        var free = new SearchQuality.Setup(Nsga2SearchTest.OBJECTIVES, 0.9, new double[]{0.8, 5.0}, 16, 30, seeds,
+                Nsga2SearchTest.Synthetic::costs, plan -> 0.9, 0);
+        var charged = new SearchQuality.Setup(Nsga2SearchTest.OBJECTIVES, 0.9, new double[]{0.8, 5.0}, 16, 30, seeds,
+                Nsga2SearchTest.Synthetic::costs, plan -> 0.9, 40);
+        var a = SearchQuality.run(space, evaluator, free, 0.08, List.of(1L), cache, line -> { }).method("squeeze").seeds().get(0);
+        var b = SearchQuality.run(space, evaluator, charged, 0.08, List.of(1L), cache, line -> { }).method("squeeze").seeds().get(0);
+        assertEquals(138, b.evaluations(), "the prior's 40 plus 98 trials");
+        assertEquals(0.0, b.shares().get(0), 1e-12, "after 34 evaluations squeeze is still paying for its prior");
+        assertTrue(b.shares().get(2) <= a.shares().get(2) + 1e-12, "fewer trials never find more: " + a + " " + b);
+        assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new SearchQuality.Setup(Nsga2SearchTest.OBJECTIVES, 0.9, new double[]{0.8, 5.0}, 16, 30, seeds,
+                        Nsga2SearchTest.Synthetic::costs, null, 5)).getMessage().contains("without a prior"));
     }
 }
