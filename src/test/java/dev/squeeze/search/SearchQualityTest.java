@@ -20,15 +20,7 @@ class SearchQualityTest {
 
     @Test
     void anytimeCurvesPerSeedWithMedianAndWorstForEachMethod() throws Exception {
-        Path f = dir.resolve("space.yaml");
-        Files.writeString(f, """
-                schema: squeeze-space/v1
-                layers:
-                  - match: {names: [conv1, conv2, dense1]}
-                    prune_ratio: {values: [0.0, 0.25, 0.5, 0.75]}
-                    weight_bits: {values: [2, 4, 8]}
-                """);
-        var space = dev.squeeze.spaces.SpaceLoader.load(f, Nsga2SearchTest.CNN);
+        var space = space();
         var setup = new SearchQuality.Setup(Nsga2SearchTest.OBJECTIVES, 0.9, new double[]{0.8, 5.0}, 16, 30,
                 List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8")), Nsga2SearchTest.Synthetic::costs, null, 0);
         var evaluator = new Nsga2SearchTest.Synthetic();
@@ -59,15 +51,7 @@ class SearchQualityTest {
     /** A prior that cost evaluations is charged to squeeze's budget: fewer trials, the same total, read later on the curve. */
     @Test
     void thePriorsEvaluationsComeOutOfSqueezesBudget() throws Exception {
-        Path f = dir.resolve("space.yaml");
-        Files.writeString(f, """
-                schema: squeeze-space/v1
-                layers:
-                  - match: {names: [conv1, conv2, dense1]}
-                    prune_ratio: {values: [0.0, 0.25, 0.5, 0.75]}
-                    weight_bits: {values: [2, 4, 8]}
-                """);
-        var space = dev.squeeze.spaces.SpaceLoader.load(f, Nsga2SearchTest.CNN);
+        var space = space();
         var seeds = List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8"));
         var evaluator = new Nsga2SearchTest.Synthetic();
         var cache = new HashMap<String, dev.squeeze.evaluators.Evaluation>();
@@ -83,5 +67,18 @@ class SearchQualityTest {
         assertTrue(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> new SearchQuality.Setup(Nsga2SearchTest.OBJECTIVES, 0.9, new double[]{0.8, 5.0}, 16, 30, seeds,
                         Nsga2SearchTest.Synthetic::costs, null, 5)).getMessage().contains("without a prior"));
+    }
+
+    /** 1,728 plans: prune ratio and weight bits of conv1, conv2 and dense1. */
+    private dev.squeeze.spaces.SearchSpace space() throws Exception {
+        Path f = dir.resolve("space.yaml");
+        Files.writeString(f, """
+                schema: squeeze-space/v1
+                layers:
+                  - match: {names: [conv1, conv2, dense1]}
+                    prune_ratio: {values: [0.0, 0.25, 0.5, 0.75]}
+                    weight_bits: {values: [2, 4, 8]}
+                """);
+        return dev.squeeze.spaces.SpaceLoader.load(f, Nsga2SearchTest.CNN);
     }
 }
