@@ -22,7 +22,7 @@ import java.util.Locale;
  * and y (its own output units or heads). Costing a plan is then a loop over arrays: no maps beyond the
  * plan's own lookups, no strings, and no allocation beyond the result. Immutable and thread-safe.
  *
- * <p>Per layer, at batch B (DESIGN.md, with the refinements noted inline):
+ * <p>Per layer, at batch B (hardware-profiles/README.md explains each term; refinements noted inline):
  * <pre>
  *   format   = smallest supported format holding the layer's weight and activation bits (fallback: next wider)
  *   t        = max(2*MACs / (peak[format] * efficiency * C_eff * util) + rows * row_overhead[format],
@@ -219,7 +219,7 @@ public final class CostModel {
         }
         // A runtime stores values only in widths it has: 4-bit activations on an H100 (no int4 path) are written as
         // int8, and 4-bit weights on the Edge TPU (int8 tensors only) take a full byte. Where the profile lists a
-        // width (packed low-bit weights on GPUs and CPUs), the plan's bits save storage and traffic as DESIGN.md says.
+        // width (packed low-bit weights on GPUs and CPUs), the plan's bits save storage and traffic.
         weightStorage = containers(profile.weightBits());
         actStorage = containers(profile.activationBits());
         int groupCount = groups.size();
@@ -259,7 +259,7 @@ public final class CostModel {
     }
 
     /**
-     * The objective values the search reads, keyed as in DESIGN.md ({@code latency_ms}, {@code energy_mj},
+     * The objective values the search reads, keyed as {@code results.Objective} names them ({@code latency_ms}, {@code energy_mj},
      * {@code size_mb}, {@code peak_memory_mb}), plus {@code peak_memory_slack_mb} (&lt;= 0 when the plan fits the
      * device's memory) and {@code unsupported_layers}.
      */
@@ -344,7 +344,7 @@ public final class CostModel {
             double t = Math.max(computeTime, memoryTime) + kernels[i] * spec.kernelOverhead();
             double e = 0;
             if (macs > 0) {
-                // Narrower operands than the format's native width toggle fewer multiplier bits (DESIGN.md's
+                // Narrower operands than the format's native width toggle fewer multiplier bits (the energy term's
                 // w*a/native^2); float formats run dequantized integers at full width, so no saving there.
                 double ratio = format.integer() ? Math.min(1, (double) wStored * aStored / ((double) format.bits() * format.bits())) : 1;
                 e = macs * spec.energyPerMac() * 1e-12 * ratio;

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * A plan's predicted cost on a device: totals, per-layer detail and warnings (formats or memory the
- * device cannot provide). JSON keys follow DESIGN.md ({@code device}, {@code total}, {@code layers}, {@code warnings}).
+ * device cannot provide). JSON keys ({@code device}, {@code total}, {@code layers}, {@code warnings}).
  */
 public record PlanCost(String device, String model, int batch, Totals total, List<LayerCost> layers, List<String> warnings) {
     public PlanCost {

@@ -28,7 +28,7 @@ public final class Backend {
 
     /**
      * One ND4J thread per operation, for callers that run one candidate per worker thread in parallel: ND4J's own
-     * threads spin on a busy 2-core machine (STACK.md).
+     * threads spin on a busy 2-core machine and slow every candidate down.
      */
     public static void oneThreadPerCandidate() {
         org.nd4j.linalg.factory.Nd4j.getEnvironment().setMaxMasterThreads(1);

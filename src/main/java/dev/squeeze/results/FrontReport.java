@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * What {@code front.json} holds: the objectives, the non-dominated feasible trials, the baselines beside
  * them (uncompressed, uniform int8, uniform fp16), and, when nothing was feasible, the least-violating
- * plans. Keys as DESIGN.md lists them; loads straight into pandas.
+ * plans. Keys as the README's results section lists them; loads straight into pandas.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record FrontReport(String run, List<ObjectiveKey> objectives, List<Point> front, List<Baseline> baselines,

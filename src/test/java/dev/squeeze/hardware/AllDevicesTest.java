@@ -19,7 +19,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Every shipped profile costs every model the acceptance names, with sane numbers and DESIGN.md's JSON keys. */
+/** Every shipped profile costs every model the acceptance names, with sane numbers and the JSON keys PlanCost documents. */
 class AllDevicesTest {
     private static List<LayerGraph> graphs;
 

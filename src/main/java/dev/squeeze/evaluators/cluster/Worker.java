@@ -116,7 +116,7 @@ public final class Worker implements AutoCloseable {
         Members.checkBind(s.bind(), s.secret(), "--bind"); // before ND4J starts: a refused worker refuses at once
         dev.squeeze.model.Backend.init();
         // a worker's parallelism is across plans (--threads, or several workers on one machine), never inside one: ND4J's own
-        // threads would spin against the other evaluations (STACK.md)
+        // threads would spin against the other evaluations (Backend.oneThreadPerCandidate)
         dev.squeeze.model.Backend.oneThreadPerCandidate();
         HazelcastInstance hz = Members.start(new Members.Settings(Members.Role.WORKER, s.name(), s.secret(), s.bind(), s.join(), s.threads(), versions), Map.of());
         Worker w = new Worker(hz, s, versions, log);

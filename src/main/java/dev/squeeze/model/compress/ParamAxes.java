@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Where a group's units sit in a member's DL4J parameters (layouts measured in STACK.md): conv W is
+ * Where a group's units sit in a member's DL4J parameters (layouts as DL4J stores them, checked by PruningTest): conv W is
  * [out, in, kh, kw], dense W is [in, out], attention Wq/Wk/Wv are [heads, headSize, in] and Wo is
  * [heads*headSize, out], biases and normalisation vectors index features on their last axis. Pruning,
  * masking and importance all read this one table, so a new layer type is taught here once.

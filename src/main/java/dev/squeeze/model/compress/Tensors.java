@@ -6,7 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Gathers or zeroes blocks of indices along one axis of a parameter, on a plain copy of its data. ND4J's
- * index views at non-zero offsets and {@code NDArrayIndex.indices} on 4-D arrays are unreliable (STACK.md),
+ * index views at non-zero offsets and {@code NDArrayIndex.indices} on 4-D arrays are unreliable in the ND4J version squeeze uses,
  * and these arrays are small, so a flat copy is both safe and fast.
  */
 final class Tensors {
