@@ -352,7 +352,7 @@ public final class SearchService {
         Provenance provenance(Job job, String jobSource) {
             var versions = new LinkedHashMap<>(dev.squeeze.LibraryVersions.all());
             var in = new LinkedHashMap<>(inputs);
-            if (jobSource != null) in.put("job " + jobSource, "");
+            if (jobSource != null) in.put("job " + jobSource, ConfigFiles.find(jobSource, "search", "job").sha256());
             return new Provenance(in, job.seed(), job.threads(), versions,
                     System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"),
                     Runtime.getRuntime().availableProcessors() + " cores", Instant.now().toString(), splits.description(), model.graph().layerNames());

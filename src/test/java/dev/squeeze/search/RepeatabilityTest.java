@@ -52,6 +52,11 @@ class RepeatabilityTest {
         }
         assertTrue(made.stream().anyMatch(t -> t.fidelity() == Fidelity.MEASURED), "the run measured plans");
         assertEquals(made.stream().map(Trial::evaluatedBy).toList(), reused.stream().map(Trial::evaluatedBy).toList());
+
+        // provenance names every input with the SHA-256 of its bytes (a job file too, when the run has one)
+        JsonNode inputs = Json.json().readTree(first.resolve("a").resolve("provenance.json").toFile()).get("inputs");
+        assertTrue(inputs.size() >= 4, "model, space, evaluator and device: " + inputs);
+        inputs.fields().forEachRemaining(e -> assertTrue(e.getValue().asText().matches("[0-9a-f]{64}"), e.getKey() + ": " + e.getValue()));
     }
 
     private static JsonNode front(Path run) throws Exception {
