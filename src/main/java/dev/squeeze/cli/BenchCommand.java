@@ -1,6 +1,5 @@
 package dev.squeeze.cli;
 
-import dev.squeeze.Json;
 import dev.squeeze.PeakMemory;
 import dev.squeeze.results.Objective;
 import dev.squeeze.search.QualityBenchmark;
@@ -54,8 +53,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
         long seed;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -67,11 +66,7 @@ final class BenchCommand implements Runnable {
                             dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data.dir, seed),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.write(rows));
-                spec.commandLine().getErr().println(PeakMemory.closing("bench compress done"));
-                return 0;
-            }
+            if (json.printed(rows, "bench compress done")) return 0;
             out.printf("%-21s %-18s %-38s %-38s %8s %8s %7s %11s %9s%n", "scenario", "model", "plan", "fine-tuning", "baseline", "after",
                     "drop", "target", "params");
             for (var r : rows) {
@@ -105,8 +100,8 @@ final class BenchCommand implements Runnable {
         @Mixin
         DataOption data;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -114,11 +109,7 @@ final class BenchCommand implements Runnable {
             var r = dev.squeeze.bench.EvaluationSpeed.run(new dev.squeeze.bench.EvaluationSpeed.Request(model, images, threads, rounds, data.dir),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.write(r));
-                spec.commandLine().getErr().println(PeakMemory.closing("bench eval-speed done"));
-                return 0;
-            }
+            if (json.printed(r, "bench eval-speed done")) return 0;
             out.printf("%s, %d calibration images, %d threads, %d plan evaluations per rung%n", r.model(), r.images(), r.threads(), r.plansEvaluated());
             out.printf("  ONNX Runtime inference, uncompressed model (warm session, faster of 50- and 500-image batches): %8.0f img/s%n", r.ortUncompressedImagesPerSecond());
             out.printf("  measured rung, DL4J simulation (apply+measure): %8.0f img/s  (%.0f%% of ONNX Runtime)%n", r.dl4jImagesPerSecond(), 100 * r.dl4jShare());
@@ -153,8 +144,8 @@ final class BenchCommand implements Runnable {
         @Mixin
         DataOption data;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -162,11 +153,7 @@ final class BenchCommand implements Runnable {
             var r = dev.squeeze.bench.ClusterBenchmark.run(new dev.squeeze.bench.ClusterBenchmark.Request(model, images, plans, rounds, data.dir),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.write(r));
-                spec.commandLine().getErr().println(PeakMemory.closing("bench cluster done"));
-                return 0;
-            }
+            if (json.printed(r, "bench cluster done")) return 0;
             out.printf("%s, measured rung, %d calibration images, %d distinct plans per configuration, median of %d rounds%n", r.model(), r.images(),
                     r.plans(), r.rounds());
             out.printf("  this machine, 1 thread:                    %6.2f evaluations/s%n", r.localOneThread());
@@ -215,8 +202,8 @@ final class BenchCommand implements Runnable {
         @Mixin
         DataOption data;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -224,10 +211,7 @@ final class BenchCommand implements Runnable {
             var r = dev.squeeze.bench.ExportSpeed.run(new dev.squeeze.bench.ExportSpeed.Request(model, uniform, plans, fronts, results, rounds, runs, images,
                     data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.write(r));
-                return 0;
-            }
+            if (json.printed(r, "bench export-speed done")) return 0;
             out.printf("%s in ONNX Runtime: batch 1, 1 intra-op thread, %d interleaved rounds of %d runs per model; us = median of the rounds'"
                     + " medians, ratio = median of the rounds' ratios to the uniform-int8 export of the same pruning; agreement (DL4J simulation vs"
                     + " ONNX Runtime) and accuracy on %d test images of %s%n", r.model(), r.rounds(), r.runs(), r.images(), r.data());
@@ -287,8 +271,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--cache", description = "JSON-lines file of enumerated evaluations: reused when present, written otherwise.")
         Path cache;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -297,10 +281,7 @@ final class BenchCommand implements Runnable {
                     objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, budget,
                     seeds, threads, data.dir, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
-            if (json) {
-                out.println(Json.write(r));
-                spec.commandLine().getErr().println(PeakMemory.closing("bench search-quality done"));
-            } else {
+            if (!json.printed(r, "bench search-quality done")) {
                 out.printf("%d plans enumerated; exhaustive front hypervolume %.4f%n", r.plans(), r.exhaustiveHypervolume());
                 var shares = r.checkpoints().stream().map(n -> String.format("%.0f%%", 100.0 * n / r.plans())).toList();
                 out.printf("share of the exhaustive hypervolume after %s of the space's evaluations (%s plans)%n",

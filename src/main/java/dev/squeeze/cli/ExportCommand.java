@@ -1,6 +1,5 @@
 package dev.squeeze.cli;
 
-import dev.squeeze.Json;
 import dev.squeeze.PeakMemory;
 import dev.squeeze.export.Exporting;
 import dev.squeeze.export.TrialChoice;
@@ -61,8 +60,8 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "2", description = "ONNX Runtime threads for the check (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--json", description = "Print the manifest as JSON.")
-    boolean json;
+    @Mixin
+    JsonOption json;
 
     @Override
     public Integer call() {
@@ -78,11 +77,7 @@ final class ExportCommand implements Callable<Integer> {
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         var m = result.manifest();
         var o = spec.commandLine().getOut();
-        if (json) {
-            o.println(Json.write(m));
-            spec.commandLine().getErr().println(PeakMemory.closing("export done"));
-            return 0;
-        }
+        if (json.printed(m, "export done")) return 0;
         o.printf("exported trial %s to %s%n", m.trial(), result.dir());
         o.printf("  %,d params, %,d MACs, %.3f MB; predicted on %s: %s%n", m.params(), m.macs(), m.sizeMb(), m.device(), m.predicted());
         if (m.predictedLocalCpu() != null) o.printf("  predicted on local-cpu (this machine's calibrated profile): %.4f ms%n", m.predictedLocalCpu().get(Objective.LATENCY_MS.key()));

@@ -88,8 +88,8 @@ final class ProfilesCommand implements Runnable {
         @Mixin
         DataOption data;
 
-        @Option(names = "--json", description = "Print JSON.")
-        boolean json;
+        @Mixin
+        JsonOption json;
 
         @Override
         public Integer call() {
@@ -97,10 +97,7 @@ final class ProfilesCommand implements Runnable {
             var r = dev.squeeze.hardware.ProfileValidation.run(new dev.squeeze.hardware.ProfileValidation.Request(device, model, plans, threads,
                     repeats, seed, data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
-            if (json) {
-                out.println(dev.squeeze.Json.write(r));
-                return 0;
-            }
+            if (json.printed(r, "profiles validate done")) return 0;
             out.printf("%-50s %12s %12s %12s%n", "plan", "MACs", "predicted ms", "measured ms");
             for (var t : r.plans()) out.printf("%-50s %,12d %12.4f %12.4f%n", t.plan(), t.macs(), t.predictedMs(), t.measuredMs());
             out.printf("%s on %s, %d plans, ONNX Runtime %d thread(s): Spearman rho %.3f; after scaling predictions by %.3f, MAPE %.1f%%%n",
