@@ -32,34 +32,23 @@ class JobTest {
     @Test
     void fileFormRoundTrips() {
         Job job = Job.parse(ConfigFiles.find("demo", "search", "job").yaml());
-        String yaml = dev.squeeze.Json.write(job.fileForm());
-        Job again = Job.parse(Yaml.read("run.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))));
-        assertEquals(job, again);
+        assertEquals(job, throughRunYaml(job));
     }
 
     @Test
     void clusterNamesTheMembersAndSurvivesRunYaml() {
-        String head = """
-                schema: squeeze-job/v1
-                model: fashion-cnn
-                space: spaces/fashion-cnn.yaml
-                evaluator: evaluators/default.yaml
-                device: raspberry-pi-4
-                objectives: [accuracy, latency_ms]
-                """;
-        assertTrue(parse(head).cluster().isLocal(), "no cluster: this machine");
-        Job listed = parse(head + "cluster: [10.0.0.5:5701, 10.0.0.6]\ncluster_name: lab\n");
+        assertTrue(parse(HEAD).cluster().isLocal(), "no cluster: this machine");
+        Job listed = parse(HEAD + "cluster: [10.0.0.5:5701, 10.0.0.6]\ncluster_name: lab\n");
         assertEquals("lab", listed.cluster().name());
         assertEquals("10.0.0.5:5701,10.0.0.6", listed.cluster().membersText());
         assertEquals(5701, listed.cluster().members().get(1).portOrFirst());
-        assertEquals(listed.cluster(), parse(head + "cluster: 10.0.0.5:5701,10.0.0.6\ncluster_name: lab\n").cluster());
-        String yaml = dev.squeeze.Json.write(listed.fileForm());
-        assertEquals(listed, Job.parse(Yaml.read("run.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))));
-        assertTrue(parse(head + "cluster: local\n").cluster().isLocal());
+        assertEquals(listed.cluster(), parse(HEAD + "cluster: 10.0.0.5:5701,10.0.0.6\ncluster_name: lab\n").cluster());
+        assertEquals(listed, throughRunYaml(listed));
+        assertTrue(parse(HEAD + "cluster: local\n").cluster().isLocal());
 
-        var badPort = assertThrows(SqueezeException.class, () -> parse(head + "cluster: 10.0.0.5:99999\n"));
+        var badPort = assertThrows(SqueezeException.class, () -> parse(HEAD + "cluster: 10.0.0.5:99999\n"));
         assertTrue(badPort.getMessage().contains("job.yaml:7") && badPort.getMessage().contains("1 to 65535"), badPort.getMessage());
-        var notAList = assertThrows(SqueezeException.class, () -> parse(head + "cluster: {members: 3}\n"));
+        var notAList = assertThrows(SqueezeException.class, () -> parse(HEAD + "cluster: {members: 3}\n"));
         assertTrue(notAList.getMessage().contains("job.yaml:7"), notAList.getMessage());
         var noMembers = assertThrows(SqueezeException.class, () -> Searches.cluster(null, "lab"));
         assertTrue(noMembers.getMessage().contains("--cluster"), noMembers.getMessage());
@@ -67,15 +56,7 @@ class JobTest {
 
     @Test
     void unknownKeyNamesClosest() {
-        var e = assertThrows(SqueezeException.class, () -> parse("""
-                schema: squeeze-job/v1
-                model: fashion-cnn
-                space: spaces/fashion-cnn.yaml
-                evaluator: evaluators/default.yaml
-                device: raspberry-pi-4
-                objectives: [accuracy, latency_ms]
-                generatons: 5
-                """));
+        var e = assertThrows(SqueezeException.class, () -> parse(HEAD + "generatons: 5\n"));
         assertTrue(e.getMessage().contains("job.yaml:7") && e.getMessage().contains("did you mean 'generations'"), e.getMessage());
     }
 
@@ -100,6 +81,12 @@ class JobTest {
                 constraints: {acc_drop: 0.01}
                 """));
         assertTrue(c.getMessage().contains("unknown constraint 'acc_drop'") && c.getMessage().contains("accuracy_drop"), c.getMessage());
+    }
+
+    /** The job as a resumed run reads it back from the run.yaml a search writes. */
+    private static Job throughRunYaml(Job job) {
+        String yaml = dev.squeeze.Json.write(job.fileForm());
+        return Job.parse(Yaml.read("run.yaml", new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))));
     }
 
     private static final String HEAD = """
