@@ -4,6 +4,7 @@ import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.DependencyGroup.Role;
 import dev.squeeze.model.LayerOp;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,7 +12,9 @@ import java.util.List;
 /**
  * Where a group's units sit in a member's DL4J parameters (layouts as DL4J stores them, checked by PruningTest): conv W is
  * [out, in, kh, kw], dense W is [in, out], attention Wq/Wk/Wv are [heads, headSize, in] and Wo is
- * [heads*headSize, out], biases and normalisation vectors index features on their last axis. Pruning,
+ * [heads*headSize, out], biases and normalisation vectors index features on their last axis; a depthwise conv's W is
+ * [kh, kw, channels, 1]; a separable conv holds its depthwise half's W as [1, in, kh, kw] and its pointwise half's as
+ * pW [out, in, 1, 1] (the graph names the halves {@code <name>.depthwise} and {@code <name>}). Pruning,
  * masking and importance all read this one table, so a new layer type is taught here once.
  */
 final class ParamAxes {
@@ -30,7 +33,7 @@ final class ParamAxes {
         switch (m.role()) {
             case PRODUCER -> {
                 if (op instanceof LayerOp.Conv2d) {
-                    axes.add(new Axis("W", 0, 1));
+                    axes.add(new Axis(separable(layer) ? "pW" : "W", 0, 1));
                     if (has(layer, "b")) axes.add(new Axis("b", last(layer, "b"), 1));
                 } else if (op instanceof LayerOp.Dense) {
                     axes.add(new Axis("W", 1, 1));
@@ -45,13 +48,20 @@ final class ParamAxes {
             case FOLLOWER -> {
                 if (op instanceof LayerOp.BatchNorm || op instanceof LayerOp.LayerNorm) {
                     for (String k : layer.paramTable().keySet()) axes.add(new Axis(k, last(layer, k), m.rowsPerUnit()));
+                } else if (op instanceof LayerOp.Conv2d c && c.depthwise()) {
+                    if (separable(layer)) {
+                        axes.add(new Axis("W", 1, 1)); // the separable layer's bias belongs to its pointwise half
+                    } else {
+                        axes.add(new Axis("W", 2, 1));
+                        if (has(layer, "b")) axes.add(new Axis("b", last(layer, "b"), 1));
+                    }
                 } else if (!layer.paramTable().isEmpty()) {
                     throw unsupported(m, op);
                 }
             }
             case CONSUMER -> {
-                if (op instanceof LayerOp.Conv2d) {
-                    axes.add(new Axis("W", 1, m.rowsPerUnit()));
+                if (op instanceof LayerOp.Conv2d c && !c.depthwise()) {
+                    axes.add(new Axis(separable(layer) ? "pW" : "W", 1, m.rowsPerUnit()));
                 } else if (op instanceof LayerOp.Dense) {
                     axes.add(new Axis("W", 0, m.rowsPerUnit()));
                 } else if (op instanceof LayerOp.Attention) {
@@ -88,6 +98,11 @@ final class ParamAxes {
         if (op instanceof LayerOp.Conv2d) return 0;
         if (key.equals("Wq") || key.equals("Wk") || key.equals("Wv")) return -1; // rows are (head, headSize) pairs
         return 1; // dense W and Wo are [in, out]
+    }
+
+    /** Whether the DL4J layer is a separable convolution (both of its graph nodes live in it). */
+    private static boolean separable(Layer layer) {
+        return layer.conf().getLayer() instanceof SeparableConvolution2D;
     }
 
     private static boolean has(Layer layer, String key) {

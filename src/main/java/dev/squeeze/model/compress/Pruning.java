@@ -5,11 +5,16 @@ import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.LayerOp;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -26,8 +31,8 @@ public final class Pruning {
     private Pruning() {}
 
     /** A copy of {@code net} in which the removed units no longer reach anything. */
-    public static MultiLayerNetwork masked(MultiLayerNetwork net, LayerGraph graph, UnitSelection selection) {
-        MultiLayerNetwork copy = Networks.copy(net);
+    public static <M extends Model> M masked(M net, LayerGraph graph, UnitSelection selection) {
+        M copy = Networks.copyOf(net);
         maskInPlace(copy, graph, selection);
         return copy;
     }
@@ -36,14 +41,15 @@ public final class Pruning {
      * Zeroes, in place, what the readers take from removed units. For callers that own {@code net} and
      * re-mask it every fine-tuning step; everything else uses {@link #masked}.
      */
-    public static void maskInPlace(MultiLayerNetwork net, LayerGraph graph, UnitSelection selection) {
-        var index = Networks.indexByName(net);
+    public static void maskInPlace(Model net, LayerGraph graph, UnitSelection selection) {
+        var layers = Networks.layersByName(net);
         for (DependencyGroup g : graph.groups()) {
             int[] removed = selection.removedOf(g.id(), g.units());
             if (removed.length == 0) continue;
             for (DependencyGroup.Member m : g.members()) {
-                if (!index.containsKey(m.layer())) continue; // a graph-only node (flatten preprocessor): no parameters
-                Layer layer = net.getLayer(index.get(m.layer()));
+                String owner = Networks.layerOf(m.layer(), layers);
+                if (owner == null) continue; // a graph-only node (flatten preprocessor, add): no parameters
+                Layer layer = layers.get(owner);
                 for (ParamAxes.Axis a : ParamAxes.masked(m, graph.node(m.layer()).op(), layer)) {
                     layer.getParam(a.key()).assign(Tensors.zero(layer.getParam(a.key()), a.axis(), removed, a.block()));
                 }
@@ -58,31 +64,7 @@ public final class Pruning {
     public static MultiLayerNetwork physical(MultiLayerNetwork net, LayerGraph graph, UnitSelection selection) {
         if (selection.isEmpty()) return Networks.copy(net);
         LayerGraph target = graph.pruned(selection.counts());
-        var index = Networks.indexByName(net);
-
-        // The kept slices of every parameter, one gather per (group member, axis).
-        var params = new HashMap<String, Map<String, INDArray>>();
-        for (LayerNode n : graph.nodes()) {
-            if (!index.containsKey(n.name())) continue;
-            var table = new HashMap<String, INDArray>();
-            net.getLayer(index.get(n.name())).paramTable().forEach((k, v) -> table.put(k, v.dup('c')));
-            params.put(n.name(), table);
-        }
-        for (DependencyGroup g : graph.groups()) {
-            int[] kept = selection.keptOf(g.id());
-            if (kept == null) continue;
-            for (DependencyGroup.Member m : g.members()) {
-                if (!index.containsKey(m.layer())) continue;
-                Layer layer = net.getLayer(index.get(m.layer()));
-                var table = params.get(m.layer());
-                for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layer)) {
-                    INDArray whole = table.get(a.key());
-                    table.put(a.key(), Tensors.take(whole, a.axis(), kept, a.block()));
-                    dev.squeeze.model.Backend.release(whole);
-                }
-            }
-        }
-
+        var params = keptParams(net, graph, selection);
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
         for (int i = 0; i < conf.getConfs().size(); i++) {
             var layerConf = conf.getConf(i).getLayer();
@@ -93,20 +75,76 @@ public final class Pruning {
         }
         MultiLayerNetwork pruned = new MultiLayerNetwork(conf);
         pruned.init();
-        for (LayerNode n : graph.nodes()) {
-            if (!index.containsKey(n.name())) continue;
-            Layer layer = pruned.getLayer(index.get(n.name()));
-            params.get(n.name()).forEach((k, v) -> {
-                INDArray slot = layer.getParam(k);
-                if (!Arrays.equals(slot.shape(), v.shape())) {
-                    throw new IllegalStateException("pruning '" + n.name() + "': parameter " + k + " is " + Arrays.toString(v.shape())
-                            + " but the rebuilt layer expects " + Arrays.toString(slot.shape()));
-                }
-                slot.assign(v);
-                dev.squeeze.model.Backend.release(v); // a copy made above: copied into the network's own buffer now
-            });
-        }
+        load(pruned, params);
         return pruned;
+    }
+
+    /**
+     * The same for a computation graph: every member of a residual add group keeps the same channels (the group's
+     * selection), a depthwise conv keeps its input's, and a separable conv's two halves are resized together.
+     */
+    public static ComputationGraph physical(ComputationGraph net, LayerGraph graph, UnitSelection selection) {
+        if (selection.isEmpty()) return net.clone();
+        LayerGraph target = graph.pruned(selection.counts());
+        var params = keptParams(net, graph, selection);
+        ComputationGraphConfiguration conf = net.getConfiguration().clone();
+        for (var e : conf.getVertices().entrySet()) {
+            if (!(e.getValue() instanceof LayerVertex vertex)) continue;
+            var layerConf = vertex.getLayerConf().getLayer();
+            LayerNode node = target.node(e.getKey());
+            if (layerConf instanceof SeparableConvolution2D sc) {
+                var depthwise = (LayerOp.Conv2d) target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).op();
+                sc.setNIn(depthwise.inChannels());
+                sc.setNOut(((LayerOp.Conv2d) node.op()).outChannels());
+            } else {
+                resize(layerConf, node.op());
+            }
+            if (vertex.getPreProcessor() instanceof CnnToFeedForwardPreProcessor flatten) flatten.setNumChannels(imageChannels(target, node));
+        }
+        ComputationGraph pruned = new ComputationGraph(conf);
+        pruned.init();
+        load(pruned, params);
+        return pruned;
+    }
+
+    /** Copies of every layer's parameters (by DL4J layer name, then key), cut to the kept slices: one gather per (group member, axis). */
+    private static Map<String, Map<String, INDArray>> keptParams(Model net, LayerGraph graph, UnitSelection selection) {
+        var layers = Networks.layersByName(net);
+        var params = new HashMap<String, Map<String, INDArray>>();
+        layers.forEach((name, layer) -> {
+            var table = new HashMap<String, INDArray>();
+            layer.paramTable().forEach((k, v) -> table.put(k, v.dup('c')));
+            params.put(name, table);
+        });
+        for (DependencyGroup g : graph.groups()) {
+            int[] kept = selection.keptOf(g.id());
+            if (kept == null) continue;
+            for (DependencyGroup.Member m : g.members()) {
+                String owner = Networks.layerOf(m.layer(), layers);
+                if (owner == null) continue;
+                var table = params.get(owner);
+                for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layers.get(owner))) {
+                    INDArray whole = table.get(a.key());
+                    table.put(a.key(), Tensors.take(whole, a.axis(), kept, a.block()));
+                    dev.squeeze.model.Backend.release(whole);
+                }
+            }
+        }
+        return params;
+    }
+
+    /** Loads the kept slices into the freshly built smaller network, checking each against the slot it fills. */
+    private static void load(Model pruned, Map<String, Map<String, INDArray>> params) {
+        var layers = Networks.layersByName(pruned);
+        params.forEach((name, table) -> table.forEach((k, v) -> {
+            INDArray slot = layers.get(name).getParam(k);
+            if (!Arrays.equals(slot.shape(), v.shape())) {
+                throw new IllegalStateException("pruning '" + name + "': parameter " + k + " is " + Arrays.toString(v.shape())
+                        + " but the rebuilt layer expects " + Arrays.toString(slot.shape()));
+            }
+            slot.assign(v);
+            dev.squeeze.model.Backend.release(v); // a copy made above: copied into the network's own buffer now
+        }));
     }
 
     /** Channels of the nearest image [C,H,W] upstream of a layer: what a flatten before it reads. */

@@ -7,12 +7,32 @@ import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.TestData;
+import dev.squeeze.data.DataSplits;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Backend;
+import dev.squeeze.model.DependencyGroup;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,6 +77,95 @@ class PruningTest {
         assertTrue(predicted.params() < m.graph().params());
         assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
         assertArrayEquals(before.toFloatVector(), net.params().toFloatVector(), "the input network was modified");
+    }
+
+    /**
+     * The same for the graph baselines: every residual add group, each depthwise conv following its input's channels
+     * and the projection shortcuts, all pruned at once, half of each group's units (random weights and batch-norm
+     * statistics, random unit order, so nothing lines up by accident).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = Architecture.class, names = {"RESNET", "MOBILENET"})
+    void graphPhysicalEqualsMaskedAndMatchesTheGraph(Architecture arch) {
+        Backend.init();
+        var net = (ComputationGraph) arch.build(7, 10, 1);
+        Nd4j.getRandom().setSeed(7);
+        net.setParams(Nd4j.randn(DataType.FLOAT, 1, net.numParams()).muli(0.2));
+        for (var l : net.getLayers()) {
+            if (l.paramTable().containsKey("var")) l.getParam("var").assign(Nd4j.rand(DataType.FLOAT, l.getParam("var").shape()).addi(0.5));
+        }
+        INDArray before = net.params().dup();
+        LayerGraph graph = Dl4jGraphs.of(arch.builtInName(), net, arch.inputShape());
+        assertTrue(graph.groups().stream().anyMatch(g -> g.members().stream().filter(m -> m.role() == DependencyGroup.Role.PRODUCER).count() > 1)
+                || arch == Architecture.MOBILENET, "no residual group: " + graph.groups());
+        var random = new Random(7);
+        var order = new HashMap<String, int[]>();
+        var counts = new HashMap<String, Integer>();
+        for (DependencyGroup g : graph.groups()) {
+            if (g.units() <= 10) continue; // the classifier's outputs
+            order.put(g.id(), DataSplits.permutation(g.units(), random));
+            counts.put(g.id(), g.units() / 2);
+        }
+        var selection = UnitSelection.ofCounts(graph, counts, order);
+
+        ComputationGraph masked = Pruning.masked(net, graph, selection);
+        ComputationGraph physical = Pruning.physical(net, graph, selection);
+
+        INDArray x = Nd4j.rand(DataType.FLOAT, 16, 1, 28, 28);
+        INDArray zMasked = logits(masked, x), zPhysical = logits(physical, x);
+        double diff = zMasked.sub(zPhysical).amaxNumber().doubleValue();
+        LayerGraph predicted = graph.pruned(selection.counts());
+        System.out.printf("%s, %d groups halved: max |logit difference| physical vs masked %.2e, params %,d -> %,d%n", arch.builtInName(),
+                counts.size(), diff, graph.params(), predicted.params());
+        assertTrue(diff <= 1e-4, "max |logit difference| " + diff);
+        assertTrue(logits(net, x).sub(zMasked).amaxNumber().doubleValue() > 1e-3, "pruning changed nothing");
+
+        LayerGraph actual = Dl4jGraphs.of(arch.builtInName(), physical, arch.inputShape());
+        assertEquals(predicted.params(), actual.params());
+        assertEquals(predicted.macs(), actual.macs());
+        assertTrue(predicted.params() < graph.params());
+        assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
+        assertArrayEquals(before.toFloatVector(), net.params().toFloatVector(), "the input network was modified");
+    }
+
+    /** A separable conv's two halves: its depthwise half follows the conv before it, its pointwise half makes its own channels. */
+    @Test
+    void separableConvPrunesBothHalves() {
+        Backend.init();
+        var conf = new NeuralNetConfiguration.Builder().seed(3).weightInit(WeightInit.XAVIER).graphBuilder()
+                .addInputs("input").setInputTypes(InputType.convolutional(12, 12, 1))
+                .addLayer("c1", new ConvolutionLayer.Builder(3, 3).nOut(8).activation(Activation.RELU).build(), "input")
+                .addLayer("sep", new SeparableConvolution2D.Builder(3, 3).nOut(12).activation(Activation.RELU).build(), "c1")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "sep")
+                .addLayer("output", new OutputLayer.Builder().nOut(4).activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("output").build();
+        var net = new ComputationGraph(conf);
+        net.init();
+        LayerGraph graph = Dl4jGraphs.of("separable", net, dev.squeeze.model.TensorShape.of(1, 12, 12));
+        var order = new HashMap<String, int[]>();
+        var counts = new HashMap<String, Integer>();
+        for (DependencyGroup g : graph.groups()) {
+            if (g.id().equals("output")) continue;
+            order.put(g.id(), DataSplits.permutation(g.units(), new Random(5)));
+            counts.put(g.id(), g.units() / 2 + 1);
+        }
+        assertEquals(2, counts.size(), graph.groups().toString());
+        var selection = UnitSelection.ofCounts(graph, counts, order);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 1, 12, 12);
+        ComputationGraph physical = Pruning.physical(net, graph, selection);
+        double diff = logits(Pruning.masked(net, graph, selection), x).sub(logits(physical, x)).amaxNumber().doubleValue();
+        assertTrue(diff <= 1e-5, "max |logit difference| " + diff);
+        LayerGraph predicted = graph.pruned(selection.counts());
+        assertEquals(predicted.params(), Dl4jGraphs.of("separable", physical, dev.squeeze.model.TensorShape.of(1, 12, 12)).params());
+        assertEquals(predicted.params(), physical.numParams());
+    }
+
+    /** A graph's logits: the output layer applied to its input without the softmax. */
+    static INDArray logits(ComputationGraph net, INDArray x) {
+        var acts = net.feedForward(x, false);
+        String into = net.getConfiguration().getVertexInputs().get("output").get(0);
+        var out = net.getLayer("output");
+        return acts.get(into).mmul(out.getParam("W")).addiRowVector(out.getParam("b"));
     }
 
     /** Logits: the output layer's pre-softmax values, where a difference is not hidden by saturation. */
