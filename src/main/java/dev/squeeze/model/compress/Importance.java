@@ -7,6 +7,8 @@ import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.LayerOp;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -49,38 +51,41 @@ public enum Importance {
     }
 
     /** Group id -> unit indices, least important first (ties by index, so the order repeats). */
-    public Map<String, int[]> order(MultiLayerNetwork net, LayerGraph graph, Images calibration, InputEncoding encoding) {
+    public Map<String, int[]> order(Model net, LayerGraph graph, Images calibration, InputEncoding encoding) {
         if (needsData() && (calibration == null || calibration.count() == 0)) {
             throw new IllegalArgumentException("importance '" + label() + "' needs calibration images");
         }
         INDArray x = needsData() ? encoding.features(calibration, 0, Math.min(SAMPLES, calibration.count())) : null;
         Map<String, INDArray> gradients = this == TAYLOR ? gradients(net, x, calibration) : Map.of();
-        List<INDArray> activations = this == ACTIVATION ? net.feedForward(x, false) : List.of();
-        var index = Networks.indexByName(net);
+        Map<String, INDArray> activations = this == ACTIVATION ? activations(net, x) : Map.of();
+        var layers = Networks.layersByName(net);
         var result = new HashMap<String, int[]>();
         for (DependencyGroup g : graph.groups()) {
             double[] score = switch (this) {
-                case L1, L2, FPGM, TAYLOR -> weightScores(net, graph, g, gradients, index);
-                case ACTIVATION -> activationScores(net, graph, g, activations, index, x);
+                case L1, L2, FPGM, TAYLOR -> weightScores(graph, g, gradients, layers);
+                case ACTIVATION -> activationScores(net, graph, g, activations, x);
             };
             result.put(g.id(), ascending(score));
         }
         return result;
     }
 
-    /** Per unit, a score from the producers' weight slices (Wo excluded: heads are scored by what they read). */
-    private double[] weightScores(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> gradients,
-                                 Map<String, Integer> index) {
+    /**
+     * Per unit, a score from the producers' weight slices (Wo excluded: heads are scored by what they read), summed
+     * over every producer of the group: all convs feeding a residual add rank the add's channels together.
+     */
+    private double[] weightScores(LayerGraph graph, DependencyGroup g, Map<String, INDArray> gradients, Map<String, Layer> layers) {
         int units = g.units();
         double[] score = new double[units];
         float[][] filters = new float[units][0];
         for (DependencyGroup.Member m : g.members()) {
             if (m.role() != DependencyGroup.Role.PRODUCER) continue; // producers are always DL4J layers
-            Layer layer = net.getLayer(index.get(m.layer()));
+            String owner = Networks.layerOf(m.layer(), layers);
+            Layer layer = layers.get(owner);
             for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layer)) {
                 if (a.key().equals("Wo") || a.key().equals("b")) continue;
                 INDArray w = layer.getParam(a.key());
-                INDArray v = this == TAYLOR ? w.mul(gradients.get(m.layer() + "/" + a.key())) : w;
+                INDArray v = this == TAYLOR ? w.mul(gradients.get(owner + "/" + a.key())) : w;
                 float[][] slices = Tensors.perUnit(v, a.axis(), units, a.block());
                 for (int u = 0; u < units; u++) {
                     float[] slice = slices[u];
@@ -101,10 +106,9 @@ public enum Importance {
         return score;
     }
 
-    private static double[] activationScores(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, List<INDArray> acts,
-                                             Map<String, Integer> index, INDArray x) {
+    private static double[] activationScores(Model net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> acts, INDArray x) {
         LayerNode producer = graph.node(g.id());
-        if (producer.op() instanceof LayerOp.Attention) return headContributions(net, graph, g, x, index);
+        if (producer.op() instanceof LayerOp.Attention) return headContributions((MultiLayerNetwork) net, graph, g, x);
         // The producer's output after its fused followers (BN, activation), as the next layer reads it.
         String at = producer.name();
         for (DependencyGroup.Member m : g.members()) {
@@ -112,7 +116,7 @@ public enum Importance {
             var op = graph.node(m.layer()).op();
             if (m.role() == DependencyGroup.Role.FOLLOWER && (op instanceof LayerOp.BatchNorm || op instanceof LayerOp.Activation)) at = m.layer();
         }
-        INDArray a = acts.get(index.get(at) + 1); // feedForward's first entry is the input
+        INDArray a = acts.get(at);
         INDArray abs = org.nd4j.linalg.ops.transforms.Transforms.abs(a, true);
         int[] others = java.util.stream.IntStream.range(0, abs.rank()).filter(d -> d != 1).toArray();
         return abs.mean(others).toDoubleVector();
@@ -122,9 +126,9 @@ public enum Importance {
      * A head's activation is internal to the attention layer; what it passes on is its share of the output
      * projection, so each head is scored by the mean |output| with every other head's rows of Wo zeroed.
      */
-    private static double[] headContributions(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, INDArray x, Map<String, Integer> index) {
+    private static double[] headContributions(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, INDArray x) {
         var a = (LayerOp.Attention) graph.node(g.id()).op();
-        int layerIndex = index.get(g.id());
+        int layerIndex = Networks.indexByName(net).get(g.id());
         MultiLayerNetwork probe = Networks.copy(net);
         Layer layer = probe.getLayer(layerIndex);
         INDArray wo = layer.getParam("Wo").dup();
@@ -139,18 +143,37 @@ public enum Importance {
         return score;
     }
 
-    /** dLoss/dw for every producer weight, from a copy of the network, keyed "layer/param". */
-    private static Map<String, INDArray> gradients(MultiLayerNetwork net, INDArray x, Images images) {
-        MultiLayerNetwork copy = Networks.copy(net);
-        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(42); // dropout masks: the same ranking every time
-        copy.setInput(x);
-        copy.setLabels(InputEncoding.oneHot(images, 0, (int) x.size(0)));
-        copy.computeGradientAndScore();
+    /** Every layer's output on {@code x} (inference mode), by layer name. */
+    private static Map<String, INDArray> activations(Model net, INDArray x) {
+        if (net instanceof ComputationGraph g) return g.feedForward(x, false);
+        var m = (MultiLayerNetwork) net;
+        List<INDArray> acts = m.feedForward(x, false);
         var out = new HashMap<String, INDArray>();
-        var confs = copy.getLayerWiseConfigurations().getConfs();
+        Networks.indexByName(m).forEach((name, i) -> out.put(name, acts.get(i + 1))); // feedForward's first entry is the input
+        return out;
+    }
+
+    /** dLoss/dw for every producer weight, from a copy of the network, keyed "layer/param". */
+    private static Map<String, INDArray> gradients(Model net, INDArray x, Images images) {
+        Model copy = Networks.copyOf(net);
+        org.nd4j.linalg.factory.Nd4j.getRandom().setSeed(42); // dropout masks: the same ranking every time
+        INDArray labels = InputEncoding.oneHot(images, 0, (int) x.size(0));
+        if (copy instanceof ComputationGraph g) {
+            g.setInputs(x);
+            g.setLabels(labels);
+            g.computeGradientAndScore();
+        } else {
+            var m = (MultiLayerNetwork) copy;
+            m.setInput(x);
+            m.setLabels(labels);
+            m.computeGradientAndScore();
+        }
+        var out = new HashMap<String, INDArray>();
+        // gradient keys are "<layer index>_<param>" in a sequential network and "<vertex name>_<param>" in a graph
+        var confs = copy instanceof MultiLayerNetwork m ? m.getLayerWiseConfigurations().getConfs() : null;
         copy.gradient().gradientForVariable().forEach((k, v) -> {
-            int sep = k.indexOf('_');
-            String layer = confs.get(Integer.parseInt(k.substring(0, sep))).getLayer().getLayerName();
+            int sep = k.lastIndexOf('_');
+            String layer = confs == null ? k.substring(0, sep) : confs.get(Integer.parseInt(k.substring(0, sep))).getLayer().getLayerName();
             out.put(layer + "/" + k.substring(sep + 1), v.dup());
         });
         return out;

@@ -1,11 +1,18 @@
 package dev.squeeze.model.compress;
 
+import dev.squeeze.data.Images;
+import dev.squeeze.model.Architecture;
+import dev.squeeze.model.Backend;
+import dev.squeeze.model.DependencyGroup;
+import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.TestData;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
@@ -21,7 +28,7 @@ class ImportanceTest {
     void perUnitSlicesAreWhatTakeGivesUnitByUnit() {
         var rnd = new java.util.Random(5);
         for (long[] shape : new long[][]{{6, 4, 3, 3}, {12, 8}, {5, 12}}) {
-            float[] data = new float[(int) java.util.Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
+            float[] data = new float[(int) Arrays.stream(shape).reduce(1, (a, b) -> a * b)];
             for (int i = 0; i < data.length; i++) data[i] = rnd.nextFloat();
             var a = org.nd4j.linalg.factory.Nd4j.create(data, shape, 'c');
             for (int axis = 0; axis < 2; axis++) {
@@ -30,7 +37,7 @@ class ImportanceTest {
                 float[][] slices = Tensors.perUnit(a, axis, units, block);
                 for (int u = 0; u < units; u++) {
                     assertArrayEquals(Tensors.flat(Tensors.take(a, axis, new int[]{u}, block)), slices[u],
-                            "shape " + java.util.Arrays.toString(shape) + " axis " + axis + " unit " + u);
+                            "shape " + Arrays.toString(shape) + " axis " + axis + " unit " + u);
                 }
             }
         }
@@ -70,5 +77,42 @@ class ImportanceTest {
         int[] heads = Importance.ACTIVATION.order(ModelStore.load("fashion-attention").multiLayer(),
                 ModelStore.load("fashion-attention").graph(), calib, dev.squeeze.data.InputEncoding.ROW_TOKENS).get("attention");
         assertEquals(4, heads.length);
+    }
+
+    /**
+     * On a residual graph every criterion ranks every group, and a residual add group's L1 ranking is that of the
+     * summed L1 of all convs feeding the add (its stage's first projection and each block's last conv).
+     */
+    @Test
+    void residualGroupsAreRankedOverAllTheirProducers() {
+        Backend.init();
+        var arch = Architecture.RESNET;
+        var net = (ComputationGraph) arch.build(11, 10, 1);
+        var graph = Dl4jGraphs.of(arch.builtInName(), net, arch.inputShape());
+        Images calib = TestData.splits().calibration().head(64);
+        for (Importance criterion : Importance.values()) {
+            var order = criterion.order(net, graph, calib, arch.encoding());
+            for (var g : graph.groups()) {
+                int[] sorted = order.get(g.id()).clone();
+                Arrays.sort(sorted);
+                assertArrayEquals(IntStream.range(0, g.units()).toArray(), sorted,
+                        criterion + " " + g.id());
+            }
+        }
+        var residual = graph.groups().stream()
+                .filter(g -> g.members().stream().filter(m -> m.role() == DependencyGroup.Role.PRODUCER).count() > 1)
+                .findFirst().orElseThrow();
+        double[] l1 = new double[residual.units()];
+        for (var m : residual.members()) {
+            if (m.role() != DependencyGroup.Role.PRODUCER) continue;
+            INDArray w = net.getLayer(m.layer()).getParam("W");
+            double[] perChannel = Transforms.abs(w, true).sum(1, 2, 3).toDoubleVector();
+            for (int u = 0; u < l1.length; u++) l1[u] += perChannel[u];
+        }
+        Integer[] expected = new Integer[l1.length];
+        for (int u = 0; u < l1.length; u++) expected[u] = u;
+        Arrays.sort(expected, (a, b) -> Double.compare(l1[a], l1[b]));
+        int[] got = Importance.L1.order(net, graph, null, arch.encoding()).get(residual.id());
+        assertEquals(Arrays.toString(expected), Arrays.toString(got), "group " + residual.id());
     }
 }
