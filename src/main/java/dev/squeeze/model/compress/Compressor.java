@@ -114,7 +114,7 @@ public final class Compressor {
             if (steps > 1) progress.log(String.format("progressive step %d/%d: %,d params", step, steps, graph.params()));
             if (settings != null) {
                 MultiLayerNetwork untuned = net;
-                net = FineTuner.fineTune(net, graph, total, model.multiLayer(), original, plan, train, model.encoding(),
+                net = FineTuner.fineTune(net, graph, total, FineTuner.Teacher.of(model.multiLayer(), original), plan, train, model.encoding(),
                         settings.withEpochs(settings.epochs() / steps), progress).network();
                 Backend.release(untuned);
             }
