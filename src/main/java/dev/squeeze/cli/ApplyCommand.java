@@ -39,6 +39,9 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--lr", defaultValue = "1e-3", description = "Fine-tuning learning rate (Adam), decayed linearly to zero (default: ${DEFAULT-VALUE}).")
     double lr;
 
+    @Option(names = "--finetune-batch", defaultValue = "64", description = "Images per fine-tuning step (default: ${DEFAULT-VALUE}).")
+    int finetuneBatch;
+
     @Option(names = "--progressive", defaultValue = "1", paramLabel = "K", description = "Prune in K steps with fine-tuning between them (default: ${DEFAULT-VALUE}).")
     int progressive;
 
@@ -73,7 +76,7 @@ final class ApplyCommand implements Callable<Integer> {
         var options = new Compressor.Options(Importance.parse(importance, "--importance"), align,
                 ActivationCalibration.parse(calibration, "--calibration"), 500);
         String command = "squeeze " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, progressive, out, options, !noQat, data.dir, seed, command),
+        var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, finetuneBatch, progressive, out, options, !noQat, data.dir, seed, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         var o = spec.commandLine().getOut();
         if (json) {

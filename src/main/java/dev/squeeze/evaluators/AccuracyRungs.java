@@ -4,6 +4,7 @@ import dev.squeeze.StopRequest;
 import dev.squeeze.data.Images;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
+import dev.squeeze.model.compress.TeacherOutputs;
 
 import java.util.Map;
 import java.util.function.Function;
@@ -40,7 +41,8 @@ public interface AccuracyRungs {
         var measured = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared), in.costs(), spec.evaluatedBy(measuredHow), in.stop());
         if (spec.recovery() == null || in.trainImages() == null) return new Opened(measured, null);
         var r = spec.recovery();
-        var recovered = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared, r, in.trainImages(), in.stop()), in.costs(),
+        var teacherOutputs = new TeacherOutputs(in.model().multiLayer(), in.trainImages(), in.model().encoding());
+        var recovered = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared, r, teacherOutputs, in.stop()), in.costs(),
                 spec.evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow), in.stop());
         return new Opened(measured, recovered);
     };

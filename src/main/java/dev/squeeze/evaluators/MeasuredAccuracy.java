@@ -14,9 +14,9 @@ import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
+import dev.squeeze.model.compress.TeacherOutputs;
 import dev.squeeze.results.Fidelity;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
  * The {@code measured} rung: each plan applied by {@link Compressor} exactly as export applies it (physical
@@ -55,26 +55,26 @@ public final class MeasuredAccuracy implements AccuracyProxy {
     private final Shared shared;
     private final EvaluatorSpec.Recovery recovery;
     private final Images train;
-    private final MultiLayerNetwork teacher;
+    private final FineTuner.Teacher teacher;
     private final Progress fineTuning;
 
     public MeasuredAccuracy(Shared shared) {
         this(shared, null, null, new StopRequest());
     }
 
-    MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, Images train) {
-        this(shared, recovery, train, new StopRequest());
-    }
-
-    /** The recovered rung; a {@code stop} request abandons a fine-tune within ten steps (it throws {@link StopRequest.Stopped}). */
-    MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, Images train, StopRequest stop) {
+    /**
+     * The recovered rung; a {@code stop} request abandons a fine-tune within ten steps (it throws {@link StopRequest.Stopped}).
+     * {@code teacherOutputs} are the uncompressed network's outputs on {@code train}, shared by all workers.
+     */
+    MeasuredAccuracy(Shared shared, EvaluatorSpec.Recovery recovery, TeacherOutputs teacherOutputs, StopRequest stop) {
         this.shared = shared;
         this.recovery = recovery;
-        this.train = train; // the recovered rung's images: the first steps x batch of the train split
+        this.train = teacherOutputs == null ? null : teacherOutputs.images(); // the recovered rung's images
         this.fineTuning = abandonedOn(stop);
         // This worker's own copy of the uncompressed network to distil from: a DL4J network keeps each layer's input
         // in a field during a forward pass, so two fine-tunes sharing one teacher could read each other's batches.
-        this.teacher = recovery == null ? null : shared.model().multiLayer().clone();
+        this.teacher = recovery == null ? null
+                : new FineTuner.Teacher(shared.model().multiLayer().clone(), shared.model().graph(), teacherOutputs);
     }
 
     @Override
@@ -95,7 +95,7 @@ public final class MeasuredAccuracy implements AccuracyProxy {
         ModelHandle model = shared.model();
         var pruned = compressor.prune(plan);
         var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
-        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), teacher, model.graph(),
+        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), teacher,
                 plan, train, model.encoding(), settings, fineTuning);
         Backend.release(pruned.network());
         try {

@@ -50,9 +50,11 @@ public final class SearchBackends implements AutoCloseable {
      * 5 = the simulation computes what ONNX Runtime computes (8-bit weights use codes up to 64, biases of integer
      * kernels on their int32 grid, dense and attention weights below 5 bits in MatMulNBits blocks with its own input
      * quantisation), and the measured rung runs every file with all optimisations: cached accuracies of 8-bit and
-     * sub-5-bit plans from older code measured other numerics (a w8a8 plan's in ONNX Runtime was saturated on AVX2).
+     * sub-5-bit plans from older code measured other numerics (a w8a8 plan's in ONNX Runtime was saturated on AVX2);
+     * 6 = the recovered rung distils from the teacher's outputs computed once for the train split (batches of another
+     * size round differently in the last bits, and a quantisation-aware fine-tune can carry that to a different code).
      */
-    public static final int RUNGS_VERSION = 5;
+    public static final int RUNGS_VERSION = 6;
 
     /**
      * @param rungs where the measured and recovered rungs run ({@link AccuracyRungs#LOCAL}: on {@code threads} threads here)

@@ -7,6 +7,7 @@ import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.ModelStore;
 import dev.squeeze.model.TestData;
 import dev.squeeze.model.compress.Compressor;
+import dev.squeeze.model.compress.TeacherOutputs;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -27,11 +28,12 @@ class RecoveredRungTest {
                 MeasuredAccuracy.Runtime.ONNX_RUNTIME);
         var recovery = new EvaluatorSpec.Recovery(30, 32, 2, 2);
         Images train = splits.trainHead(recovery.steps() * recovery.batch());
+        var teacher = new TeacherOutputs(model.multiLayer(), train, model.encoding()); // one for both workers, as a search has
         List<CompressionPlan> plans = List.of(plan("conv2", "dense1"), plan("conv1", "dense1"));
 
         double[] alone = new double[plans.size()];
-        for (int i = 0; i < alone.length; i++) alone[i] = new MeasuredAccuracy(shared, recovery, train).accuracy(plans.get(i));
-        try (var parallel = new ParallelEvaluator(2, () -> new MeasuredAccuracy(shared, recovery, train), p -> Map.of(),
+        for (int i = 0; i < alone.length; i++) alone[i] = new MeasuredAccuracy(shared, recovery, teacher, new dev.squeeze.StopRequest()).accuracy(plans.get(i));
+        try (var parallel = new ParallelEvaluator(2, () -> new MeasuredAccuracy(shared, recovery, teacher, new dev.squeeze.StopRequest()), p -> Map.of(),
                 new dev.squeeze.results.EvaluatedBy("test", "-", "two workers"), new dev.squeeze.StopRequest())) {
             List<Evaluation> together = parallel.evaluate(plans);
             for (int i = 0; i < alone.length; i++) {

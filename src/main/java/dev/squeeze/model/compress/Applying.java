@@ -27,10 +27,11 @@ public final class Applying {
      * @param uniform        plan shorthand (w8a8, w4a8p0.5), or null with {@code plan}
      * @param finetuneEpochs epochs of distillation fine-tuning (0 = none)
      * @param learningRate   Adam's first step size (decays linearly to zero)
+     * @param batch          images per fine-tuning step
      * @param progressive    prune in this many steps with fine-tuning between (1 = at once)
      * @param out            where to write the compressed DL4J zip (null = nowhere)
      */
-    public record Request(String model, Path plan, String uniform, double finetuneEpochs, double learningRate, int progressive, Path out,
+    public record Request(String model, Path plan, String uniform, double finetuneEpochs, double learningRate, int batch, int progressive, Path out,
                           Compressor.Options options, boolean quantizationAware, Path dataDir, long seed, String command) {}
 
     /** The figures {@code apply} prints for a network. */
@@ -44,9 +45,10 @@ public final class Applying {
         CompressionPlan plan = Plans.resolve(r.plan(), r.uniform(), m.graph());
         if (r.progressive() < 1) throw new SqueezeException("--progressive must be >= 1, got " + r.progressive());
         if (r.finetuneEpochs() < 0) throw new SqueezeException("--finetune-epochs must be >= 0, got " + r.finetuneEpochs());
+        if (r.batch() < 1) throw new SqueezeException("--finetune-batch must be >= 1, got " + r.batch());
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
         var settings = r.finetuneEpochs() > 0
-                ? new FineTuner.Settings(r.finetuneEpochs(), 64, r.learningRate(), r.quantizationAware(), 1.0, r.seed()) : null;
+                ? new FineTuner.Settings(r.finetuneEpochs(), r.batch(), r.learningRate(), r.quantizationAware(), 1.0, r.seed()) : null;
         Outcome o = apply(m, plan, splits, r.options(), settings, r.progressive(), progress);
         var provenance = CompressionProvenance.of(m.source(), ModelStore.sha256(r.model()), splits.description(), r.options(), settings, r.command());
         if (r.out() != null) write(o.model(), m, o.after(), splits, r, provenance);

@@ -98,6 +98,8 @@ public final class Compressor {
         MultiLayerNetwork net = model.multiLayer();
         LayerGraph graph = original;
         UnitSelection total = UnitSelection.NONE;
+        // the teacher's outputs on the train split, computed on first use and read by every step of every fine-tune here
+        var teacher = new FineTuner.Teacher(model.multiLayer(), original, new TeacherOutputs(model.multiLayer(), train, model.encoding()));
         for (int step = 1; step <= steps; step++) {
             var counts = new HashMap<String, Integer>();
             for (var g : original.groups()) {
@@ -114,7 +116,7 @@ public final class Compressor {
             if (steps > 1) progress.log(String.format("progressive step %d/%d: %,d params", step, steps, graph.params()));
             if (settings != null) {
                 MultiLayerNetwork untuned = net;
-                net = FineTuner.fineTune(net, graph, total, model.multiLayer(), original, plan, train, model.encoding(),
+                net = FineTuner.fineTune(net, graph, total, teacher, plan, train, model.encoding(),
                         settings.withEpochs(settings.epochs() / steps), progress).network();
                 Backend.release(untuned);
             }

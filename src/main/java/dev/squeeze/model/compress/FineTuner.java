@@ -60,6 +60,17 @@ public final class FineTuner {
         }
     }
 
+    /**
+     * The network distilled from: the uncompressed model and its graph, and optionally its outputs for every image of
+     * the train split computed once ({@link TeacherOutputs}); without them, or with feature distillation (which needs
+     * the teacher's inner layers), each step runs the teacher on its batch.
+     */
+    public record Teacher(MultiLayerNetwork network, LayerGraph graph, TeacherOutputs outputs) {
+        public static Teacher of(MultiLayerNetwork network, LayerGraph graph) {
+            return new Teacher(network, graph, null);
+        }
+    }
+
     /** A fine-tuned network and what it took: steps, the smoothed loss at the end, seconds. */
     public record Result(MultiLayerNetwork network, int steps, double finalLoss, double seconds) {}
 
@@ -70,8 +81,12 @@ public final class FineTuner {
      * which teacher units the student kept (for feature distillation across different widths).
      */
     public static Result fineTune(MultiLayerNetwork student, LayerGraph studentGraph, UnitSelection selection,
-                                             MultiLayerNetwork teacher, LayerGraph teacherGraph, CompressionPlan plan,
+                                             Teacher teacher, CompressionPlan plan,
                                              Images train, InputEncoding encoding, Settings s, Progress progress) {
+        LayerGraph teacherGraph = teacher.graph();
+        if (teacher.outputs() != null && !teacher.outputs().isFor(train)) {
+            throw new IllegalArgumentException("the teacher's outputs were computed for another train split");
+        }
         var kd = plan.distillation();
         int perEpoch = Math.max(1, train.count() / s.batch());
         int steps = (int) Math.max(1, Math.round(s.epochs() * perEpoch));
@@ -96,10 +111,12 @@ public final class FineTuner {
         for (int step = 0; step < steps; step++) {
             int pos = (step % perEpoch) * s.batch();
             if (step > 0 && step % perEpoch == 0) order = dev.squeeze.data.DataSplits.permutation(train.count(), random);
-            Images batch = train.subset(java.util.Arrays.copyOfRange(order, pos, Math.min(train.count(), pos + s.batch())));
+            int[] at = java.util.Arrays.copyOfRange(order, pos, Math.min(train.count(), pos + s.batch()));
+            Images batch = train.subset(at);
             INDArray x = encoding.features(batch, 0, batch.count());
-            List<INDArray> teacherActs = teacher.feedForward(x, false);
-            INDArray teacherProbs = teacherActs.get(teacherActs.size() - 1);
+            boolean cached = teacher.outputs() != null && features.isEmpty();
+            List<INDArray> teacherActs = cached ? List.of() : teacher.network().feedForward(x, false);
+            INDArray teacherProbs = cached ? teacher.outputs().rows(at) : teacherActs.get(teacherActs.size() - 1);
             INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, batch.count()), teacherProbs, kd.temperature());
 
             INDArray floatParams = s.quantizationAware() ? net.params().dup() : null;
@@ -113,6 +130,7 @@ public final class FineTuner {
             // this step's arrays, freed now rather than at some later collection (see NativeMemory)
             Backend.release(floatParams, quantParams, labels, x);
             teacherActs.forEach(Backend::release);
+            if (cached) Backend.release(teacherProbs);
             NativeMemory.checkpoint();
 
             recent = recentCount < 100 ? recent + out.loss : recent * 0.99 + out.loss;

@@ -54,13 +54,53 @@ class FineTunerTest {
         Images eval = s.calibration().head(1000);
         double before = compressor.quantize(pruned, plan).accuracy(eval, m.encoding());
         var settings = new FineTuner.Settings(150.0 * 64 / s.train().count(), 64, 3e-4, true, 1.0, 7);
-        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), m.multiLayer(), m.graph(), plan,
+        var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), FineTuner.Teacher.of(m.multiLayer(), m.graph()), plan,
                 s.train(), m.encoding(), settings, Progress.NONE);
         double after = compressor.quantize(new Compressor.Pruned(tuned.network(), pruned.graph(), pruned.selection()), plan)
                 .accuracy(eval, m.encoding());
         System.out.printf("conv2 pruned 75%% + w4a8: %.4f -> %.4f after %d KD steps (%.1f s)%n", before, after, tuned.steps(), tuned.seconds());
         assertTrue(after > before + 0.02, before + " -> " + after);
         assertArrayEquals(new long[]{16, 32, 3, 3}, tuned.network().getLayer(4).getParam("W").shape(), "the student stays pruned");
+    }
+
+    /**
+     * Distilling from the teacher's outputs computed once for the split fine-tunes as running the teacher on every
+     * batch does: same steps, same loss, parameters equal to float rounding (the teacher sees batches of another size).
+     */
+    @Test
+    void teacherOutputsComputedOnceFineTuneAsATeacherRunPerStep() {
+        ModelHandle m = ModelStore.load("fashion-cnn");
+        DataSplits s = TestData.splits();
+        var plan = new CompressionPlan(new CompressionPlan.LayerPlan(0, 8, 8), Map.of("conv2", new CompressionPlan.LayerPlan(0.5, 4, 8)),
+                CompressionPlan.Distillation.DEFAULT).validate(m.graph(), "test");
+        var pruned = new Compressor(m, Compressor.Options.DEFAULT, s.calibration()).prune(plan);
+        Images train = s.train().head(40 * 32);
+        var settings = new FineTuner.Settings(1, 32, 1e-3, true, 1.0, 7);
+        var perStep = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), FineTuner.Teacher.of(m.multiLayer(), m.graph()),
+                plan, train, m.encoding(), settings, Progress.NONE);
+        var once = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(),
+                new FineTuner.Teacher(m.multiLayer(), m.graph(), new TeacherOutputs(m.multiLayer(), train, m.encoding())),
+                plan, train, m.encoding(), settings, Progress.NONE);
+        assertEquals(perStep.steps(), once.steps());
+        // quantisation-aware steps round weights to codes, so a last-bit difference can move a code: close, not equal
+        assertEquals(perStep.finalLoss(), once.finalLoss(), 2e-3);
+        double moved = perStep.network().params().sub(pruned.network().params()).norm2Number().doubleValue();
+        double apart = perStep.network().params().sub(once.network().params()).norm2Number().doubleValue();
+        System.out.printf("teacher outputs once vs per step: loss %.5f vs %.5f, parameters %.2e apart, moved %.2e%n",
+                once.finalLoss(), perStep.finalLoss(), apart, moved);
+        assertTrue(apart < moved * 0.05, "parameters " + apart + " apart, moved " + moved);
+    }
+
+    /** Outputs computed for one split are refused for another. */
+    @Test
+    void teacherOutputsOfAnotherSplitAreRefused() {
+        ModelHandle m = ModelStore.load("fashion-cnn");
+        DataSplits s = TestData.splits();
+        var plan = CompressionPlan.uniform("w8a8");
+        var teacher = new FineTuner.Teacher(m.multiLayer(), m.graph(), new TeacherOutputs(m.multiLayer(), s.train().head(64), m.encoding()));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> FineTuner.fineTune(m.multiLayer(), m.graph(),
+                UnitSelection.NONE, teacher, plan, s.train().head(128), m.encoding(), FineTuner.Settings.DEFAULT, Progress.NONE));
+        assertTrue(e.getMessage().contains("another train split"), e.getMessage());
     }
 
     /** A progressive schedule prunes in steps and names the finally kept heads in the original numbering. */
