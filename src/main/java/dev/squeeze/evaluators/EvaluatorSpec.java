@@ -44,12 +44,25 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
      * Short distillation fine-tunes for promising plans: after each generation, up to {@code perGeneration}
      * plans from the current non-dominated set (constraints ignored, so a plan that only needs fine-tuning
      * to meet an accuracy constraint is not shut out) that have not been recovered, best measured accuracy
-     * first, at most {@code total} in the run.
+     * first, at most {@code total} in the run, from generation {@code fromGeneration} on (0 = the first): a front
+     * a few generations old is mostly replaced later, and with it the plans recovered from it.
      */
-    public record Recovery(int steps, int batch, int perGeneration, int total) {
+    public record Recovery(int steps, int batch, int perGeneration, int total, int fromGeneration) {
         public Recovery {
             if (steps < 1 || batch < 1) throw new IllegalArgumentException("recovered.steps and batch must be >= 1, got " + steps + " and " + batch);
             if (perGeneration < 0 || total < 0) throw new IllegalArgumentException("recovered.per_generation and total must be >= 0");
+            if (fromGeneration < 0) throw new IllegalArgumentException("recovered.from_generation must be >= 0, got " + fromGeneration);
+        }
+
+        public Recovery(int steps, int batch, int perGeneration, int total) {
+            this(steps, batch, perGeneration, total, 0);
+        }
+
+        /** Recoveries after {@code generation} (0-based): {@code perGeneration} a generation from {@code fromGeneration} until {@code total} are spent. */
+        public int budget(int generation) {
+            if (generation < fromGeneration) return 0;
+            int spent = (generation - fromGeneration) * perGeneration;
+            return Math.max(0, Math.min(perGeneration, total - spent));
         }
 
         /** The rung's length in epochs over {@code trainImages} (steps past one epoch go round the split again). */
@@ -91,9 +104,9 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
             if (f.has(recoveredKey)) {
                 JsonNode rc = f.get(recoveredKey);
                 String at = "fidelity." + recoveredKey;
-                doc.checkKeys(rc, at, List.of("steps", "batch", "per_generation", "total"));
+                doc.checkKeys(rc, at, List.of("steps", "batch", "per_generation", "total", "from_generation"));
                 recovery = new Recovery(doc.integer(rc, "steps", at, 100), doc.integer(rc, "batch", at, 64),
-                        doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10));
+                        doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10), doc.integer(rc, "from_generation", at, 0));
             }
             return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
         } catch (IllegalArgumentException e) {

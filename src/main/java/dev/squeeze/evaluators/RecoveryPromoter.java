@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Promotes plans to the {@code recovered} rung with the evaluator spec's budget. The budget depends on the
  * generation only (so a resumed run, which reuses earlier promotions instead of repeating them, promotes
- * exactly as the original did): {@code perGeneration} per generation until {@code total} are spent.
+ * exactly as the original did): see {@link EvaluatorSpec.Recovery#budget}.
  */
 final class RecoveryPromoter implements Promoter {
     private final PlanEvaluator recovered;
@@ -36,8 +36,7 @@ final class RecoveryPromoter implements Promoter {
 
     @Override
     public int budget(int generation) {
-        int spent = generation * rule.perGeneration();
-        return Math.max(0, Math.min(rule.perGeneration(), rule.total() - spent));
+        return rule.budget(generation);
     }
 
     @Override

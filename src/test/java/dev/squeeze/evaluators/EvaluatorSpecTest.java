@@ -37,6 +37,18 @@ class EvaluatorSpecTest {
         assertEquals(new EvaluatorSpec.Recovery(10, 32, 1, 2), s.recovery());
     }
 
+    /** Recoveries start at from_generation and stop when the total is spent, whatever the generation. */
+    @Test
+    void recoveriesStartAtTheirGeneration() {
+        var r = parse(GOOD.replace("total: 2}", "total: 3, from_generation: 4}")).recovery();
+        assertEquals(new EvaluatorSpec.Recovery(10, 32, 1, 3, 4), r);
+        assertEquals(java.util.List.of(0, 0, 0, 0, 1, 1, 1, 0, 0), java.util.stream.IntStream.range(0, 9).map(r::budget).boxed().toList());
+        var fromStart = new EvaluatorSpec.Recovery(10, 32, 2, 5);
+        assertEquals(java.util.List.of(2, 2, 1, 0), java.util.stream.IntStream.range(0, 4).map(fromStart::budget).boxed().toList());
+        var e = assertThrows(SqueezeException.class, () -> parse(GOOD.replace("total: 2}", "total: 2, from_generation: -1}")));
+        assertTrue(e.getMessage().startsWith("ev.yaml") && e.getMessage().contains("from_generation"), e.getMessage());
+    }
+
     /** Bad values are one-line errors naming the file, whether they come from a file or from code. */
     @Test
     void badValuesNameTheFile() {
