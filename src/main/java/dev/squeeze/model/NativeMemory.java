@@ -31,12 +31,7 @@ public final class NativeMemory {
 
     private NativeMemory() {}
 
-    /**
-     * Asks for a garbage collection when resident memory is over the line and none was asked for lately; cheap otherwise.
-     * The collection runs on a daemon thread of its own: with {@code ExplicitGCInvokesConcurrent},
-     * {@code System.gc()} waits for the whole concurrent cycle, and called inline it held a fine-tune's step for it
-     * (a tenth of a recovery's time). The caller goes on allocating meanwhile; the interval bounds by how much.
-     */
+    /** Asks for a garbage collection when resident memory is over the line and none was asked for lately; cheap otherwise. */
     public static void checkpoint() {
         long rss = Pointer.physicalBytes();
         long now = System.nanoTime();
@@ -50,42 +45,8 @@ public final class NativeMemory {
             lastCollection = now;
             collections++;
         }
-        COLLECTOR.request();
+        System.gc();
     }
-
-    /** One daemon thread that runs the requested collections; a request made while one runs is folded into the next. */
-    private static final class Collector {
-        private boolean requested; // guarded by this
-        private Thread thread;     // started on the first request
-
-        synchronized void request() {
-            requested = true;
-            if (thread == null) {
-                thread = new Thread(this::run, "squeeze-gc");
-                thread.setDaemon(true);
-                thread.start();
-            }
-            notifyAll();
-        }
-
-        private void run() {
-            while (true) {
-                synchronized (this) {
-                    while (!requested) {
-                        try {
-                            wait();
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                    requested = false;
-                }
-                System.gc();
-            }
-        }
-    }
-
-    private static final Collector COLLECTOR = new Collector();
 
     /** Collections {@link #checkpoint()} has asked for so far (for tests and benchmarks). */
     public static synchronized long collections() {
