@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = {"Turn one trial of a run into a deployable model: prune physically, fine-tune with the plan's distillation",
                 "settings, quantize, and write exports/<trial>/model.zip, model.onnx and manifest.json. ONNX Runtime runs the",
-                "exported file on the held-out test split and must agree with the DL4J simulation on >= 99.5% of predictions."})
+                "exported file on the held-out test split and must agree with the DL4J simulation on >= 99.5%% of predictions."})
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
