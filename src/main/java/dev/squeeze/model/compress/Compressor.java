@@ -130,7 +130,7 @@ public final class Compressor {
     }
 
     public CompressedModel quantize(Pruned pruned, CompressionPlan plan, Calibrator calibrator) {
-        return quantizeInPlace(Networks.copy(pruned.network()), pruned, plan, calibrator);
+        return quantizeInPlace(Networks.copyOf(pruned.network()), pruned, plan, calibrator);
     }
 
     private CompressedModel quantizeInPlace(MultiLayerNetwork net, Pruned pruned, CompressionPlan plan, Calibrator calibrator) {

@@ -129,7 +129,7 @@ public enum Importance {
     private static double[] headContributions(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, INDArray x) {
         var a = (LayerOp.Attention) graph.node(g.id()).op();
         int layerIndex = Networks.indexByName(net).get(g.id());
-        MultiLayerNetwork probe = Networks.copy(net);
+        MultiLayerNetwork probe = Networks.copyOf(net);
         Layer layer = probe.getLayer(layerIndex);
         INDArray wo = layer.getParam("Wo").dup();
         double[] score = new double[a.heads()];

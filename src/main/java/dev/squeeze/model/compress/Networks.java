@@ -48,12 +48,7 @@ final class Networks {
         return null;
     }
 
-    /** A deep copy that shares nothing with {@code net} (parameters, configuration, updater state). */
-    static MultiLayerNetwork copy(MultiLayerNetwork net) {
-        return net.clone();
-    }
-
-    /** A deep copy of either kind of network. */
+    /** A deep copy of either kind of network, sharing nothing with {@code net} (parameters, configuration, updater state). */
     @SuppressWarnings("unchecked")
     static <M extends Model> M copyOf(M net) {
         if (net instanceof MultiLayerNetwork m) return (M) m.clone();

@@ -62,7 +62,7 @@ public final class Pruning {
      * {@code graph.pruned(selection.counts())}, and its parameters are the kept slices of {@code net}'s.
      */
     public static MultiLayerNetwork physical(MultiLayerNetwork net, LayerGraph graph, UnitSelection selection) {
-        if (selection.isEmpty()) return Networks.copy(net);
+        if (selection.isEmpty()) return Networks.copyOf(net);
         LayerGraph target = graph.pruned(selection.counts());
         var params = keptParams(net, graph, selection);
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations().clone();
@@ -84,7 +84,7 @@ public final class Pruning {
      * selection), a depthwise conv keeps its input's, and a separable conv's two halves are resized together.
      */
     public static ComputationGraph physical(ComputationGraph net, LayerGraph graph, UnitSelection selection) {
-        if (selection.isEmpty()) return net.clone();
+        if (selection.isEmpty()) return Networks.copyOf(net);
         LayerGraph target = graph.pruned(selection.counts());
         var params = keptParams(net, graph, selection);
         ComputationGraphConfiguration conf = net.getConfiguration().clone();
