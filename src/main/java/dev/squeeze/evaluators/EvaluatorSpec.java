@@ -43,8 +43,8 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
     /**
      * Short distillation fine-tunes for promising plans: after each generation, up to {@code perGeneration}
      * plans from the current non-dominated set (constraints ignored, so a plan that only needs fine-tuning
-     * to meet an accuracy constraint is not shut out) that have not been recovered, best measured accuracy
-     * first, at most {@code total} in the run, from generation {@code fromGeneration} on (0 = the first): a front
+     * to meet an accuracy constraint is not shut out) that have not been recovered, spread along the job's first
+     * cost objective ({@code search.Promotion} chooses them), at most {@code total} in the run, from generation {@code fromGeneration} on (0 = the first): a front
      * a few generations old is mostly replaced later, and with it the plans recovered from it.
      */
     public record Recovery(int steps, int batch, int perGeneration, int total, int fromGeneration) {
