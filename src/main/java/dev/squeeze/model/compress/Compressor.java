@@ -99,7 +99,8 @@ public final class Compressor {
         LayerGraph graph = original;
         UnitSelection total = UnitSelection.NONE;
         // the teacher's outputs on the train split, computed on first use and read by every step of every fine-tune here
-        var teacher = new FineTuner.Teacher(model.multiLayer(), original, new TeacherOutputs(model.multiLayer(), train, model.encoding()));
+        var teacher = settings == null ? null
+                : new FineTuner.Teacher(model.multiLayer(), original, new TeacherOutputs(model.multiLayer(), train, model.encoding()));
         for (int step = 1; step <= steps; step++) {
             var counts = new HashMap<String, Integer>();
             for (var g : original.groups()) {
