@@ -98,15 +98,7 @@ class PruningTest {
         LayerGraph graph = Dl4jGraphs.of(arch.builtInName(), net, arch.inputShape());
         assertTrue(graph.groups().stream().anyMatch(g -> g.members().stream().filter(m -> m.role() == DependencyGroup.Role.PRODUCER).count() > 1)
                 || arch == Architecture.MOBILENET, "no residual group: " + graph.groups());
-        var random = new Random(7);
-        var order = new HashMap<String, int[]>();
-        var counts = new HashMap<String, Integer>();
-        for (DependencyGroup g : graph.groups()) {
-            if (g.units() <= 10) continue; // the classifier's outputs
-            order.put(g.id(), DataSplits.permutation(g.units(), random));
-            counts.put(g.id(), g.units() / 2);
-        }
-        var selection = UnitSelection.ofCounts(graph, counts, order);
+        var selection = randomSelection(graph, new Random(7), units -> units / 2);
 
         ComputationGraph masked = Pruning.masked(net, graph, selection);
         ComputationGraph physical = Pruning.physical(net, graph, selection);
@@ -116,7 +108,7 @@ class PruningTest {
         double diff = zMasked.sub(zPhysical).amaxNumber().doubleValue();
         LayerGraph predicted = graph.pruned(selection.counts());
         System.out.printf("%s, %d groups halved: max |logit difference| physical vs masked %.2e, params %,d -> %,d%n", arch.builtInName(),
-                counts.size(), diff, graph.params(), predicted.params());
+                selection.counts().size(), diff, graph.params(), predicted.params());
         assertTrue(diff <= 1e-4, "max |logit difference| " + diff);
         assertTrue(logits(net, x).sub(zMasked).amaxNumber().doubleValue() > 1e-3, "pruning changed nothing");
 
@@ -142,15 +134,8 @@ class PruningTest {
         var net = new ComputationGraph(conf);
         net.init();
         LayerGraph graph = Dl4jGraphs.of("separable", net, dev.squeeze.model.TensorShape.of(1, 12, 12));
-        var order = new HashMap<String, int[]>();
-        var counts = new HashMap<String, Integer>();
-        for (DependencyGroup g : graph.groups()) {
-            if (g.id().equals("output")) continue;
-            order.put(g.id(), DataSplits.permutation(g.units(), new Random(5)));
-            counts.put(g.id(), g.units() / 2 + 1);
-        }
-        assertEquals(2, counts.size(), graph.groups().toString());
-        var selection = UnitSelection.ofCounts(graph, counts, order);
+        var selection = randomSelection(graph, new Random(5), units -> units / 2 + 1);
+        assertEquals(2, selection.counts().size(), graph.groups().toString());
         INDArray x = Nd4j.rand(DataType.FLOAT, 8, 1, 12, 12);
         ComputationGraph physical = Pruning.physical(net, graph, selection);
         double diff = logits(Pruning.masked(net, graph, selection), x).sub(logits(physical, x)).amaxNumber().doubleValue();
@@ -158,6 +143,18 @@ class PruningTest {
         LayerGraph predicted = graph.pruned(selection.counts());
         assertEquals(predicted.params(), Dl4jGraphs.of("separable", physical, dev.squeeze.model.TensorShape.of(1, 12, 12)).params());
         assertEquals(predicted.params(), physical.numParams());
+    }
+
+    /** Keeps {@code kept(units)} of every group but the classifier's outputs, in a random order of importance. */
+    private static UnitSelection randomSelection(LayerGraph graph, Random random, java.util.function.IntUnaryOperator kept) {
+        var order = new HashMap<String, int[]>();
+        var counts = new HashMap<String, Integer>();
+        for (DependencyGroup g : graph.groups()) {
+            if (g.id().equals("output")) continue;
+            order.put(g.id(), DataSplits.permutation(g.units(), random));
+            counts.put(g.id(), kept.applyAsInt(g.units()));
+        }
+        return UnitSelection.ofCounts(graph, counts, order);
     }
 
     /** A graph's logits: the output layer applied to its input without the softmax. */
