@@ -85,7 +85,7 @@ final class ExportCommand implements Callable<Integer> {
                 m.measured().uniformInt8LatencyMs(), m.measured().speedupOverUniformInt8(), m.measured().method());
         var f = m.finetune();
         o.printf("  kept the %s model%s%n", f.kept(), f.fineTunedAccuracy() == null ? ""
-                : String.format(" (%,d held-out train images: fine-tuned %.4f, not fine-tuned %.4f; fine-tuned %.2f epochs of %,d)",
+                : String.format(" (%,d calibration images: fine-tuned %.4f, not fine-tuned %.4f; fine-tuned %.2f epochs of %,d)",
                 f.validationImages(), f.fineTunedAccuracy(), f.untunedAccuracy(), f.epochs(), f.fineTuneImages()));
         o.printf("  test accuracy (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f; agreement %.2f%%%n",
                 m.accuracy().testImages(), m.accuracy().baseline(), m.accuracy().dl4j(), m.accuracy().onnxruntime(), 100 * m.agreement());

@@ -74,20 +74,6 @@ public final class DataSplits {
         return n >= trainIndices.length ? train() : trainFile.subset(slice(trainIndices, 0, n));
     }
 
-    /**
-     * The train split cut in two: {@code validation} is its last {@code n} images (in the seeded order; at most half the
-     * split, so a fine-tune never has fewer images than its check), {@code fineTune} the rest. For a fine-tune that must
-     * be judged on images it did not learn from, without touching the test split.
-     */
-    public Holdout holdout(int n) {
-        int v = Math.min(n, trainIndices.length / 2);
-        int cut = trainIndices.length - v;
-        return new Holdout(trainFile.subset(slice(trainIndices, 0, cut)), trainFile.subset(slice(trainIndices, cut, trainIndices.length)));
-    }
-
-    /** See {@link #holdout}. */
-    public record Holdout(Images fineTune, Images validation) {}
-
     public Images calibration() {
         return calibration;
     }
