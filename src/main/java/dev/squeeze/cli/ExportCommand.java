@@ -16,9 +16,10 @@ import java.util.LinkedHashMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "export", mixinStandardHelpOptions = true,
-        description = {"Turn one trial of a run into a deployable model: prune physically, fine-tune with the plan's distillation",
-                "settings, quantize, and write exports/<trial>/model.zip, model.onnx and manifest.json. ONNX Runtime runs the",
-                "exported file on the held-out test split and must agree with the DL4J simulation on >= 99.5%% of predictions."})
+        description = "Turn one trial of a run into a deployable model: prune physically, fine-tune with the plan's distillation "
+                + "settings (kept only if it reads better on the calibration split than no fine-tune), quantize, and write "
+                + "exports/<trial>/model.zip, model.onnx and manifest.json. ONNX Runtime runs the exported file on the held-out "
+                + "test split and must agree with the DL4J simulation on >= 99.5%% of predictions.")
 final class ExportCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,7 +46,7 @@ final class ExportCommand implements Callable<Integer> {
     String best;
 
     @Option(names = "--epochs", description = "Distillation fine-tuning epochs (default: twice as long as the run's recovered rung fine-tuned, "
-            + "at least 1, so the recovered accuracy is a floor for the export's; 0 = none).")
+            + "at least 1; 0 = none).")
     Double epochs;
 
     @Option(names = "--force", description = "Overwrite an existing exports/<trial> folder.")
