@@ -65,7 +65,8 @@ class FineTunerTest {
 
     /**
      * Distilling from the teacher's outputs computed once for the split fine-tunes as running the teacher on every
-     * batch does: same steps, same loss, parameters equal to float rounding (the teacher sees batches of another size).
+     * batch does: same steps, same loss, same parameters (computed on first use, the rows come from the very batches the
+     * per-step teacher sees; the bound allows for a kernel that blocks a batch differently).
      */
     @Test
     void teacherOutputsComputedOnceFineTuneAsATeacherRunPerStep() {
@@ -89,6 +90,25 @@ class FineTunerTest {
         System.out.printf("teacher outputs once vs per step: loss %.5f vs %.5f, parameters %.2e apart, moved %.2e%n",
                 once.finalLoss(), perStep.finalLoss(), apart, moved);
         assertTrue(apart < moved * 0.05, "parameters " + apart + " apart, moved " + moved);
+    }
+
+    /** A fine-tune shorter than an epoch has the teacher run on the images it drew and no others; a second one reuses them. */
+    @Test
+    void teacherOutputsAreComputedForTheImagesDrawnOnly() {
+        ModelHandle m = ModelStore.load("fashion-cnn");
+        DataSplits s = TestData.splits();
+        var plan = CompressionPlan.uniform("w8a8").validate(m.graph(), "test");
+        Images train = s.train().head(20 * 32);
+        var outputs = new TeacherOutputs(m.multiLayer(), train, m.encoding());
+        var teacher = new FineTuner.Teacher(m.multiLayer(), m.graph(), outputs);
+        var settings = new FineTuner.Settings(0.25, 32, 1e-3, false, 1.0, 7);
+        FineTuner.fineTune(m.multiLayer(), m.graph(), UnitSelection.NONE, teacher, plan, train, m.encoding(), settings, Progress.NONE);
+        assertEquals(5 * 32, outputs.computedRows(), "five steps of 32 distinct images");
+        FineTuner.fineTune(m.multiLayer(), m.graph(), UnitSelection.NONE, teacher, plan, train, m.encoding(), settings, Progress.NONE);
+        assertEquals(5 * 32, outputs.computedRows(), "the same seed draws the same images");
+        var rows = outputs.rows(new int[]{3, 1});
+        var direct = m.multiLayer().output(m.encoding().features(train.subset(new int[]{3, 1}), 0, 2), false);
+        assertTrue(rows.equalsWithEps(direct, 1e-5), rows + " vs " + direct);
     }
 
     /** Outputs computed for one split are refused for another. */
