@@ -38,9 +38,9 @@ public final class DataSplits {
         this.description = description;
     }
 
-    /** Loads data from the lookup order and splits it. */
+    /** Loads data from {@code data} (a folder or a {@code squeeze-data/v1} file; null: the lookup order) and splits it. */
     public static DataSplits load(Path data, long seed, int calibrationSize) {
-        return of(FashionMnist.load(data), seed, calibrationSize);
+        return of(DataSources.load(data), seed, calibrationSize);
     }
 
     /**

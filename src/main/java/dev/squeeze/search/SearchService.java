@@ -306,7 +306,7 @@ public final class SearchService {
                  Map<String, String> inputs, SearchBackends backends) {
         static Setup of(Job job, Path dataDir, Progress progress, StopRequest stop) {
             // reading and unpacking the dataset (~0.5 s) overlaps starting ND4J (~0.6 s) and loading the model (~1 s)
-            var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.FashionMnist.load(dataDir));
+            var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.DataSources.load(dataDir));
             dev.squeeze.model.Backend.init();
             ModelHandle model = ModelStore.load(job.model());
             var spaceFile = ConfigFiles.find(job.space(), "spaces", "space");
