@@ -24,7 +24,7 @@ import java.util.List;
  * skip_bad: false             # true: leave out unreadable images (counted, listed by squeeze inspect --data)
  * </pre>
  */
-public record DataDeclaration(Path file, DataFormat format, SplitRef train, SplitRef test, SplitRef calibration,
+public record DataDeclaration(Path file, String sha256, DataFormat format, SplitRef train, SplitRef test, SplitRef calibration,
                               Dataset.Draw draw, Input input, Labels labels, boolean skipBad) {
     public static final String SCHEMA = "squeeze-data/v1";
     private static final List<String> TOP_KEYS = List.of("schema", "format", "train", "test", "calibration", "input", "labels", "skip_bad");
@@ -73,7 +73,13 @@ public record DataDeclaration(Path file, DataFormat format, SplitRef train, Spli
     }
 
     public static DataDeclaration read(Path file) {
-        return parse(Yaml.read(file), file);
+        byte[] bytes;
+        try {
+            bytes = java.nio.file.Files.readAllBytes(file);
+        } catch (java.io.IOException e) {
+            throw new SqueezeException(file + ": cannot read (" + e.getMessage() + ")");
+        }
+        return parse(Yaml.read(file.toString(), new java.io.ByteArrayInputStream(bytes)), file, dev.squeeze.ConfigFiles.sha256(bytes));
     }
 
     /** Whether {@code file} looks like a data file (by its name: {@code .yaml} or {@code .yml}). */
@@ -82,7 +88,7 @@ public record DataDeclaration(Path file, DataFormat format, SplitRef train, Spli
         return n.endsWith(".yaml") || n.endsWith(".yml");
     }
 
-    static DataDeclaration parse(Yaml doc, Path file) {
+    static DataDeclaration parse(Yaml doc, Path file, String sha256) {
         JsonNode root = doc.root();
         String what = "the data file";
         doc.checkKeys(root, what, TOP_KEYS);
@@ -120,7 +126,7 @@ public record DataDeclaration(Path file, DataFormat format, SplitRef train, Spli
         Labels labels = labels(doc, root.get("labels"), format, bothHaveLabels(train, test));
         boolean skipBad = doc.bool(root, "skip_bad", what, false);
         checkFit(doc, root, format, labels, input, train, test);
-        return new DataDeclaration(file, format, train, test, calibration, draw, input, labels, skipBad);
+        return new DataDeclaration(file, sha256, format, train, test, calibration, draw, input, labels, skipBad);
     }
 
     private static SplitRef split(Yaml doc, JsonNode root, String key, Path base) {

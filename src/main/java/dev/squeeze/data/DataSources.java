@@ -75,12 +75,13 @@ public final class DataSources {
     static Dataset declared(DataDeclaration d, String how, boolean skipBad) {
         skipBad |= d.skipBad();
         var source = new DataSource(how, d.file().toString(), d.train() != null);
-        return switch (d.format()) {
+        Dataset read = switch (d.format()) {
             case FASHION_MNIST -> fashion(d, how);
             case IMAGE_FOLDER -> imageFolders(source, path(d.train()), path(d.calibration()), path(d.test()),
                     d.labels() instanceof DataDeclaration.Labels.Folders, d.input(), skipBad, d.draw());
             case CSV, NPY, IDX -> arrays(d, source);
         };
+        return read.declaredBy(d.sha256());
     }
 
     private static Path path(DataDeclaration.SplitRef s) {

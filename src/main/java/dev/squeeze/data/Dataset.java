@@ -12,9 +12,11 @@ import java.util.List;
  * @param test        null when the source has none
  * @param draw        the calibration count and seed the source declares (each null: the command's)
  * @param skipped     files left out ({@code skip_bad}), with why
+ * @param declaration the SHA-256 of the {@code squeeze-data/v1} file that declared the source (null: none), so a
+ *                    search's cache key changes when the file does
  */
 public record Dataset(DataFormat format, DataSource source, Split train, Split calibration, Split test, Draw draw,
-                      List<Skipped> skipped) {
+                      List<Skipped> skipped, String declaration) {
     /** One split's samples and the file or folder they came from (recorded in every result's provenance). */
     public record Split(Images images, String from) {}
 
@@ -29,6 +31,16 @@ public record Dataset(DataFormat format, DataSource source, Split train, Split c
     public Dataset {
         skipped = List.copyOf(skipped);
         if (train == null && test == null) throw new IllegalArgumentException("a data source needs a train or a test split");
+    }
+
+    /** A source no data file declared. */
+    public Dataset(DataFormat format, DataSource source, Split train, Split calibration, Split test, Draw draw, List<Skipped> skipped) {
+        this(format, source, train, calibration, test, draw, skipped, null);
+    }
+
+    /** The same source, declared by the data file of this SHA-256. */
+    Dataset declaredBy(String sha256) {
+        return new Dataset(format, source, train, calibration, test, draw, skipped, sha256);
     }
 
     /** Any split, for what every split shares (shape, classes, scaling). */

@@ -313,9 +313,11 @@ public final class SearchService {
             SearchSpace space = SearchBackends.aligned(SpaceLoader.resolve(spaceFile.yaml(), model.graph()), model.graph(), job.device());
             var evalFile = ConfigFiles.find(job.evaluator(), "evaluators", "evaluator");
             EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
-            DataSplits splits = DataSplits.of(joined(data), spec.dataSeed(), spec.calibration());
+            var dataset = joined(data);
+            DataSplits splits = DataSplits.of(dataset, spec.dataSeed(), spec.calibration());
             var inputs = new LinkedHashMap<String, String>();
             inputs.put("model " + job.model(), ModelStore.sha256(job.model()));
+            if (dataset.declaration() != null) inputs.put("data " + dataset.source().location(), dataset.declaration());
             inputs.put("space " + spaceFile.where(), spaceFile.sha256());
             inputs.put("evaluator " + evalFile.where(), evalFile.sha256());
             // on a cluster the secret comes from the environment, never from a file that could be committed

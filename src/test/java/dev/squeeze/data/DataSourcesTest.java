@@ -256,5 +256,7 @@ class DataSourcesTest {
         assertEquals(300, s.calibration().count(), "the data file's calibration count wins");
         assertEquals(5, s.description().seed());
         assertEquals(-1f, InputEncoding.IMAGE.features(s.test(), 0, 1).getFloat(0, 0, 0, 0), 1e-6f, "(0 - 0.5) / 0.5");
+        assertEquals(dev.squeeze.ConfigFiles.sha256(Files.readAllBytes(file)), d.declaration(), "the data file's hash goes into cache keys");
+        assertNull(DataSources.load(fm).declaration(), "a folder has no data file");
     }
 }
