@@ -57,7 +57,7 @@ public final class DataSplits {
             Images trainFile = data.train().images();
             Images test = data.test().images();
             if (data.calibration() != null) {
-                Images calibration = data.calibration().images().head(calibrationSize);
+                Images calibration = shuffled(data.calibration().images(), calibrationSize, seed);
                 int[] train = permutation(trainFile.count(), seed);
                 return new DataSplits(trainFile, train, calibration, test, new Description(source, location, seed,
                         train.length, calibration.count(), test.count(), data.train().from(), data.calibration().from(), data.test().from()));
@@ -79,7 +79,7 @@ public final class DataSplits {
         String calibrationFrom;
         int trainFrom;
         if (data.calibration() != null) {
-            calibration = data.calibration().images().head(calibrationSize);
+            calibration = shuffled(data.calibration().images(), calibrationSize, seed);
             calibrationFrom = data.calibration().from();
             trainFrom = testCount;
         } else {
@@ -114,6 +114,14 @@ public final class DataSplits {
 
     public Description description() {
         return description;
+    }
+
+    /**
+     * Up to {@code n} images of a calibration split of its own, in seeded order: its files may come sorted by class,
+     * and the rungs take the calibration split's head.
+     */
+    private static Images shuffled(Images calibration, int n, long seed) {
+        return calibration.subset(slice(permutation(calibration.count(), seed), 0, Math.min(n, calibration.count())));
     }
 
     static int[] permutation(int n, long seed) {

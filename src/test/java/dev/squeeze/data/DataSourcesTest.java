@@ -217,6 +217,9 @@ class DataSourcesTest {
         assertEquals(30, cut.calibration().count());
         assertEquals(100, cut.train().count(), "with its own calibration split, all of train trains");
         assertEquals(split.resolve("calibration").toString(), cut.description().calibrationFrom());
+        int[] heads = new int[10];
+        for (int l : cut.calibration().head(15).labels()) heads[l]++;
+        assertTrue(Arrays.stream(heads).filter(n -> n > 0).count() >= 4, "a class-sorted calibration folder is shuffled: " + Arrays.toString(heads));
         assertEquals("image-folder (--data)", cut.description().source());
 
         // class subfolders directly: one pool, divided by seed
