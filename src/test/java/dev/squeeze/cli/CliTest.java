@@ -144,6 +144,14 @@ class CliTest {
     }
 
     @Test
+    void trainingOnDataOfAnotherShapeIsRefusedInOneLine() throws Exception {
+        Path data = imageFolder();
+        assertOneLineError(squeeze("train", "--arch", "cnn", "--epochs", "1", "--data", data.toString(), "--out", dir.resolve("m.zip").toString()),
+                "fashion-cnn reads [1, 28, 28] images of 10 classes", "[1, 4, 4] and 2 classes", data.toString());
+        assertTrue(!Files.exists(dir.resolve("m.zip")));
+    }
+
+    @Test
     void badDataFileIsOneLineError() throws Exception {
         Path file = dir.resolve("data.yaml");
         Files.writeString(file, "schema: squeeze-data/v1\nformat: image-folder\ntest: imgs\nshape: [1, 4, 4]\n");
