@@ -76,7 +76,7 @@ final class ApplyCommand implements Callable<Integer> {
         var options = new Compressor.Options(Importance.parse(importance, "--importance"), align,
                 ActivationCalibration.parse(calibration, "--calibration"), 500);
         String command = "squeeze " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, finetuneBatch, progressive, out, options, !noQat, data.dir, seed, command),
+        var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, finetuneBatch, progressive, out, options, !noQat, data.path, seed, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         var o = spec.commandLine().getOut();
         if (json) {

@@ -63,7 +63,7 @@ final class BenchCommand implements Runnable {
                     new dev.squeeze.bench.CompressionBenchmark.Request(scenarios, epochs,
                             lr == null ? dev.squeeze.bench.CompressionBenchmark.Request.DEFAULT_LEARNING_RATES
                                     : java.util.Map.of("fashion-cnn", lr, "fashion-attention", lr),
-                            dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data.dir, seed),
+                            dev.squeeze.model.compress.Importance.parse(importance, "--importance"), data.path, seed),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json.printed(rows, "bench compress done")) return 0;
@@ -106,7 +106,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.bench.EvaluationSpeed.run(new dev.squeeze.bench.EvaluationSpeed.Request(model, images, threads, rounds, data.dir),
+            var r = dev.squeeze.bench.EvaluationSpeed.run(new dev.squeeze.bench.EvaluationSpeed.Request(model, images, threads, rounds, data.path),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json.printed(r, "bench eval-speed done")) return 0;
@@ -150,7 +150,7 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.bench.ClusterBenchmark.run(new dev.squeeze.bench.ClusterBenchmark.Request(model, images, plans, rounds, data.dir),
+            var r = dev.squeeze.bench.ClusterBenchmark.run(new dev.squeeze.bench.ClusterBenchmark.Request(model, images, plans, rounds, data.path),
                     TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json.printed(r, "bench cluster done")) return 0;
@@ -209,7 +209,7 @@ final class BenchCommand implements Runnable {
         public Integer call() {
             Main.startBackend();
             var r = dev.squeeze.bench.ExportSpeed.run(new dev.squeeze.bench.ExportSpeed.Request(model, uniform, plans, fronts, results, rounds, runs, images,
-                    data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    data.path), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json.printed(r, "bench export-speed done")) return 0;
             out.printf("%s in ONNX Runtime: batch 1, 1 intra-op thread, %d interleaved rounds of %d runs per model; us = median of the rounds'"
@@ -279,7 +279,7 @@ final class BenchCommand implements Runnable {
             Main.startBackend();
             SearchQuality.Result r = QualityBenchmark.run(new QualityBenchmark.Request(model, space, device,
                     objectives.stream().map(o -> Objective.parse(o, "--objectives")).toList(), images, population, generations, budget,
-                    seeds, threads, data.dir, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    seeds, threads, data.path, cache), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (!json.printed(r, "bench search-quality done")) {
                 out.printf("%d plans enumerated; exhaustive front hypervolume %.4f%n", r.plans(), r.exhaustiveHypervolume());

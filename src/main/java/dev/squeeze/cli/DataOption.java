@@ -4,8 +4,10 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** {@code --data}: where Fashion-MNIST is read from, for every command that reads it. */
+/** {@code --data}: the data a command reads, for every command that reads it. */
 final class DataOption {
-    @Option(names = "--data", description = "Directory with the Fashion-MNIST .gz files (default: $SQUEEZE_DATA, the Debian package, then the embedded test split).")
-    Path dir;
+    @Option(names = "--data", paramLabel = "DIR|FILE", description = "A data folder (the four Fashion-MNIST .gz files; train/ and test/ "
+            + "with one subfolder per class; or class subfolders) or a squeeze-data/v1 file (default: $SQUEEZE_DATA, the Debian package, "
+            + "then the embedded test split).")
+    Path path;
 }

@@ -74,7 +74,7 @@ final class ExportCommand implements Callable<Integer> {
         if (trial != null && (best != null || !limits.isEmpty())) throw new dev.squeeze.SqueezeException("export: give --trial ID or a rule, not both");
         var choice = new TrialChoice(trial, limits, best == null ? null : Objective.parse(best, "--best"));
         Main.startBackend();
-        var result = Exporting.run(new Exporting.Request(run, results, choice, epochs, force, data.dir, threads),
+        var result = Exporting.run(new Exporting.Request(run, results, choice, epochs, force, data.path, threads),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         var m = result.manifest();
         var o = spec.commandLine().getOut();

@@ -95,7 +95,7 @@ final class ProfilesCommand implements Runnable {
         public Integer call() {
             Main.startBackend();
             var r = dev.squeeze.hardware.ProfileValidation.run(new dev.squeeze.hardware.ProfileValidation.Request(device, model, plans, threads,
-                    repeats, seed, data.dir), TerminalProgress.stderr(spec.commandLine().getErr()));
+                    repeats, seed, data.path), TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json.printed(r, "profiles validate done")) return 0;
             out.printf("%-50s %12s %12s %12s%n", "plan", "MACs", "predicted ms", "measured ms");

@@ -41,7 +41,7 @@ final class RunOptions {
             err.flush();
         } : progress::log;
         try (var signals = StopSignals.gracefully(stop, notice, err)) {
-            SearchService.Result result = SearchService.run(new SearchService.Request(job, jobSource, results, runId, resume, data.dir, mode,
+            SearchService.Result result = SearchService.run(new SearchService.Request(job, jobSource, results, runId, resume, data.path, mode,
                             java.time.Instant.ofEpochMilli(java.lang.management.ManagementFactory.getRuntimeMXBean().getStartTime()), stop, cluster),
                     progress, line -> {
                         out.println(line);

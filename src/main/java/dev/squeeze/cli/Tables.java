@@ -82,6 +82,50 @@ final class Tables {
         return sb.toString();
     }
 
+    /** {@code inspect --data}: the source, its shape and classes, each split as found and as commands cut it, and what was skipped. */
+    static String inspectData(dev.squeeze.data.DataInspection.Report r) {
+        var sb = new StringBuilder();
+        sb.append(String.format("%s data (%s: %s)%n", r.format(), r.source(), r.location()));
+        sb.append(String.format("samples: %s %s, scaled by %s, mean %s, std %s%n", r.shape(), r.storage(), r.scale(), r.mean(), r.std()));
+        var names = r.classes().size() <= 20 ? String.join(", ", r.classes())
+                : String.join(", ", r.classes().subList(0, 10)) + ", ... " + r.classes().get(r.classes().size() - 1);
+        sb.append(r.labelled() ? String.format("classes: %d (%s)%n", r.classes().size(), names) : "labels: none\n");
+        // up to a dozen classes are columns of the split table; more are rows of a table of their own
+        boolean wide = r.labelled() && r.classes().size() <= 12;
+        var header = new ArrayList<>(List.of("split", "samples", "min", "max"));
+        if (wide) header.addAll(r.classes());
+        header.add("from");
+        var rows = new ArrayList<List<String>>();
+        for (var s : r.splits()) {
+            var row = new ArrayList<>(List.of(s.name(), String.format("%,d", s.count()), String.format("%.4g", s.min()), String.format("%.4g", s.max())));
+            if (wide) for (int n : s.perClass()) row.add(String.format("%,d", n));
+            row.add(s.from());
+            rows.add(row);
+        }
+        sb.append('\n').append(render(header, rows, true));
+        if (r.labelled() && !wide) {
+            var classHeader = new ArrayList<>(List.of("class"));
+            r.splits().forEach(s -> classHeader.add(s.name()));
+            var classRows = new ArrayList<List<String>>();
+            for (int c = 0; c < r.classes().size(); c++) {
+                var row = new ArrayList<>(List.of(r.classes().get(c)));
+                for (var s : r.splits()) row.add(String.format("%,d", s.perClass()[c]));
+                classRows.add(row);
+            }
+            sb.append('\n').append(render(classHeader, classRows));
+        }
+        var c = r.cut();
+        sb.append(String.format("%ncommands cut it (seed %d): train %,d (%s), calibration %,d (%s), test %,d (%s)%n",
+                c.seed(), c.train(), c.trainFrom(), c.calibration(), c.calibrationFrom(), c.test(), c.testFrom()));
+        if (r.skipped().isEmpty()) {
+            sb.append("skipped: nothing\n");
+        } else {
+            sb.append(String.format("skipped: %d files%n", r.skipped().size()));
+            for (var s : r.skipped()) sb.append("  ").append(s.file()).append(": ").append(s.reason()).append('\n');
+        }
+        return sb.toString();
+    }
+
     /** The front and the baselines beside it, as the search prints them at the end. */
     static String front(dev.squeeze.results.FrontReport f) {
         var keys = f.objectives().stream().map(dev.squeeze.results.FrontReport.ObjectiveKey::name).toList();

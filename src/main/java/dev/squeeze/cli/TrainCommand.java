@@ -42,8 +42,8 @@ final class TrainCommand implements Callable<Integer> {
         Architecture a = Architecture.parse(arch);
         Path target = out != null ? out : Path.of("models", a.builtInName() + ".zip");
         String command = "squeeze train --arch " + a.label() + " --epochs " + epochs + " --batch " + batch
-                + " --seed " + seed + " --out " + target + (data.dir != null ? " --data " + data.dir : "");
-        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.dir, command),
+                + " --seed " + seed + " --out " + target + (data.path != null ? " --data " + data.path : "");
+        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.path, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         spec.commandLine().getOut().println(dev.squeeze.PeakMemory.closing(String.format("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)",
                 target, card.params(), card.macs(), card.testAccuracy(), card.testExamples())));

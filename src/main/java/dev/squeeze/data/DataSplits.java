@@ -4,10 +4,12 @@ import java.nio.file.Path;
 import java.util.Random;
 
 /**
- * Seeded, disjoint train / calibration / test splits. With the 60k training file, calibration images
- * are drawn from it and the 10k test file is the test split. With only the 10k test file (the embedded
- * copy), that file is divided: 5,000 test, then calibration, then the rest for training. The search
- * only ever sees calibration; export's final figure is on test.
+ * Seeded, disjoint train / calibration / test splits of any {@link Dataset}. With a train and a test split (the 60k
+ * and 10k Fashion-MNIST files, {@code train/} and {@code test/} folders), calibration images are drawn from train by
+ * seed, unless the source has its own calibration split, and test is the test split. With only one split (the
+ * embedded 10k Fashion-MNIST test file, a folder of class subfolders), that split is divided: half of it, at most
+ * 5,000, test, then calibration, then the rest for training. The search only ever sees calibration; export's final
+ * figure is on test.
  */
 public final class DataSplits {
 
@@ -36,31 +38,59 @@ public final class DataSplits {
         this.description = description;
     }
 
-    /** Loads data from the lookup order and splits it. */
-    public static DataSplits load(Path dataDir, long seed, int calibrationSize) {
-        return of(FashionMnist.load(dataDir), seed, calibrationSize);
+    /** Loads data from {@code data} (a folder or a {@code squeeze-data/v1} file; null: the lookup order) and splits it. */
+    public static DataSplits load(Path data, long seed, int calibrationSize) {
+        return of(DataSources.load(data), seed, calibrationSize);
     }
 
-    public static DataSplits of(FashionMnist.Loaded data, long seed, int calibrationSize) {
+    /**
+     * @param seed            the command's seed, unless the data file declares {@code calibration.seed}
+     * @param calibrationSize the command's calibration size, unless the data file declares {@code calibration.count}
+     */
+    public static DataSplits of(Dataset data, long seed, int calibrationSize) {
+        if (data.draw().seed() != null) seed = data.draw().seed();
+        if (data.draw().count() != null) calibrationSize = data.draw().count();
         if (calibrationSize <= 0) throw new IllegalArgumentException("calibration size must be positive");
-        DataSource src = data.source();
-        if (data.train() != null) {
-            int calib = Math.min(calibrationSize, data.train().count() / 2);
-            int[] perm = permutation(data.train().count(), seed);
-            Images calibration = data.train().subset(slice(perm, 0, calib));
+        String source = data.format() == DataFormat.FASHION_MNIST ? data.source().kind() : data.format().label() + " (" + data.source().kind() + ")";
+        String location = data.source().location();
+        if (data.train() != null && data.test() != null) {
+            Images trainFile = data.train().images();
+            Images test = data.test().images();
+            if (data.calibration() != null) {
+                Images calibration = shuffled(data.calibration().images(), calibrationSize, seed);
+                int[] train = permutation(trainFile.count(), seed);
+                return new DataSplits(trainFile, train, calibration, test, new Description(source, location, seed,
+                        train.length, calibration.count(), test.count(), data.train().from(), data.calibration().from(), data.test().from()));
+            }
+            int calib = Math.min(calibrationSize, trainFile.count() / 2);
+            int[] perm = permutation(trainFile.count(), seed);
+            Images calibration = trainFile.subset(slice(perm, 0, calib));
             int[] train = slice(perm, calib, perm.length);
-            return new DataSplits(data.train(), train, calibration, data.test(), new Description(src.kind(), src.location(), seed,
-                    train.length, calibration.count(), data.test().count(),
-                    FashionMnist.TRAIN_IMAGES, FashionMnist.TRAIN_IMAGES, FashionMnist.TEST_IMAGES));
+            return new DataSplits(trainFile, train, calibration, test, new Description(source, location, seed,
+                    train.length, calibration.count(), test.count(), data.train().from(), data.train().from(), data.test().from()));
         }
-        int calib = Math.min(calibrationSize, EMBEDDED_MAX_CALIBRATION);
-        int[] perm = permutation(data.test().count(), seed);
-        Images test = data.test().subset(slice(perm, 0, EMBEDDED_TEST));
-        Images calibration = data.test().subset(slice(perm, EMBEDDED_TEST, EMBEDDED_TEST + calib));
-        int[] train = slice(perm, EMBEDDED_TEST + calib, perm.length);
-        String from = FashionMnist.TEST_IMAGES;
-        return new DataSplits(data.test(), train, calibration, test, new Description(src.kind(), src.location(), seed,
-                train.length, calibration.count(), test.count(), from, from, from));
+        Dataset.Split pool = data.test() != null ? data.test() : data.train();
+        Images all = pool.images();
+        int n = all.count();
+        int testCount = Math.min(EMBEDDED_TEST, n / 2);
+        int[] perm = permutation(n, seed);
+        Images test = all.subset(slice(perm, 0, testCount));
+        Images calibration;
+        String calibrationFrom;
+        int trainFrom;
+        if (data.calibration() != null) {
+            calibration = shuffled(data.calibration().images(), calibrationSize, seed);
+            calibrationFrom = data.calibration().from();
+            trainFrom = testCount;
+        } else {
+            int calib = Math.min(Math.min(calibrationSize, EMBEDDED_MAX_CALIBRATION), (n - testCount) / 2);
+            calibration = all.subset(slice(perm, testCount, testCount + calib));
+            calibrationFrom = pool.from();
+            trainFrom = testCount + calib;
+        }
+        int[] train = slice(perm, trainFrom, perm.length);
+        return new DataSplits(all, train, calibration, test, new Description(source, location, seed,
+                train.length, calibration.count(), test.count(), pool.from(), calibrationFrom, pool.from()));
     }
 
     /** The training split, in its seeded order. */
@@ -84,6 +114,14 @@ public final class DataSplits {
 
     public Description description() {
         return description;
+    }
+
+    /**
+     * Up to {@code n} images of a calibration split of its own, in seeded order: its files may come sorted by class,
+     * and the rungs take the calibration split's head.
+     */
+    private static Images shuffled(Images calibration, int n, long seed) {
+        return calibration.subset(slice(permutation(calibration.count(), seed), 0, Math.min(n, calibration.count())));
     }
 
     static int[] permutation(int n, long seed) {

@@ -6,11 +6,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds and loads Fashion-MNIST. Lookup order: an explicit directory ({@code --data}), the
+ * Fashion-MNIST, one data source among others (see {@link DataSources}) and the default one: 28x28 grey images,
+ * {@link #SHAPE} {@code [1, 28, 28]}, of {@link #CLASS_NAMES 10 classes}. Lookup order: an explicit directory ({@code --data}), the
  * {@code SQUEEZE_DATA} environment variable, the Debian package {@code dataset-fashion-mnist}, then the
  * 10k test split embedded in squeeze. The 60k training split is used when the chosen place has it.
  * {@code SQUEEZE_DATA=embedded} skips every location and reads the embedded split, as a machine without the
@@ -26,22 +28,45 @@ public final class FashionMnist {
     static final String TRAIN_LABELS = "train-labels-idx1-ubyte.gz";
     static final String TEST_IMAGES = "t10k-images-idx3-ubyte.gz";
     static final String TEST_LABELS = "t10k-labels-idx1-ubyte.gz";
+    static final List<String> FILES = List.of(TRAIN_IMAGES, TRAIN_LABELS, TEST_IMAGES, TEST_LABELS);
     private static final String EMBEDDED = "/data/";
+    /** Rows and columns of an image. */
+    public static final int SIDE = 28;
+    public static final SampleShape SHAPE = SampleShape.of(1, SIDE, SIDE);
+    /** The dataset's classes, in label order. */
+    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+            "Shirt", "Sneaker", "Bag", "Ankle boot");
+    public static final int CLASSES = CLASS_NAMES.size();
 
-    private static final Map<String, Loaded> CACHE = new ConcurrentHashMap<>();
-
-    /** The raw train and test files as found (train is null when only the test split is available). */
-    public record Loaded(DataSource source, Images train, Images test) {}
+    private static final Map<String, Dataset> CACHE = new ConcurrentHashMap<>();
 
     private FashionMnist() {}
+
+    /** Fashion-MNIST images: grey levels {@code [1, 28, 28]} as stored, scaled to [0, 1]. */
+    public static Images images(byte[] pixels, int[] labels) {
+        return new Images(SHAPE, new Values.Bytes(pixels), labels, CLASS_NAMES, Scaling.UNIT_BYTES);
+    }
+
+    /** Whether {@code dir} holds any of the four Fashion-MNIST files (then it is read as Fashion-MNIST). */
+    static boolean looksLike(Path dir) {
+        return FILES.stream().anyMatch(f -> Files.isRegularFile(dir.resolve(f)));
+    }
 
     /**
      * Loads from the first place in the lookup order.
      *
      * @param explicitDir the {@code --data} directory, or null
      */
-    public static Loaded load(Path explicitDir) {
-        DataSource source = locate(explicitDir, System.getenv(ENV));
+    public static Dataset load(Path explicitDir) {
+        return load(locate(explicitDir, System.getenv(ENV)));
+    }
+
+    /** Reads the files of a folder named by {@code how} ({@code --data}, {@code SQUEEZE_DATA}, a data file). */
+    static Dataset load(String how, Path dir) {
+        return load(directory(how, dir));
+    }
+
+    private static Dataset load(DataSource source) {
         return CACHE.computeIfAbsent(source.kind() + ":" + source.location(), k -> read(source));
     }
 
@@ -74,26 +99,31 @@ public final class FashionMnist {
         return new DataSource(how, dir.toString(), train);
     }
 
-    private static Loaded read(DataSource source) {
+    private static Dataset read(DataSource source) {
         Images test = pair(source, TEST_IMAGES, TEST_LABELS);
         Images train = source.hasTrain() ? pair(source, TRAIN_IMAGES, TRAIN_LABELS) : null;
-        return new Loaded(source, train, test);
+        return new Dataset(DataFormat.FASHION_MNIST, source, train == null ? null : new Dataset.Split(train, TRAIN_IMAGES), null,
+                new Dataset.Split(test, TEST_IMAGES), Dataset.Draw.COMMAND, List.of());
     }
 
     private static Images pair(DataSource source, String imagesFile, String labelsFile) {
-        byte[] px;
+        IdxReader.Idx px;
         int[] labels;
+        String images = where(source, imagesFile), labelled = where(source, labelsFile);
         try (InputStream im = open(source, imagesFile); InputStream lb = open(source, labelsFile)) {
-            px = IdxReader.readImages(im, where(source, imagesFile));
-            labels = IdxReader.readLabels(lb, where(source, labelsFile));
+            px = IdxReader.read(im, images, IdxReader.FIX);
+            labels = IdxReader.labels(lb, labelled, IdxReader.FIX);
         } catch (IOException e) {
             throw new SqueezeException("cannot read Fashion-MNIST from " + source.location() + ": " + e.getMessage());
         }
-        if (px.length != labels.length * Images.PIXELS) {
-            throw new SqueezeException(where(source, imagesFile) + " holds " + px.length / Images.PIXELS + " images but "
-                    + labelsFile + " holds " + labels.length + " labels: " + IdxReader.FIX);
+        int[] d = px.dims();
+        IdxReader.check(px.values() instanceof Values.Bytes && d.length == 3, images, "is not an IDX file of byte images", IdxReader.FIX);
+        IdxReader.check(d[1] == SHAPE.dim(1) && d[2] == SHAPE.dim(2), images, "holds " + d[1] + "x" + d[2] + " images, expected 28x28", IdxReader.FIX);
+        for (int l : labels) IdxReader.check(l < CLASSES, labelled, "has label " + l + " outside 0..9", IdxReader.FIX);
+        if (d[0] != labels.length) {
+            throw new SqueezeException(images + " holds " + d[0] + " images but " + labelsFile + " holds " + labels.length + " labels: " + IdxReader.FIX);
         }
-        return new Images(px, labels);
+        return images(((Values.Bytes) px.values()).values(), labels);
     }
 
     private static String where(DataSource source, String file) {

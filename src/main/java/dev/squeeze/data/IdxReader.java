@@ -7,72 +7,106 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
-/** Reads the gzip-compressed IDX files Fashion-MNIST ships (images: magic 2051, labels: 2049). */
+/**
+ * Reads IDX files (the MNIST family's format), gzip-compressed or not, of any number of dimensions: the magic is two
+ * zero bytes, a type byte (0x08 unsigned byte, 0x09 signed byte, 0x0B short, 0x0C int, 0x0D float, 0x0E double) and
+ * the number of dimensions, then each dimension as a big-endian int, then the values. Unsigned bytes stay bytes.
+ */
 final class IdxReader {
-    private static final int IMAGE_MAGIC = 2051;
-    private static final int LABEL_MAGIC = 2049;
+    static final String FIX = "reinstall it (apt-get install --reinstall dataset-fashion-mnist) or point --data at a good copy";
+    private static final int UBYTE = 0x08, SBYTE = 0x09, SHORT = 0x0B, INT = 0x0C, FLOAT = 0x0D, DOUBLE = 0x0E;
 
     private IdxReader() {}
 
-    static byte[] readImages(InputStream raw, String where) {
-        return read(raw, where, in -> {
-            int magic = in.readInt();
-            check(magic == IMAGE_MAGIC, where, "is not an IDX image file (magic " + magic + ", expected " + IMAGE_MAGIC + ")");
-            int n = in.readInt(), rows = in.readInt(), cols = in.readInt();
-            check(rows == Images.ROWS && cols == Images.COLS, where, "holds " + rows + "x" + cols + " images, expected 28x28");
-            byte[] bytes = new byte[Math.multiplyExact(n, Images.PIXELS)];
-            in.readFully(bytes);
-            return bytes;
-        });
+    /** An IDX file's dimensions (the first is the sample count) and values. */
+    record Idx(int[] dims, Values values) {
+        SampleShape sampleShape() {
+            return SampleShape.of(Arrays.copyOfRange(dims, 1, dims.length));
+        }
     }
 
-    static int[] readLabels(InputStream raw, String where) {
-        return read(raw, where, in -> {
-            int magic = in.readInt();
-            check(magic == LABEL_MAGIC, where, "is not an IDX label file (magic " + magic + ", expected " + LABEL_MAGIC + ")");
-            int n = in.readInt();
-            byte[] bytes = new byte[n];
-            in.readFully(bytes);
-            int[] labels = new int[n];
-            for (int i = 0; i < n; i++) {
-                labels[i] = bytes[i];
-                check(labels[i] >= 0 && labels[i] < Images.CLASSES, where, "has label " + labels[i] + " outside 0..9");
-            }
-            return labels;
-        });
-    }
-
-    private interface Body<T> {
-        T read(DataInputStream in) throws IOException;
-    }
-
-    /** Opens the gzip stream and turns every way a file can be broken into one line naming it. */
-    private static <T> T read(InputStream raw, String where, Body<T> body) {
+    /** Reads a whole IDX file; {@code where} names it in errors and {@code fix} says what to do about a broken one. */
+    static Idx read(InputStream raw, String where, String fix) {
         try (DataInputStream in = open(raw)) {
-            return body.read(in);
+            int magic = in.readInt();
+            int type = (magic >>> 8) & 0xff, rank = magic & 0xff;
+            check((magic >>> 16) == 0 && rank > 0 && typeSize(type) > 0, where,
+                    "is not an IDX file (magic 0x" + Integer.toHexString(magic) + ")", fix);
+            int[] dims = new int[rank];
+            long count = 1;
+            for (int d = 0; d < rank; d++) {
+                dims[d] = in.readInt();
+                check(dims[d] >= 0, where, "has a negative dimension " + dims[d], fix);
+                count *= dims[d];
+            }
+            check(count <= Integer.MAX_VALUE, where, "holds " + count + " values, more than squeeze reads from one file", fix);
+            return new Idx(dims, values(in, type, (int) count));
         } catch (EOFException e) {
-            throw truncated(where);
+            throw new SqueezeException(where + " is truncated (it ends before its header's count of items): " + fix);
         } catch (ZipException e) {
-            throw new SqueezeException(where + " is not a valid gzip file (" + e.getMessage() + "): " + FIX);
+            throw new SqueezeException(where + " is not a valid gzip file (" + e.getMessage() + "): " + fix);
         } catch (IOException e) {
             throw new SqueezeException("cannot read " + where + ": " + e.getMessage());
         }
     }
 
-    static final String FIX = "reinstall it (apt-get install --reinstall dataset-fashion-mnist) or point --data at a good copy";
+    /** A one-dimensional IDX file of whole numbers as labels. */
+    static int[] labels(InputStream raw, String where, String fix) {
+        Idx idx = read(raw, where, fix);
+        check(idx.dims().length == 1, where, "is not an IDX label file (it has " + idx.dims().length + " dimensions, labels have 1)", fix);
+        int[] labels = new int[idx.dims()[0]];
+        for (int i = 0; i < labels.length; i++) {
+            float v = idx.values().raw(i);
+            check(v >= 0 && v == Math.rint(v), where, "has label " + v + ", not a class index (0, 1, 2, ...)", fix);
+            labels[i] = (int) v;
+        }
+        return labels;
+    }
 
+    private static Values values(DataInputStream in, int type, int n) throws IOException {
+        if (type == UBYTE) {
+            byte[] b = new byte[n];
+            in.readFully(b);
+            return new Values.Bytes(b);
+        }
+        float[] f = new float[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = switch (type) {
+                case SBYTE -> in.readByte();
+                case SHORT -> in.readShort();
+                case INT -> in.readInt();
+                case FLOAT -> in.readFloat();
+                default -> (float) in.readDouble();
+            };
+        }
+        return new Values.Floats(f);
+    }
+
+    private static int typeSize(int type) {
+        return switch (type) {
+            case UBYTE, SBYTE -> 1;
+            case SHORT -> 2;
+            case INT, FLOAT -> 4;
+            case DOUBLE -> 8;
+            default -> 0;
+        };
+    }
+
+    /** gzip when the stream starts with gzip's magic, raw IDX otherwise. */
     private static DataInputStream open(InputStream raw) throws IOException {
-        return new DataInputStream(new BufferedInputStream(new GZIPInputStream(raw, 1 << 16), 1 << 16));
+        var buffered = new BufferedInputStream(raw, 1 << 16);
+        buffered.mark(2);
+        int b0 = buffered.read(), b1 = buffered.read();
+        buffered.reset();
+        boolean gzip = b0 == 0x1f && b1 == 0x8b;
+        return new DataInputStream(gzip ? new BufferedInputStream(new GZIPInputStream(buffered, 1 << 16), 1 << 16) : buffered);
     }
 
-    private static SqueezeException truncated(String where) {
-        return new SqueezeException(where + " is truncated (it ends before its header's count of items): " + FIX);
-    }
-
-    private static void check(boolean ok, String where, String problem) {
-        if (!ok) throw new SqueezeException(where + " " + problem + ": " + FIX);
+    static void check(boolean ok, String where, String problem, String fix) {
+        if (!ok) throw new SqueezeException(where + " " + problem + ": " + fix);
     }
 }

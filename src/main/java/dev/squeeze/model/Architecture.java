@@ -2,7 +2,7 @@ package dev.squeeze.model;
 
 import dev.squeeze.data.Augmentation;
 import dev.squeeze.data.InputEncoding;
-import dev.squeeze.data.Images;
+import dev.squeeze.data.FashionMnist;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -41,21 +41,21 @@ import java.util.stream.Collectors;
  */
 public enum Architecture {
     /** Two conv-BN-ReLU-pool stages and a dense layer: 0.91+ on Fashion-MNIST. */
-    CNN("fashion-cnn", InputEncoding.IMAGE, TensorShape.of(1, Images.ROWS, Images.COLS), Augmentation.NONE),
+    CNN("fashion-cnn", InputEncoding.IMAGE, TensorShape.of(1, FashionMnist.SIDE, FashionMnist.SIDE), Augmentation.NONE),
     /** Multi-head self-attention over the 28 image rows (with one-hot row positions), then dense layers. */
-    ATTENTION("fashion-attention", InputEncoding.ROW_TOKENS, TensorShape.of(Images.ROWS, InputEncoding.ROW_TOKEN_FEATURES),
+    ATTENTION("fashion-attention", InputEncoding.ROW_TOKENS, TensorShape.of(FashionMnist.SIDE, InputEncoding.ROW_TOKEN_FEATURES),
             Augmentation.NONE),
     /**
      * A stem conv and three residual stages (32 channels at 14x14, 64 at 7x7, 128 at 4x4), each one basic block
      * (two 3x3 conv-BN, the first with stride 2) whose shortcut is a 1x1 stride-2 conv + BN, then global average
      * pooling and the classifier.
      */
-    RESNET("fashion-resnet", InputEncoding.IMAGE, TensorShape.of(1, Images.ROWS, Images.COLS), Augmentation.SHIFT_AND_FLIP),
+    RESNET("fashion-resnet", InputEncoding.IMAGE, TensorShape.of(1, FashionMnist.SIDE, FashionMnist.SIDE), Augmentation.SHIFT_AND_FLIP),
     /**
      * A stem conv and six depthwise-separable blocks (3x3 depthwise conv-BN-ReLU, 1x1 pointwise conv-BN-ReLU),
      * every other one with stride 2 (28 -> 14 -> 7 -> 4), then global average pooling and the classifier.
      */
-    MOBILENET("fashion-mobilenet", InputEncoding.IMAGE, TensorShape.of(1, Images.ROWS, Images.COLS), Augmentation.SHIFT_AND_FLIP);
+    MOBILENET("fashion-mobilenet", InputEncoding.IMAGE, TensorShape.of(1, FashionMnist.SIDE, FashionMnist.SIDE), Augmentation.SHIFT_AND_FLIP);
 
     /** ResNet stages: output channels; every stage starts with a stride-2 block. */
     private static final int[] RESNET_STAGES = {32, 64, 128};
@@ -142,7 +142,7 @@ public enum Architecture {
                     .layer(new SubsamplingLayer.Builder(PoolingType.MAX).name("pool2").kernelSize(2, 2).stride(2, 2).build())
                     .layer(new DenseLayer.Builder().name("dense1").nOut(128).activation(Activation.RELU).dropOut(0.75).build())
                     .layer(output())
-                    .setInputType(InputType.convolutional(Images.ROWS, Images.COLS, 1))
+                    .setInputType(InputType.convolutional(FashionMnist.SIDE, FashionMnist.SIDE, 1))
                     .build();
             case ATTENTION -> base
                     .layer(new SelfAttentionLayer.Builder().name("attention").nOut(64).nHeads(4).headSize(16)
@@ -150,7 +150,7 @@ public enum Architecture {
                     .layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).name("pool").build())
                     .layer(new DenseLayer.Builder().name("dense1").nOut(128).activation(Activation.RELU).build())
                     .layer(output())
-                    .setInputType(InputType.recurrent(InputEncoding.ROW_TOKEN_FEATURES, Images.ROWS))
+                    .setInputType(InputType.recurrent(InputEncoding.ROW_TOKEN_FEATURES, FashionMnist.SIDE))
                     .build();
             default -> throw new IllegalStateException(this + " is not sequential");
         };
@@ -168,7 +168,7 @@ public enum Architecture {
                 .l2(1e-4)
                 .graphBuilder()
                 .addInputs("input")
-                .setInputTypes(InputType.convolutional(Images.ROWS, Images.COLS, 1)));
+                .setInputTypes(InputType.convolutional(FashionMnist.SIDE, FashionMnist.SIDE, 1)));
         String last = g.convBnRelu("stem", "input", STEM_CHANNELS, 3, 1);
         if (this == RESNET) {
             for (int s = 0; s < RESNET_STAGES.length; s++) last = g.basicBlock("stage" + (s + 1), last, RESNET_STAGES[s], 2);
@@ -203,7 +203,7 @@ public enum Architecture {
     }
 
     private static OutputLayer output() {
-        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(Images.CLASSES)
+        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(FashionMnist.CLASSES)
                 .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build();
     }
 

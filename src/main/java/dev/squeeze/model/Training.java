@@ -2,7 +2,11 @@ package dev.squeeze.model;
 
 import dev.squeeze.Progress;
 import dev.squeeze.Version;
+import dev.squeeze.SqueezeException;
 import dev.squeeze.data.DataSplits;
+import dev.squeeze.data.FashionMnist;
+import dev.squeeze.data.Images;
+import dev.squeeze.data.InputEncoding;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,6 +23,7 @@ public final class Training {
 
     public static ModelCard run(Request r, Progress progress) {
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
+        checkFits(r.architecture(), splits);
         progress.log(String.format("training %s on %d images (%s), testing on %d; seed %d",
                 r.architecture().label(), splits.train().count(), splits.description().source(),
                 splits.test().count(), r.seed()));
@@ -31,5 +36,21 @@ public final class Training {
                 result.epochTestAccuracy());
         ModelStore.save(result.network(), card, r.out());
         return card;
+    }
+
+    /**
+     * The built-in architectures read Fashion-MNIST's [1, 28, 28] and 10 classes; other data is refused before any
+     * training, in one line, until they are built for the data's shape (issue 17).
+     */
+    static void checkFits(Architecture a, DataSplits splits) {
+        Images images = splits.test();
+        boolean shape = a.encoding() == InputEncoding.ROW_TOKENS ? images.shape().equals(InputEncoding.ROW_TOKEN_IMAGE)
+                : images.shape().dims().equals(a.inputShape().dims());
+        if (!shape || images.classes() != FashionMnist.CLASSES) {
+            throw new SqueezeException(String.format("%s reads %s images of %d classes; the data gives %s and %s (%s): "
+                            + "train on data of that shape, or bring a model built for yours", a.builtInName(),
+                    FashionMnist.SHAPE, FashionMnist.CLASSES, images.shape(),
+                    images.labelled() ? images.classes() + " classes" : "no labels", splits.description().location()));
+        }
     }
 }

@@ -306,16 +306,18 @@ public final class SearchService {
                  Map<String, String> inputs, SearchBackends backends) {
         static Setup of(Job job, Path dataDir, Progress progress, StopRequest stop) {
             // reading and unpacking the dataset (~0.5 s) overlaps starting ND4J (~0.6 s) and loading the model (~1 s)
-            var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.FashionMnist.load(dataDir));
+            var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.DataSources.load(dataDir));
             dev.squeeze.model.Backend.init();
             ModelHandle model = ModelStore.load(job.model());
             var spaceFile = ConfigFiles.find(job.space(), "spaces", "space");
             SearchSpace space = SearchBackends.aligned(SpaceLoader.resolve(spaceFile.yaml(), model.graph()), model.graph(), job.device());
             var evalFile = ConfigFiles.find(job.evaluator(), "evaluators", "evaluator");
             EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
-            DataSplits splits = DataSplits.of(joined(data), spec.dataSeed(), spec.calibration());
+            var dataset = joined(data);
+            DataSplits splits = DataSplits.of(dataset, spec.dataSeed(), spec.calibration());
             var inputs = new LinkedHashMap<String, String>();
             inputs.put("model " + job.model(), ModelStore.sha256(job.model()));
+            if (dataset.declaration() != null) inputs.put("data " + dataset.source().location(), dataset.declaration());
             inputs.put("space " + spaceFile.where(), spaceFile.sha256());
             inputs.put("evaluator " + evalFile.where(), evalFile.sha256());
             // on a cluster the secret comes from the environment, never from a file that could be committed

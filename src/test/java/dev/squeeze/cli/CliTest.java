@@ -107,6 +107,57 @@ class CliTest {
         assertOneLineError(squeeze("inspect", "--spec", spec.toString()), spec.toString(), "malformed YAML");
     }
 
+    /** A train/ + test/ folder of tiny grey PNGs, classes "a" and "b" (level 10 * i + class). */
+    private Path imageFolder() throws Exception {
+        Path data = dir.resolve("imgs");
+        for (String split : new String[]{"train", "test"}) {
+            for (int c = 0; c < 2; c++) {
+                for (int i = 0; i < 3; i++) {
+                    var img = new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                    img.getRaster().setSample(1, 1, 0, 10 * i + c + 200);
+                    Path f = Files.createDirectories(data.resolve(split).resolve(c == 0 ? "a" : "b")).resolve(i + ".png");
+                    javax.imageio.ImageIO.write(img, "png", f.toFile());
+                }
+            }
+        }
+        return data;
+    }
+
+    @Test
+    void inspectDataPrintsFormatCountsClassesRangeAndSkipped() throws Exception {
+        Path data = imageFolder();
+        Run r = squeeze("inspect", "--data", data.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String s : new String[]{"image-folder data", "[1, 4, 4] uint8", "classes: 2 (a, b)", "train", "test", "skipped: nothing", "commands cut it"}) {
+            assertTrue(r.out().contains(s), "'" + s + "' in:\n" + r.out());
+        }
+        Files.write(data.resolve("train/b/broken.png"), new byte[]{1, 2, 3});
+        assertOneLineError(squeeze("inspect", "--data", data.toString()), data.resolve("train/b/broken.png").toString(), "--skip-bad");
+        JsonNode j = squeeze("inspect", "--data", data.toString(), "--skip-bad", "--json").json();
+        assertEquals("image-folder", j.get("format").asText());
+        assertEquals(1, j.get("skipped").size());
+        assertEquals(3, j.get("splits").get(0).get("per_class").get(0).asInt());
+        assertEquals(3, j.get("splits").get(0).get("per_class").get(1).asInt(), "the broken image is left out, not counted");
+        assertEquals(221 / 255.0, j.get("splits").get(0).get("max").asDouble(), 1e-6, "the largest level, scaled by 1/255");
+        assertEquals(0.0, j.get("splits").get(0).get("min").asDouble(), 0);
+        assertEquals(2, squeeze("inspect").code(), "one of --model, --spec or --data");
+    }
+
+    @Test
+    void trainingOnDataOfAnotherShapeIsRefusedInOneLine() throws Exception {
+        Path data = imageFolder();
+        assertOneLineError(squeeze("train", "--arch", "cnn", "--epochs", "1", "--data", data.toString(), "--out", dir.resolve("m.zip").toString()),
+                "fashion-cnn reads [1, 28, 28] images of 10 classes", "[1, 4, 4] and 2 classes", data.toString());
+        assertTrue(!Files.exists(dir.resolve("m.zip")));
+    }
+
+    @Test
+    void badDataFileIsOneLineError() throws Exception {
+        Path file = dir.resolve("data.yaml");
+        Files.writeString(file, "schema: squeeze-data/v1\nformat: image-folder\ntest: imgs\nshape: [1, 4, 4]\n");
+        assertOneLineError(squeeze("inspect", "--data", file.toString()), file + ":4", "unknown key 'shape'", "valid keys");
+    }
+
     @Test
     void missingDataDirectoryIsOneLineError() {
         Path missing = dir.resolve("no-data");

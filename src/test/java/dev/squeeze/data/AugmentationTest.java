@@ -12,15 +12,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class AugmentationTest {
+    private static final int COLS = FashionMnist.SIDE, PIXELS = COLS * COLS;
+
+    private static byte[] pixels(Images img) {
+        return ((Values.Bytes) img.values()).values();
+    }
+
     /** One image with a single lit pixel at (row, col), labelled 7. */
     private static Images dot(int row, int col) {
-        byte[] px = new byte[Images.PIXELS];
-        px[row * Images.COLS + col] = (byte) 200;
-        return new Images(px, new int[]{7});
+        byte[] px = new byte[PIXELS];
+        px[row * COLS + col] = (byte) 200;
+        return FashionMnist.images(px, new int[]{7});
     }
 
     private static int[] lit(Images img) {
-        for (int i = 0; i < Images.PIXELS; i++) if (img.pixels()[i] != 0) return new int[]{i / Images.COLS, i % Images.COLS};
+        for (int i = 0; i < PIXELS; i++) if (pixels(img)[i] != 0) return new int[]{i / COLS, i % COLS};
         return null;
     }
 
@@ -39,7 +45,7 @@ class AugmentationTest {
             Images out = new Augmentation(2, false).apply(img, r);
             int[] at = lit(out);
             assertTrue(Math.abs(at[0] - 10) <= 2 && Math.abs(at[1] - 12) <= 2, at[0] + "," + at[1]);
-            assertEquals((byte) 200, out.pixels()[at[0] * Images.COLS + at[1]]);
+            assertEquals((byte) 200, pixels(out)[at[0] * COLS + at[1]]);
             assertArrayEquals(new int[]{7}, out.labels());
             seen.add(at[0] + "," + at[1]);
         }
@@ -55,7 +61,7 @@ class AugmentationTest {
         for (int i = 0; i < 100; i++) {
             int[] at = lit(new Augmentation(0, true).apply(img, r));
             assertEquals(5, at[0]);
-            assertTrue(at[1] == 0 || at[1] == Images.COLS - 1, "column " + at[1]);
+            assertTrue(at[1] == 0 || at[1] == COLS - 1, "column " + at[1]);
             if (at[1] != 0) flipped++;
         }
         assertTrue(flipped > 30 && flipped < 70, flipped + " of 100 flipped");
@@ -68,7 +74,7 @@ class AugmentationTest {
     @Test
     void sameSeedSameImagesAndBadShiftRejected() {
         Images img = dot(14, 14);
-        assertArrayEquals(Augmentation.SHIFT_AND_FLIP.apply(img, new Random(3)).pixels(), Augmentation.SHIFT_AND_FLIP.apply(img, new Random(3)).pixels());
+        assertArrayEquals(pixels(Augmentation.SHIFT_AND_FLIP.apply(img, new Random(3))), pixels(Augmentation.SHIFT_AND_FLIP.apply(img, new Random(3))));
         assertNotEquals("none", Augmentation.SHIFT_AND_FLIP.toString());
         assertThrows(IllegalArgumentException.class, () -> new Augmentation(-1, false));
     }

@@ -20,6 +20,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FashionMnistTest {
+    private static final int PIXELS = FashionMnist.SHAPE.size();
+
+    private static byte[] pixels(Images img) {
+        return ((Values.Bytes) img.values()).values();
+    }
+
     @TempDir
     Path dir;
 
@@ -33,26 +39,26 @@ class FashionMnistTest {
             }
         }
         var loaded = FashionMnist.load(copy);
-        assertEquals(10_000, loaded.test().count());
+        assertEquals(10_000, loaded.test().images().count());
         assertEquals(null, loaded.train());
         int[] perClass = new int[10];
-        for (int l : loaded.test().labels()) perClass[l]++;
+        for (int l : loaded.test().images().labels()) perClass[l]++;
         for (int c : perClass) assertEquals(1000, c, "Fashion-MNIST's test split has 1,000 images per class");
-        assertEquals(9, loaded.test().labels()[0], "the first test image is an ankle boot (class 9)");
+        assertEquals(9, loaded.test().images().labels()[0], "the first test image is an ankle boot (class 9)");
     }
 
     @Test
     void splitsAreSeededAndDisjoint() {
-        byte[] px = new byte[300 * Images.PIXELS];
+        byte[] px = new byte[300 * PIXELS];
         int[] labels = new int[300];
         for (int i = 0; i < 300; i++) {
             labels[i] = i % 10;
             identify(px, i);
         }
-        var data = new FashionMnist.Loaded(new DataSource("test", "memory", true), new Images(px, labels), new Images(px.clone(), labels.clone()));
+        var data = fashion(new DataSource("test", "memory", true), FashionMnist.images(px, labels), FashionMnist.images(px.clone(), labels.clone()));
         DataSplits a = DataSplits.of(data, 7, 50), b = DataSplits.of(data, 7, 50), c = DataSplits.of(data, 8, 50);
-        assertArrayEquals(a.calibration().pixels(), b.calibration().pixels());
-        assertFalse(Arrays.equals(a.calibration().pixels(), c.calibration().pixels()));
+        assertArrayEquals(pixels(a.calibration()), pixels(b.calibration()));
+        assertFalse(Arrays.equals(pixels(a.calibration()), pixels(c.calibration())));
         var train = ids(a.train());
         var calib = ids(a.calibration());
         assertEquals(250, train.size());
@@ -60,16 +66,16 @@ class FashionMnistTest {
         calib.retainAll(train);
         assertTrue(calib.isEmpty(), "train and calibration overlap");
         assertEquals(7, a.description().seed());
-        assertArrayEquals(a.train().head(40).pixels(), b.trainHead(40).pixels(), "trainHead is the train split's head");
+        assertArrayEquals(pixels(a.train().head(40)), pixels(b.trainHead(40)), "trainHead is the train split's head");
         assertArrayEquals(a.train().labels(), b.trainHead(1000).labels());
     }
 
     @Test
     void embeddedOnlySplitsDivideTheTestFile() {
-        byte[] px = new byte[10_000 * Images.PIXELS];
+        byte[] px = new byte[10_000 * PIXELS];
         int[] labels = new int[10_000];
         for (int i = 0; i < labels.length; i++) identify(px, i);
-        var data = new FashionMnist.Loaded(new DataSource("embedded", "classpath:/data/", false), null, new Images(px, labels));
+        var data = fashion(new DataSource("embedded", "classpath:/data/", false), null, FashionMnist.images(px, labels));
         DataSplits s = DataSplits.of(data, 1, 5000);
         assertEquals(5000, s.test().count());
         assertEquals(2000, s.calibration().count());
@@ -106,7 +112,7 @@ class FashionMnistTest {
     @Test
     void truncatedIdxFileIsOneLineError() throws IOException {
         byte[] full = gzip(idxImages(5));
-        byte[] shortFile = gzip(Arrays.copyOf(idxImages(5), 16 + 3 * Images.PIXELS));
+        byte[] shortFile = gzip(Arrays.copyOf(idxImages(5), 16 + 3 * PIXELS));
         Files.write(dir.resolve(FashionMnist.TEST_IMAGES), shortFile);
         Files.write(dir.resolve(FashionMnist.TEST_LABELS), gzip(idxLabels(5)));
         var e = assertThrows(SqueezeException.class, () -> FashionMnist.load(dir));
@@ -117,7 +123,7 @@ class FashionMnistTest {
         Path other = Files.createDirectories(dir.resolve("whole"));
         Files.write(other.resolve(FashionMnist.TEST_IMAGES), full);
         Files.write(other.resolve(FashionMnist.TEST_LABELS), gzip(idxLabels(5)));
-        assertEquals(5, FashionMnist.load(other).test().count());
+        assertEquals(5, FashionMnist.load(other).test().images().count());
     }
 
     @Test
@@ -129,21 +135,26 @@ class FashionMnistTest {
         assertTrue(e.getMessage().contains(FashionMnist.TEST_IMAGES), e.getMessage());
     }
 
+    private static Dataset fashion(DataSource source, Images train, Images test) {
+        return new Dataset(DataFormat.FASHION_MNIST, source, train == null ? null : new Dataset.Split(train, FashionMnist.TRAIN_IMAGES), null,
+                new Dataset.Split(test, FashionMnist.TEST_IMAGES), Dataset.Draw.COMMAND, java.util.List.of());
+    }
+
     /** Image i is identified by its first two pixels. */
     private static void identify(byte[] px, int i) {
-        px[i * Images.PIXELS] = (byte) i;
-        px[i * Images.PIXELS + 1] = (byte) (i >> 8);
+        px[i * PIXELS] = (byte) i;
+        px[i * PIXELS + 1] = (byte) (i >> 8);
     }
 
     private static HashSet<Integer> ids(Images images) {
         var s = new HashSet<Integer>();
-        byte[] px = images.pixels();
-        for (int i = 0; i < images.count(); i++) s.add((px[i * Images.PIXELS] & 0xff) | (px[i * Images.PIXELS + 1] & 0xff) << 8);
+        byte[] px = pixels(images);
+        for (int i = 0; i < images.count(); i++) s.add((px[i * PIXELS] & 0xff) | (px[i * PIXELS + 1] & 0xff) << 8);
         return s;
     }
 
     private static byte[] idxImages(int n) {
-        var b = java.nio.ByteBuffer.allocate(16 + n * Images.PIXELS);
+        var b = java.nio.ByteBuffer.allocate(16 + n * PIXELS);
         b.putInt(2051).putInt(n).putInt(28).putInt(28);
         return b.array();
     }

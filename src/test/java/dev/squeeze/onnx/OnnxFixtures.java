@@ -1,5 +1,6 @@
 package dev.squeeze.onnx;
 
+import dev.squeeze.data.FashionMnist;
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.Backend;
@@ -28,8 +29,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** Networks and data the ONNX tests share. */
 public final class OnnxFixtures {
-    static final InputType IMAGE = InputType.convolutional(Images.ROWS, Images.COLS, 1);
-    static final InputType ROW_TOKENS = InputType.recurrent(InputEncoding.ROW_TOKEN_FEATURES, Images.ROWS);
+    static final InputType IMAGE = InputType.convolutional(FashionMnist.SIDE, FashionMnist.SIDE, 1);
+    static final InputType ROW_TOKENS = InputType.recurrent(InputEncoding.ROW_TOKEN_FEATURES, FashionMnist.SIDE);
 
     private OnnxFixtures() {}
 
@@ -63,7 +64,7 @@ public final class OnnxFixtures {
                         .convolutionMode(ConvolutionMode.Same).activation(Activation.RELU).build())
                 .layer(new SubsamplingLayer.Builder(PoolingType.MAX).name("pool2").kernelSize(2, 2).stride(2, 2).build())
                 .layer(new DenseLayer.Builder().name("dense1").nOut(50).activation(Activation.RELU).dropOut(0.75).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(Images.CLASSES)
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(FashionMnist.CLASSES)
                         .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build())
                 .setInputType(IMAGE)
                 .build();
@@ -94,7 +95,7 @@ public final class OnnxFixtures {
                 .layer(new SelfAttentionLayer.Builder().name("attention").nOut(24).nHeads(3).headSize(10).projectInput(true).build())
                 .layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).name("pool").build())
                 .layer(new DenseLayer.Builder().name("dense1").nOut(50).activation(Activation.RELU).build())
-                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(Images.CLASSES)
+                .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(FashionMnist.CLASSES)
                         .activation(Activation.SOFTMAX).build())
                 .setInputType(ROW_TOKENS)
                 .build();
