@@ -3,7 +3,7 @@ package dev.squeeze.model.compress;
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.Backend;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -17,12 +17,13 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class TeacherOutputs {
     private static final int BATCH = 500;
 
-    private final MultiLayerNetwork teacher;
+    private final Model teacher;
     private final Images images;
     private final InputEncoding encoding;
     private INDArray probabilities; // [images, classes], guarded by this
 
-    public TeacherOutputs(MultiLayerNetwork teacher, Images images, InputEncoding encoding) {
+    /** @param teacher either kind of DL4J network */
+    public TeacherOutputs(Model teacher, Images images, InputEncoding encoding) {
         this.teacher = teacher;
         this.images = images;
         this.encoding = encoding;
@@ -46,12 +47,12 @@ public final class TeacherOutputs {
     private synchronized INDArray probabilities() {
         if (probabilities != null) return probabilities;
         // a copy of its own: a DL4J network keeps each layer's input in a field, and callers' copies may be busy
-        MultiLayerNetwork net = teacher.clone();
+        Model net = Networks.copyOf(teacher);
         INDArray all = null;
         for (int from = 0; from < images.count(); from += BATCH) {
             int to = Math.min(images.count(), from + BATCH);
             INDArray x = encoding.features(images, from, to);
-            INDArray p = net.output(x, false);
+            INDArray p = dev.squeeze.model.Accuracy.output(net, x);
             if (all == null) all = Nd4j.create(p.dataType(), images.count(), p.size(1));
             all.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to), org.nd4j.linalg.indexing.NDArrayIndex.all()).assign(p);
             Backend.release(x, p);

@@ -29,11 +29,11 @@ class FineTunerTest {
         INDArray x = m.encoding().features(batch, 0, 32);
         INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, 32), m.multiLayer().output(x, false), 4);
         var loss = new DistillationLoss(4, 0.3);
-        MultiLayerNetwork viaFit = FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
-        MultiLayerNetwork viaStep = FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        var viaFit = (MultiLayerNetwork) FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        var viaStep = (MultiLayerNetwork) FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
         for (int i = 0; i < 3; i++) {
             viaFit.fit(new org.nd4j.linalg.dataset.DataSet(x, labels));
-            FineTuner.step(viaStep, x, labels, Map.of(), List.of(), 0);
+            FineTuner.step(viaStep, Topology.of(viaStep), x, labels, Map.of(), Map.of(), 0);
         }
         float[] a = viaFit.params().toFloatVector(), b = viaStep.params().toFloatVector();
         float max = 0;
@@ -60,7 +60,7 @@ class FineTunerTest {
                 .accuracy(eval, m.encoding());
         System.out.printf("conv2 pruned 75%% + w4a8: %.4f -> %.4f after %d KD steps (%.1f s)%n", before, after, tuned.steps(), tuned.seconds());
         assertTrue(after > before + 0.02, before + " -> " + after);
-        assertArrayEquals(new long[]{16, 32, 3, 3}, tuned.network().getLayer(4).getParam("W").shape(), "the student stays pruned");
+        assertArrayEquals(new long[]{16, 32, 3, 3}, ((MultiLayerNetwork) tuned.network()).getLayer(4).getParam("W").shape(), "the student stays pruned");
     }
 
     /**
