@@ -61,8 +61,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes a DL4J {@link MultiLayerNetwork} as an ONNX model (opset 13, IR version 7) that computes what
- * {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
+ * Writes a DL4J network, a {@link MultiLayerNetwork} or a {@link ComputationGraph} (walked in its {@link Topology}
+ * order: layers, each written by its class's {@link Emitter}, and residual adds), as an ONNX model (opset 13, IR version
+ * 7) that computes what {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
  * output {@value #OUTPUT}. Weights are copied as float32, except those named in a weight-quantisation map, which
  * are stored as a deployment ships them, in the form {@link Deployment} gives each: for an integer kernel, int8
  * codes (INT4 codes widened by a {@code Cast} below 5 bits, which needs opset {@value #INT4_OPSET} / IR
@@ -72,7 +73,10 @@ import java.util.Set;
  * float16 values) through {@code Cast} and {@code Mul}, which ONNX Runtime folds into float weights when it loads
  * the model. After each layer named in the QDQ map, that layer's {@link ActivationQuant} is inserted as uint8
  * QuantizeLinear/DequantizeLinear, with a uint8 {@code Clip} of the codes below 8 bits (after any max pooling: ONNX
- * Runtime keeps the integer kernels and NHWC pooling fused around it).
+ * Runtime keeps the integer kernels and NHWC pooling fused around it). A depthwise convolution is a Conv (or, fused,
+ * QLinearConv) whose group is its channel count; a batch norm after an integer-weight convolution is folded into it; a
+ * residual add whose inputs and output are quantised is DequantizeLinear -> Add -> QuantizeLinear, which ONNX Runtime
+ * fuses into com.microsoft QLinearAdd.
  *
  * <p>Every layer's output keeps DL4J's layout (NCHW images, NCW sequences), so a per-layer comparison with DL4J
  * needs no transposes and the QDQ sits on exactly the tensor DL4J's layer returns.
@@ -210,6 +214,7 @@ public final class OnnxWriter {
             var params = new Params(name, n.isLayer() ? layers.get(name).paramTable() : Map.of(), weights.getOrDefault(name, Map.of()), deployment);
             Value x;
             ActivationQuant grid = null; // the quantiser whose grid x lies on (after a QDQ, kept by max pooling and reshapes), or null
+            ActivationQuant unclipped = null; // grid, when x's codes still await the clip to its b-bit range (after a max pooling)
             if (folded.containsKey(name)) {
                 x = outs.get(n.input()).value(); // the batch norm is inside the convolution now: it adds no op
             } else if (n.isLayer()) {
@@ -224,7 +229,10 @@ public final class OnnxWriter {
                     folded.put(Deployment.foldedInto(t, name), name);
                 } else {
                     x = emitter(n.layer(), name).emit(g, n.layer(), name, params, x, in.grid());
-                    if (Deployment.keepsGrid(n.layer())) grid = in.grid();
+                    if (Deployment.keepsGrid(n.layer())) {
+                        grid = in.grid();
+                        unclipped = in.unclipped();
+                    }
                 }
             } else {
                 x = add(g, n, outs, deployment.integerAdd(name));
@@ -235,7 +243,6 @@ public final class OnnxWriter {
                 continue;
             }
             ActivationQuant q = activationQdq.get(name);
-            ActivationQuant unclipped = null; // grid, when x's codes still await the clip to its b-bit range (after a max pooling)
             Tap tap = taps.get(name);
             if (q != null) {
                 // below 8 bits the codes are clipped to the b-bit range after a max pooling that follows, not before it:

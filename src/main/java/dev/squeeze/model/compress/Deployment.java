@@ -25,7 +25,7 @@ import java.util.Map;
  * ({@link CompressedModel#output}, and the weights fine-tuning trains) and {@code export.OnnxWriter} agree by
  * construction. Each weight has one of three {@link Form}s:
  * <ul>
- *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution (whose output is quantised), a dense layer or
+ *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution, plain or depthwise (whose output is quantised), a dense layer or
  *   attention's Q/K/V projections, whose input lies on an activation quantiser's grid, run as ONNX Runtime's integer
  *   kernels (QLinearConv, QGemm, MatMulIntegerToFloat): uint8 codes times int8 codes (2..4-bit weights are stored as
  *   INT4 and widened once, at load), an exact int32 sum, an int32 bias at scale input scale x weight scale,
@@ -38,6 +38,9 @@ import java.util.Map;
  *   <li>{@link Form#FLOAT}: everything else, float arithmetic on weights the runtime holds as floats (float16 and
  *   integer codes are turned into floats once, at load).</li>
  * </ul>
+ * A residual add runs as an integer op ({@link #integerAdd}) when its inputs lie on integer grids and its block's output
+ * is quantised. The network is read as its {@link Topology}, so sequential networks and computation graphs are decided
+ * alike: "the op after" a layer is the one {@link Topology#chained} gives.
  */
 public final class Deployment {
     /**
