@@ -41,7 +41,7 @@ public interface AccuracyRungs {
         var measured = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared), in.costs(), spec.evaluatedBy(measuredHow), in.stop());
         if (spec.recovery() == null || in.trainImages() == null) return new Opened(measured, null);
         var r = spec.recovery();
-        var teacherOutputs = new TeacherOutputs(in.model().multiLayer(), in.trainImages(), in.model().encoding());
+        var teacherOutputs = new TeacherOutputs(in.model().network(), in.trainImages(), in.model().encoding());
         var recovered = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared, r, teacherOutputs, in.stop()), in.costs(),
                 spec.evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow), in.stop());
         return new Opened(measured, recovered);

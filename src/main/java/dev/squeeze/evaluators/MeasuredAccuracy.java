@@ -74,7 +74,7 @@ public final class MeasuredAccuracy implements AccuracyProxy {
         // This worker's own copy of the uncompressed network to distil from: a DL4J network keeps each layer's input
         // in a field during a forward pass, so two fine-tunes sharing one teacher could read each other's batches.
         this.teacher = recovery == null ? null
-                : new FineTuner.Teacher(shared.model().multiLayer().clone(), shared.model().graph(), teacherOutputs);
+                : new FineTuner.Teacher(shared.model().copyOfNetwork(), shared.model().graph(), teacherOutputs);
     }
 
     @Override

@@ -59,12 +59,18 @@ public final class Backend {
     }
 
     /** {@link #release} for everything a network owns: parameters, gradients, updater state. The network is unusable after. */
-    public static void release(MultiLayerNetwork net) {
+    public static void release(Model net) {
         if (net == null) return;
         release(net.params());
-        if (net.getFlattenedGradients() != null) release(net.getFlattenedGradients());
-        var updater = net.getUpdater(false);
-        if (updater != null) release(updater.getStateViewArray());
+        if (net instanceof MultiLayerNetwork m) {
+            if (m.getFlattenedGradients() != null) release(m.getFlattenedGradients());
+            var updater = m.getUpdater(false);
+            if (updater != null) release(updater.getStateViewArray());
+        } else if (net instanceof ComputationGraph g) {
+            if (g.getFlattenedGradients() != null) release(g.getFlattenedGradients());
+            var updater = g.getUpdater(false);
+            if (updater != null) release(updater.getStateViewArray());
+        }
     }
 
     /** Whether the given network's first convolution layer runs through the oneDNN helper. */

@@ -44,6 +44,9 @@ import java.util.PriorityQueue;
  * here rather than costing plans with the wrong numbers.
  */
 public final class Dl4jGraphs {
+    /** The input name of a sequential network's graph (a computation graph's is its own). */
+    public static final String INPUT = "input";
+
     private Dl4jGraphs() {}
 
     /** The graph of either kind of DL4J network. */
@@ -58,9 +61,9 @@ public final class Dl4jGraphs {
         MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
         InputType inputType = toInputType(inputShape);
         List<InputType> outTypes = conf.getLayerActivationTypes(inputType);
-        var b = LayerGraph.builder(name).input("input", inputShape);
+        var b = LayerGraph.builder(name).input(INPUT, inputShape);
         var flattens = new int[]{0};
-        String previous = "input";
+        String previous = INPUT;
         for (int i = 0; i < conf.getConfs().size(); i++) {
             Layer layer = conf.getConf(i).getLayer();
             String layerName = layerName(layer, i);
@@ -102,7 +105,7 @@ public final class Dl4jGraphs {
      * taking the earliest-declared ready vertex): a block reads conv1, bn1, ..., shortcut, add as it was written, which
      * an architecture spec can list in the same order. DL4J's own sort interleaves parallel branches.
      */
-    static List<String> order(ComputationGraphConfiguration conf) {
+    public static List<String> order(ComputationGraphConfiguration conf) {
         List<String> declared = new ArrayList<>(conf.getVertices().keySet());
         var pending = new HashMap<String, Integer>();
         var readers = new HashMap<String, List<String>>();

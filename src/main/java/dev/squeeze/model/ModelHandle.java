@@ -17,6 +17,12 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 public record ModelHandle(String name, String source, Model network, ModelCard card, LayerGraph graph,
                           InputEncoding encoding) {
 
+    /** A deep copy of the network, sharing nothing with it (for a thread of its own: DL4J layers keep their input in a field). */
+    public Model copyOfNetwork() {
+        if (network instanceof MultiLayerNetwork m) return m.clone();
+        return ((ComputationGraph) network).clone();
+    }
+
     public MultiLayerNetwork multiLayer() {
         if (network instanceof MultiLayerNetwork m) return m;
         throw new UnsupportedOperationException("model '" + name + "' is a ComputationGraph; this operation needs a MultiLayerNetwork");

@@ -5,7 +5,7 @@ import dev.squeeze.model.compress.ActivationCalibration;
 import dev.squeeze.model.compress.ActivationQuant;
 import dev.squeeze.model.compress.Compressor;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -33,7 +33,7 @@ public final class OnnxCalibrator implements Compressor.Calibrator {
     }
 
     @Override
-    public Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray features) {
+    public Map<String, ActivationQuant> calibrate(Model net, Map<String, Integer> points, ActivationCalibration method, INDArray features) {
         var taps = new HashMap<String, OnnxWriter.Tap>();
         var outputs = new LinkedHashSet<String>();
         for (String layer : points.keySet()) {

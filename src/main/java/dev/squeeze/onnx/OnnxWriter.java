@@ -4,6 +4,8 @@ import dev.squeeze.model.compress.ActivationQuant;
 import dev.squeeze.model.compress.BatchNormStats;
 import dev.squeeze.model.compress.Deployment;
 import dev.squeeze.model.compress.Deployment.Form;
+import dev.squeeze.model.compress.Networks;
+import dev.squeeze.model.compress.Topology;
 import dev.squeeze.model.compress.Quantization;
 import dev.squeeze.model.compress.WeightQuant;
 
@@ -11,16 +13,17 @@ import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.TensorShape;
 import onnx.Onnx;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
@@ -29,6 +32,7 @@ import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationELU;
@@ -57,8 +61,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes a DL4J {@link MultiLayerNetwork} as an ONNX model (opset 13, IR version 7) that computes what
- * {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
+ * Writes a DL4J network, a {@link MultiLayerNetwork} or a {@link ComputationGraph} (walked in its {@link Topology}
+ * order: layers, each written by its class's {@link Emitter}, and residual adds), as an ONNX model (opset 13, IR version
+ * 7) that computes what {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
  * output {@value #OUTPUT}. Weights are copied as float32, except those named in a weight-quantisation map, which
  * are stored as a deployment ships them, in the form {@link Deployment} gives each: for an integer kernel, int8
  * codes (INT4 codes widened by a {@code Cast} below 5 bits, which needs opset {@value #INT4_OPSET} / IR
@@ -68,7 +73,10 @@ import java.util.Set;
  * float16 values) through {@code Cast} and {@code Mul}, which ONNX Runtime folds into float weights when it loads
  * the model. After each layer named in the QDQ map, that layer's {@link ActivationQuant} is inserted as uint8
  * QuantizeLinear/DequantizeLinear, with a uint8 {@code Clip} of the codes below 8 bits (after any max pooling: ONNX
- * Runtime keeps the integer kernels and NHWC pooling fused around it).
+ * Runtime keeps the integer kernels and NHWC pooling fused around it). A depthwise convolution is a Conv (or, fused,
+ * QLinearConv) whose group is its channel count; a batch norm after an integer-weight convolution is folded into it; a
+ * residual add whose inputs and output are quantised is DequantizeLinear -> Add -> QuantizeLinear, which ONNX Runtime
+ * fuses into com.microsoft QLinearAdd.
  *
  * <p>Every layer's output keeps DL4J's layout (NCHW images, NCW sequences), so a per-layer comparison with DL4J
  * needs no transposes and the QDQ sits on exactly the tensor DL4J's layer returns.
@@ -89,7 +97,7 @@ public final class OnnxWriter {
 
     /** The opset {@link #write(dev.squeeze.model.compress.CompressedModel, InputType)} uses for a compressed model. */
     public static int opset(dev.squeeze.model.compress.CompressedModel c) {
-        return usesInt4(Deployment.of(c.network().getLayerWiseConfigurations(), c.weights(), c.activations()), c.weights()) ? INT4_OPSET : OPSET;
+        return usesInt4(Deployment.of(Topology.of(c.network()), c.weights(), c.activations()), c.weights()) ? INT4_OPSET : OPSET;
     }
 
     /**
@@ -111,7 +119,7 @@ public final class OnnxWriter {
     public static byte[] write(ModelHandle model, Map<String, ActivationQuant> activationQdq) {
         Map<String, TensorShape> inputs = model.graph().inputs();
         if (inputs.size() != 1) throw new IllegalArgumentException("model '" + model.name() + "' has " + inputs.size() + " inputs; ONNX export supports one");
-        return write(model.multiLayer(), Dl4jGraphs.toInputType(inputs.values().iterator().next()), activationQdq);
+        return write(model.network(), Dl4jGraphs.toInputType(inputs.values().iterator().next()), activationQdq);
     }
 
     /**
@@ -119,7 +127,7 @@ public final class OnnxWriter {
      *                      and pooling is not invertible, so it cannot be inferred from the layers)
      * @param activationQdq layer name to the fake quantisation of that layer's output; layers not named stay float
      */
-    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq) {
+    public static byte[] write(Model net, InputType inputType, Map<String, ActivationQuant> activationQdq) {
         return write(net, inputType, activationQdq, Map.of(), Map.of());
     }
 
@@ -133,7 +141,7 @@ public final class OnnxWriter {
      *                {@code code * scale} with {@code |code| <= 2^(bits-1) - 1} is an IllegalArgumentException
      *                naming the layer.
      */
-    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
+    public static byte[] write(Model net, InputType inputType, Map<String, ActivationQuant> activationQdq,
                                Map<String, Map<String, WeightQuant>> weights) {
         return write(net, inputType, activationQdq, weights, Map.of());
     }
@@ -159,21 +167,20 @@ public final class OnnxWriter {
      * As {@link #write(MultiLayerNetwork, InputType, Map)}; with {@code layerOutputs}, every layer's output (after its
      * QDQ) is also a graph output named like the layer, so a disagreement with DL4J can be traced to one layer.
      */
-    static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq, boolean layerOutputs) {
+    static byte[] write(Model net, InputType inputType, Map<String, ActivationQuant> activationQdq, boolean layerOutputs) {
         var taps = new HashMap<String, Tap>();
-        if (layerOutputs) for (String name : layerNames(net.getLayerWiseConfigurations())) taps.put(name, Tap.VALUES);
+        if (layerOutputs) for (String name : Topology.of(net).names()) taps.put(name, Tap.VALUES);
         return write(net, inputType, activationQdq, Map.of(), taps);
     }
 
     /**
-     * As {@link #write(MultiLayerNetwork, InputType, Map, Map)}, with extra graph outputs tapping the named layers. The
+     * As {@link #write(Model, InputType, Map, Map)}, with extra graph outputs tapping the named layers. The
      * input is quantised on {@link Deployment#PIXELS} first when the first layer runs an integer kernel.
      */
-    public static byte[] write(MultiLayerNetwork net, InputType inputType, Map<String, ActivationQuant> activationQdq,
+    public static byte[] write(Model net, InputType inputType, Map<String, ActivationQuant> activationQdq,
                                Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps) {
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        int n = conf.getConfs().size();
-        List<String> names = layerNames(conf);
+        Topology t = Topology.of(net);
+        List<String> names = t.names();
         checkKnown("activation QDQ", activationQdq.keySet(), names);
         checkKnown("weight quantisation", weights.keySet(), names);
         checkKnown("graph output", taps.keySet(), names);
@@ -185,46 +192,55 @@ public final class OnnxWriter {
                 }
             }
         }
-        Deployment deployment = Deployment.of(conf, weights, activationQdq);
+        Deployment deployment = Deployment.of(t, weights, activationQdq);
         ActivationQuant inputGrid = deployment.inputGrid();
         boolean int4 = usesInt4(deployment, weights);
         if (taps.containsValue(Tap.VALUES) && (names.contains(INPUT) || names.contains(OUTPUT))) {
             throw new IllegalArgumentException("a layer named '" + INPUT + "' or '" + OUTPUT + "' cannot also be a graph output");
         }
-        List<InputType> types = conf.getLayerActivationTypes(inputType); // also DL4J's own check that this input fits the network
+        long classes = outputWidth(net, inputType); // also DL4J's own check that this input fits the network
+        var layers = Networks.layersByName(net);
 
         var g = new Graph(int4 ? INT4_OPSET : OPSET);
         long[] shape = inputType.getShape(false);
         g.proto.addInput(valueInfo(INPUT, concat(-1, shape)));
-        Value x = new Value(INPUT, shape.length + 1);
-        ActivationQuant grid = null; // the quantiser whose grid x lies on (after a QDQ, kept by max pooling and reshapes), or null
-        ActivationQuant unclipped = null; // grid, when x's codes still await the clip to its b-bit range (after a max pooling)
-        if (inputGrid != null) {
-            x = qdq(g, INPUT, x, inputGrid, true, true);
-            grid = inputGrid;
-        }
-        for (int i = 0; i < n; i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            String name = names.get(i);
-            x = preprocess(g, conf.getInputPreProcess(i), x, name);
-            if (unclipped != null && !Deployment.keepsGrid(layer)) {
-                x = clipCodes(g, name, x, unclipped, integerReader(conf, i - 1, weights, deployment));
-                unclipped = null;
-            }
-            var params = new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment);
-            Deployment.Fold fold = Deployment.fold(net, i, params.quant.get("W"));
-            if (fold != null) {
-                x = conv(g, (ConvolutionLayer) layer, name, params, x, fold, grid);
-                params.checkAllUsed();
-                // the batch norm is inside the convolution now: it adds no op, and its quantiser or tap (if any) reads x
-                i++;
-                name = names.get(i);
-                new Params(name, net.getLayer(i).paramTable(), weights.getOrDefault(name, Map.of()), deployment).checkAllUsed();
-                grid = null;
+        Value x0 = new Value(INPUT, shape.length + 1);
+        if (inputGrid != null) x0 = qdq(g, INPUT, x0, inputGrid, true, true);
+        var outs = new HashMap<String, Out>(); // every node's output, as its readers find it
+        outs.put(t.input(), new Out(x0, inputGrid, null));
+        var folded = new HashMap<String, String>(); // batch norm -> the convolution it is folded into
+        for (Topology.Node n : t.nodes()) {
+            String name = n.name();
+            var params = new Params(name, n.isLayer() ? layers.get(name).paramTable() : Map.of(), weights.getOrDefault(name, Map.of()), deployment);
+            Value x;
+            ActivationQuant grid = null; // the quantiser whose grid x lies on (after a QDQ, kept by max pooling and reshapes), or null
+            ActivationQuant unclipped = null; // grid, when x's codes still await the clip to its b-bit range (after a max pooling)
+            if (folded.containsKey(name)) {
+                x = outs.get(n.input()).value(); // the batch norm is inside the convolution now: it adds no op
+            } else if (n.isLayer()) {
+                Out in = outs.get(n.input());
+                x = preprocess(g, n.preprocessor(), in.value(), name);
+                if (in.unclipped() != null && !Deployment.keepsGrid(n.layer())) {
+                    x = clipCodes(g, name, x, in.unclipped(), integerReader(t, n.input(), weights, deployment));
+                }
+                Deployment.Fold fold = Deployment.fold(net, t, name, params.quant.get("W"));
+                if (fold != null) {
+                    x = conv(g, (ConvolutionLayer) n.layer(), name, params, x, fold, in.grid());
+                    folded.put(Deployment.foldedInto(t, name), name);
+                } else {
+                    x = emitter(n.layer(), name).emit(g, n.layer(), name, params, x, in.grid());
+                    if (Deployment.keepsGrid(n.layer())) {
+                        grid = in.grid();
+                        unclipped = in.unclipped();
+                    }
+                }
             } else {
-                x = layer(g, layer, name, params, x, grid);
-                params.checkAllUsed();
-                if (!Deployment.keepsGrid(layer)) grid = null;
+                x = add(g, n, outs, deployment.integerAdd(name));
+            }
+            params.checkAllUsed();
+            if (folded.containsValue(name)) { // the convolution's own output is its batch norm's: quantisers and taps sit there
+                outs.put(name, new Out(x, null, null));
+                continue;
             }
             ActivationQuant q = activationQdq.get(name);
             Tap tap = taps.get(name);
@@ -232,13 +248,14 @@ public final class OnnxWriter {
                 // below 8 bits the codes are clipped to the b-bit range after a max pooling that follows, not before it:
                 // the two commute, and ONNX Runtime then keeps the pooling in NHWC on uint8 (measured: a Clip between a
                 // QLinearConv and its pooling made it transpose to NCHW and pool there, its slow path)
-                boolean defer = !q.isFloat16() && q.levels() < 255 && tap == null && i + 1 < n && Deployment.keepsGrid(conf.getConf(i + 1).getLayer());
-                x = qdq(g, name, x, q, !defer, defer || integerReader(conf, i, weights, deployment));
+                var next = t.chained(name);
+                boolean defer = !q.isFloat16() && q.levels() < 255 && tap == null && next.isPresent() && Deployment.keepsGrid(next.get().layer());
+                x = qdq(g, name, x, q, !defer, defer || integerReader(t, name, weights, deployment));
                 grid = q.isFloat16() ? null : q;
                 unclipped = defer ? q : null;
             }
             if (tap != null && unclipped != null) {
-                x = clipCodes(g, name, x, unclipped, integerReader(conf, i, weights, deployment));
+                x = clipCodes(g, name, x, unclipped, integerReader(t, name, weights, deployment));
                 unclipped = null;
             }
             if (tap == Tap.VALUES) {
@@ -252,21 +269,48 @@ public final class OnnxWriter {
                 g.proto.addOutput(valueInfo(min(name), new long[0]));
                 g.proto.addOutput(valueInfo(max(name), new long[0]));
             }
+            outs.put(name, new Out(x, grid, unclipped));
         }
-        if (unclipped != null) x = clipCodes(g, names.get(n - 1), x, unclipped, false);
-        if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + names.get(n - 1) + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
+        String last = t.output().name();
+        Out result = outs.get(last);
+        Value x = result.unclipped() != null ? clipCodes(g, last, result.value(), result.unclipped(), false) : result.value();
+        if (x.rank != 2) throw new IllegalArgumentException("the last layer '" + last + "' outputs rank " + x.rank + "; ONNX export expects [batch, classes]");
         g.proto.addNode(node("Identity", List.of(x.name), OUTPUT));
-        g.proto.addOutput(valueInfo(OUTPUT, new long[]{-1, types.get(n - 1).arrayElementsPerExample()}));
+        g.proto.addOutput(valueInfo(OUTPUT, new long[]{-1, classes}));
         var model = Onnx.ModelProto.newBuilder().setIrVersion(int4 ? INT4_IR_VERSION : IR_VERSION).setProducerName("squeeze")
                 .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(g.opset));
         if (g.contrib) model.addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain(CONTRIB).setVersion(1));
         return model.setGraph(g.proto).build().toByteArray();
     }
 
-    private static List<String> layerNames(MultiLayerConfiguration conf) {
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < conf.getConfs().size(); i++) names.add(Dl4jGraphs.layerName(conf.getConf(i).getLayer(), i));
-        return names;
+    /** A node's output as its readers find it: its value, the grid it lies on (or null), and a clip still owed (or null). */
+    private record Out(Value value, ActivationQuant grid, ActivationQuant unclipped) {}
+
+    /** Values per example of the network's output, from DL4J's shape inference (which also checks the input fits). */
+    private static long outputWidth(Model net, InputType inputType) {
+        if (net instanceof MultiLayerNetwork m) {
+            List<InputType> types = m.getLayerWiseConfigurations().getLayerActivationTypes(inputType);
+            return types.get(types.size() - 1).arrayElementsPerExample();
+        }
+        var conf = ((ComputationGraph) net).getConfiguration();
+        return conf.getLayerActivationTypes(inputType).get(conf.getNetworkOutputs().get(0)).arrayElementsPerExample();
+    }
+
+    /**
+     * A residual add. When it runs as an integer op (every input on an integer grid, its block's output quantised) its
+     * inputs are DequantizeLinear outputs already, and ONNX Runtime fuses DequantizeLinear -> Add -> QuantizeLinear into
+     * com.microsoft QLinearAdd.
+     */
+    private static Value add(Graph g, Topology.Node n, Map<String, Out> outs, boolean integer) {
+        var inputs = new ArrayList<String>();
+        int rank = -1;
+        for (String in : n.inputs()) {
+            Out o = outs.get(in);
+            Value v = o.unclipped() != null ? clipCodes(g, n.name() + "/" + in, o.value(), o.unclipped(), integer) : o.value();
+            inputs.add(v.name);
+            rank = v.rank;
+        }
+        return new Value(g.node("Add", n.name() + "/add", inputs), rank);
     }
 
     private static void checkKnown(String what, Set<String> asked, List<String> names) {
@@ -294,20 +338,32 @@ public final class OnnxWriter {
         throw unsupported(layer, "input preprocessor " + p.getClass().getSimpleName() + " on rank-" + x.rank + " data");
     }
 
-    private static Value layer(Graph g, Layer layer, String name, Params params, Value x, ActivationQuant grid) {
-        if (layer.getClass() == ConvolutionLayer.class) return conv(g, (ConvolutionLayer) layer, name, params, x, null, grid);
-        if (layer.getClass() == SubsamplingLayer.class) return pool(g, (SubsamplingLayer) layer, name, x);
-        if (layer instanceof BatchNormalization bn) return batchNorm(g, bn, name, params, x);
-        if (layer instanceof ActivationLayer a) return activation(g, a.getActivationFn(), name, x);
-        if (layer instanceof DropoutLayer) return x; // inverted dropout: the identity at inference
-        if (layer.getClass() == DenseLayer.class) {
-            if (((DenseLayer) layer).hasLayerNorm()) throw unsupported(name, "dense layer with layer norm");
-            return dense(g, (BaseLayer) layer, name, params, x, grid);
-        }
-        if (layer.getClass() == OutputLayer.class) return dense(g, (BaseLayer) layer, name, params, x, grid);
-        if (layer instanceof GlobalPoolingLayer gp) return globalPool(g, gp, name, x);
-        if (layer instanceof SelfAttentionLayer a) return attention(g, a, name, params, x);
-        throw unsupported(name, layer.getClass().getSimpleName());
+    /** How one DL4J layer class becomes ONNX nodes: {@code x} is its input, on {@code grid} (null: on none). */
+    @FunctionalInterface
+    private interface Emitter {
+        Value emit(Graph g, Layer layer, String name, Params params, Value x, ActivationQuant grid);
+    }
+
+    /** The emitter of each layer class export writes (exact classes: a subclass computes something else). */
+    private static final Map<Class<? extends Layer>, Emitter> EMITTERS = Map.ofEntries(
+            Map.entry(ConvolutionLayer.class, (g, l, name, p, x, grid) -> conv(g, (ConvolutionLayer) l, name, p, x, null, grid)),
+            Map.entry(DepthwiseConvolution2D.class, (g, l, name, p, x, grid) -> conv(g, (ConvolutionLayer) l, name, p, x, null, grid)),
+            Map.entry(SubsamplingLayer.class, (g, l, name, p, x, grid) -> pool(g, (SubsamplingLayer) l, name, x)),
+            Map.entry(BatchNormalization.class, (g, l, name, p, x, grid) -> batchNorm(g, (BatchNormalization) l, name, p, x)),
+            Map.entry(ActivationLayer.class, (g, l, name, p, x, grid) -> activation(g, ((ActivationLayer) l).getActivationFn(), name, x)),
+            Map.entry(DropoutLayer.class, (g, l, name, p, x, grid) -> x), // inverted dropout: the identity at inference
+            Map.entry(DenseLayer.class, (g, l, name, p, x, grid) -> {
+                if (((DenseLayer) l).hasLayerNorm()) throw unsupported(name, "dense layer with layer norm");
+                return dense(g, (BaseLayer) l, name, p, x, grid);
+            }),
+            Map.entry(OutputLayer.class, (g, l, name, p, x, grid) -> dense(g, (BaseLayer) l, name, p, x, grid)),
+            Map.entry(GlobalPoolingLayer.class, (g, l, name, p, x, grid) -> globalPool(g, (GlobalPoolingLayer) l, name, x)),
+            Map.entry(SelfAttentionLayer.class, (g, l, name, p, x, grid) -> attention(g, (SelfAttentionLayer) l, name, p, x)));
+
+    private static Emitter emitter(Layer layer, String name) {
+        Emitter e = EMITTERS.get(layer.getClass());
+        if (e == null) throw unsupported(name, layer.getClass().getSimpleName());
+        return e;
     }
 
     /**
@@ -317,9 +373,24 @@ public final class OnnxWriter {
      */
     private static Value conv(Graph g, ConvolutionLayer c, String name, Params p, Value x, Deployment.Fold fold, ActivationQuant grid) {
         if (c.getCnn2dDataFormat() != CNN2DFormat.NCHW) throw unsupported(name, "convolution on " + c.getCnn2dDataFormat() + " data");
-        INDArray w = p.get("W"); // [nOut, nIn, kH, kW], as ONNX wants it: output channels on axis 0 in both
         Form form = p.form("W");
-        List<String> inputs = new ArrayList<>(List.of(x.name, p.weight(g, "W", w, 0, 0, fold == null ? null : fold.scale(), form)));
+        var attrs = new ArrayList<>(List.of(attr("kernel_shape", c.getKernelSize()), attr("strides", c.getStride()),
+                attr("dilations", c.getDilation())));
+        attrs.add(padding(c.getConvolutionMode(), c.getPadding(), name));
+        String weight;
+        if (c instanceof DepthwiseConvolution2D) {
+            // DL4J [kH, kW, C, multiplier] -> ONNX [C * multiplier, 1, kH, kW] with group C: output channel c * multiplier + m in both
+            INDArray w = p.get("W");
+            long[] k = w.shape();
+            INDArray onnx = w.permute(2, 3, 0, 1).dup('c').reshape('c', k[2] * k[3], 1, k[0], k[1]);
+            weight = p.weight(g, "W", onnx, 2, 0, fold == null ? null : fold.scale(), form);
+            dev.squeeze.model.Backend.release(onnx);
+            attrs.add(attr("group", k[2]));
+        } else {
+            // [nOut, nIn, kH, kW], as ONNX wants it: output channels on axis 0 in both
+            weight = p.weight(g, "W", p.get("W"), 0, 0, fold == null ? null : fold.scale(), form);
+        }
+        List<String> inputs = new ArrayList<>(List.of(x.name, weight));
         float[] bias = c.hasBias() ? floats(p.get("b")) : null; // DL4J [1, nOut], ONNX [nOut]
         if (fold != null) {
             float[] folded = new float[fold.shift().length];
@@ -327,9 +398,6 @@ public final class OnnxWriter {
             bias = folded;
         }
         if (bias != null) inputs.add(bias(g, name, bias, form == Form.INT8 ? p.scales("W") : null, grid));
-        var attrs = new ArrayList<>(List.of(attr("kernel_shape", c.getKernelSize()), attr("strides", c.getStride()),
-                attr("dilations", c.getDilation())));
-        attrs.add(padding(c.getConvolutionMode(), c.getPadding(), name));
         String y = g.node("Conv", name + "/conv", inputs, attrs.toArray(Onnx.AttributeProto[]::new));
         return activation(g, c.getActivationFn(), name, new Value(y, 4));
     }
@@ -759,15 +827,18 @@ public final class OnnxWriter {
     }
 
     /**
-     * Whether the next layer after layer {@code i} that reads values rather than keeping their grid (max pooling, dropout)
-     * runs an integer kernel on them, or MatMulNBits (which reads floats and is never quantised by ONNX Runtime).
+     * Whether a reader of {@code node}'s output that reads values rather than keeping their grid (max pooling, dropout)
+     * runs an integer kernel on them (an integer-weight layer, an integer add), or MatMulNBits (which reads floats and is
+     * never quantised by ONNX Runtime).
      */
-    private static boolean integerReader(MultiLayerConfiguration conf, int i, Map<String, Map<String, WeightQuant>> weights, Deployment deployment) {
-        int j = i + 1;
-        while (j < conf.getConfs().size() && Deployment.keepsGrid(conf.getConf(j).getLayer())) j++;
-        if (j >= conf.getConfs().size()) return false;
-        String reader = Dl4jGraphs.layerName(conf.getConf(j).getLayer(), j);
-        return weights.getOrDefault(reader, Map.of()).keySet().stream().anyMatch(k -> deployment.form(reader, k) != Form.FLOAT);
+    private static boolean integerReader(Topology t, String node, Map<String, Map<String, WeightQuant>> weights, Deployment deployment) {
+        for (Topology.Node r : t.readers(node)) {
+            boolean integer = r.isLayer() && Deployment.keepsGrid(r.layer()) ? integerReader(t, r.name(), weights, deployment)
+                    : r.isLayer() ? weights.getOrDefault(r.name(), Map.of()).keySet().stream().anyMatch(k -> deployment.form(r.name(), k) != Form.FLOAT)
+                    : deployment.integerAdd(r.name());
+            if (integer) return true;
+        }
+        return false;
     }
 
     private static IllegalArgumentException unsupported(String layer, String what) {

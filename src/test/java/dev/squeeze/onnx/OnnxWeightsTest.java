@@ -8,6 +8,7 @@ import dev.squeeze.model.CompressionPlan.LayerPlan;
 import dev.squeeze.model.compress.CompressedModel;
 import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.Deployment;
+import dev.squeeze.model.compress.Topology;
 import dev.squeeze.model.compress.WeightQuant;
 import onnx.Onnx;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -267,17 +268,15 @@ class OnnxWeightsTest {
         assertEquals(int4 ? 10 : 7, model.getIrVersion(), what);
         var g = model.getGraph();
         var inits = g.getInitializerList().stream().collect(java.util.stream.Collectors.toMap(Onnx.TensorProto::getName, t -> t));
-        var conf = c.network().getLayerWiseConfigurations();
-        var deployment = Deployment.of(conf, c.weights(), c.activations());
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            var layer = conf.getConf(i).getLayer();
-            for (var e : c.weights().getOrDefault(layer.getLayerName(), Map.of()).entrySet()) {
-                String base = layer.getLayerName() + "/" + e.getKey();
+        var deployment = Deployment.of(Topology.of(c.network()), c.weights(), c.activations());
+        for (String layer : deployment.topology().names()) {
+            for (var e : c.weights().getOrDefault(layer, Map.of()).entrySet()) {
+                String base = layer + "/" + e.getKey();
                 int bits = e.getValue().bits();
                 String where = what + " " + base;
                 if (bits == 16) {
                     assertEquals(Onnx.TensorProto.DataType.FLOAT16_VALUE, inits.get(base + "_fp16").getDataType(), where);
-                } else if (deployment.form(layer.getLayerName(), e.getKey()) == Deployment.Form.NBITS) {
+                } else if (deployment.form(layer, e.getKey()) == Deployment.Form.NBITS) {
                     var b = inits.get(base + "_nbits");
                     assertEquals(Onnx.TensorProto.DataType.UINT8_VALUE, b.getDataType(), where);
                     assertEquals(3, b.getDimsCount(), where);

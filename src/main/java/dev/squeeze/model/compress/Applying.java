@@ -67,7 +67,7 @@ public final class Applying {
         progress.update("measuring the uncompressed model on " + splits.test().count() + " test images");
         double baseline = Accuracy.of(m.network(), splits.test(), m.encoding());
         Figures before = new Figures(m.graph().params(), m.graph().macs(),
-                CompressedModel.uncompressed(m.multiLayer(), m.graph()).sizeMb(), baseline);
+                CompressedModel.uncompressed(m.network(), m.graph()).sizeMb(), baseline);
         progress.update("ranking units (" + options.importance().label() + ")");
         var compressor = new Compressor(m, options, splits.calibration());
         long start = System.nanoTime();

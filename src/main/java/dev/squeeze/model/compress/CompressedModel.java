@@ -4,10 +4,7 @@ import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.Map;
@@ -18,7 +15,7 @@ import java.util.Map;
  * writes them. The network belongs to this object: read it, don't modify it, and {@link #close} it when done
  * (a search makes thousands: their native buffers are freed at once, not whenever a garbage collection comes).
  *
- * @param network     the pruned network with quantised weights
+ * @param network     the pruned network with quantised weights (a {@code MultiLayerNetwork} or a {@code ComputationGraph})
  * @param graph       its layer graph (the original graph pruned by the plan)
  * @param plan        the plan applied
  * @param pruning     the kept units of every pruned group, in the original network's numbering
@@ -26,7 +23,7 @@ import java.util.Map;
  * @param activations DL4J layer after whose output a quantiser sits -> quantiser
  * @param kernels     where the deployed kernels compute differently from a float network with fake quantisers
  */
-public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
+public record CompressedModel(Model network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
                               Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations, Kernels kernels)
         implements AutoCloseable {
     public CompressedModel {
@@ -50,7 +47,7 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
     }
 
     /** An uncompressed model: no quantiser anywhere. */
-    public static CompressedModel uncompressed(MultiLayerNetwork network, LayerGraph graph) {
+    public static CompressedModel uncompressed(Model network, LayerGraph graph) {
         return new CompressedModel(network, graph, CompressionPlan.none(), UnitSelection.NONE, Map.of(), Map.of(), Kernels.NONE);
     }
 
@@ -60,10 +57,9 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
      */
     public double sizeMb() {
         double bytes = 0;
-        var index = Networks.indexByName(network);
-        for (var e : index.entrySet()) {
+        for (var e : Networks.layersByName(network).entrySet()) {
             var quant = weights.getOrDefault(e.getKey(), Map.of());
-            for (var p : network.getLayer(e.getValue()).paramTable().entrySet()) {
+            for (var p : e.getValue().paramTable().entrySet()) {
                 WeightQuant q = quant.get(p.getKey());
                 long n = p.getValue().length();
                 bytes += q == null ? 4.0 * n : q.bits() == 16 ? 2.0 * n : n * q.bits() / 8.0 + 4.0 * q.scales().length;
@@ -92,8 +88,8 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
 
     /** Class probabilities, with every quantiser applied where the deployed model applies it ({@link Deployment}). */
     public INDArray output(INDArray features) {
-        if (activations.isEmpty() && kernels.inputs().isEmpty()) return network.output(features, false);
-        return forward(network, kernels.inputs(), features, (layer, a) -> {
+        if (activations.isEmpty() && kernels.inputs().isEmpty()) return dev.squeeze.model.Accuracy.output(network, features);
+        return Inference.run(network, Topology.of(network), kernels.inputs(), features, (layer, a) -> {
             IntegerRequant r = kernels.requantised().get(layer);
             if (r != null) return r.apply(a);
             ActivationQuant q = activations.get(layer);
@@ -107,34 +103,5 @@ public record CompressedModel(MultiLayerNetwork network, LayerGraph graph, Compr
 
     public double accuracy(Images images, InputEncoding encoding) {
         return dev.squeeze.model.Accuracy.of(images, encoding, this::predict);
-    }
-
-    /**
-     * Layer by layer in inference mode: each layer named in {@code inputs} reads its input through that quantiser;
-     * {@code after} sees each layer's output by name and returns what the next layer reads.
-     */
-    static INDArray forward(MultiLayerNetwork net, Map<String, BlockInputQuant> inputs, INDArray x,
-                            java.util.function.BiFunction<String, INDArray, INDArray> after) {
-        var mgr = LayerWorkspaceMgr.noWorkspaces();
-        var conf = net.getLayerWiseConfigurations();
-        Layer[] layers = net.getLayers();
-        INDArray input = x;
-        for (int i = 0; i < layers.length; i++) {
-            InputPreProcessor pp = conf.getInputPreProcess(i);
-            INDArray previous = x;
-            if (pp != null) x = pp.preProcess(x, (int) x.size(0), mgr);
-            String name = conf.getConf(i).getLayer().getLayerName();
-            BlockInputQuant in = inputs.get(name);
-            INDArray read = in == null ? x : in.apply(x);
-            INDArray activated = layers[i].activate(read, false, mgr);
-            INDArray out = after.apply(name, activated);
-            // a pass over a few hundred images leaves tens of MB per layer: freed as soon as the next layer has read them
-            dev.squeeze.model.Backend.releaseUnlessShared(activated, out, input);
-            if (read != x) dev.squeeze.model.Backend.releaseUnlessShared(read, out, input);
-            if (x != previous) dev.squeeze.model.Backend.releaseUnlessShared(x, out, input);
-            dev.squeeze.model.Backend.releaseUnlessShared(previous, out, input);
-            x = out;
-        }
-        return x;
     }
 }

@@ -9,7 +9,9 @@ import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.LayerOp;
 import dev.squeeze.model.ModelHandle;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
@@ -19,7 +21,8 @@ import java.util.Map;
 
 /**
  * Applies a plan in the order a deployment needs: prune physically, (fine-tune, see {@link FineTuner}),
- * quantise weights, calibrate activation quantisers. Never modifies its input network.
+ * quantise weights, calibrate activation quantisers. Never modifies its input network, which may be either kind of
+ * DL4J network (every step walks its {@link Topology}).
  */
 public final class Compressor {
     /**
@@ -32,8 +35,8 @@ public final class Compressor {
         public static final Options DEFAULT = new Options(Importance.L1, 1, ActivationCalibration.MINMAX, 500);
     }
 
-    /** A physically pruned float network, ready to fine-tune or quantise. */
-    public record Pruned(MultiLayerNetwork network, LayerGraph graph, UnitSelection selection) {}
+    /** A physically pruned float network (of the original's kind), ready to fine-tune or quantise. */
+    public record Pruned(Model network, LayerGraph graph, UnitSelection selection) {}
 
     /**
      * Fixes the activation quantisers at {@code points} (layer -> bits) from the weight-quantised float network's
@@ -42,7 +45,7 @@ public final class Compressor {
      */
     @FunctionalInterface
     public interface Calibrator {
-        Map<String, ActivationQuant> calibrate(MultiLayerNetwork weightQuantised, Map<String, Integer> points, ActivationCalibration method,
+        Map<String, ActivationQuant> calibrate(Model weightQuantised, Map<String, Integer> points, ActivationCalibration method,
                                                INDArray features);
     }
 
@@ -61,7 +64,7 @@ public final class Compressor {
         this.options = options;
         this.calibration = calibration.head(Math.min(options.calibrationImages(), calibration.count()));
         this.calibrationFeatures = model.encoding().features(this.calibration, 0, this.calibration.count());
-        this.order = options.importance().order(model.multiLayer(), model.graph(), this.calibration, model.encoding());
+        this.order = options.importance().order(model.network(), model.graph(), this.calibration, model.encoding());
     }
 
     public ModelHandle model() {
@@ -84,7 +87,7 @@ public final class Compressor {
 
     public Pruned prune(CompressionPlan plan) {
         UnitSelection s = selection(plan);
-        return new Pruned(Pruning.physical(model.multiLayer(), model.graph(), s), model.graph().pruned(s.counts()), s);
+        return new Pruned(Pruning.physical(model.network(), model.graph(), s), model.graph().pruned(s.counts()), s);
     }
 
     /**
@@ -95,12 +98,12 @@ public final class Compressor {
     public Pruned pruneAndFineTune(CompressionPlan plan, int steps, Images train, FineTuner.Settings settings, Progress progress) {
         if (steps < 1) throw new IllegalArgumentException("progressive steps must be >= 1, got " + steps);
         LayerGraph original = model.graph();
-        MultiLayerNetwork net = model.multiLayer();
+        Model net = model.network();
         LayerGraph graph = original;
         UnitSelection total = UnitSelection.NONE;
         // the teacher's outputs on the train split, computed on first use and read by every step of every fine-tune here
         var teacher = settings == null ? null
-                : new FineTuner.Teacher(model.multiLayer(), original, new TeacherOutputs(model.multiLayer(), train, model.encoding()));
+                : new FineTuner.Teacher(model.network(), original, new TeacherOutputs(model.network(), train, model.encoding()));
         for (int step = 1; step <= steps; step++) {
             var counts = new HashMap<String, Integer>();
             for (var g : original.groups()) {
@@ -109,14 +112,14 @@ public final class Compressor {
             }
             Map<String, int[]> rank = step == 1 ? order : options.importance().order(net, graph, calibration, model.encoding());
             UnitSelection s = UnitSelection.ofCounts(graph, counts, rank);
-            MultiLayerNetwork before = net;
+            Model before = net;
             net = Pruning.physical(net, graph, s);
-            if (before != model.multiLayer()) Backend.release(before); // this method's own intermediate network
+            if (before != model.network()) Backend.release(before); // this method's own intermediate network
             graph = graph.pruned(s.counts());
             total = total.then(s);
             if (steps > 1) progress.log(String.format("progressive step %d/%d: %,d params", step, steps, graph.params()));
             if (settings != null) {
-                MultiLayerNetwork untuned = net;
+                Model untuned = net;
                 net = FineTuner.fineTune(net, graph, total, teacher, plan, train, model.encoding(),
                         settings.withEpochs(settings.epochs() / steps), progress).network();
                 Backend.release(untuned);
@@ -134,12 +137,12 @@ public final class Compressor {
         return quantizeInPlace(Networks.copyOf(pruned.network()), pruned, plan, calibrator);
     }
 
-    private CompressedModel quantizeInPlace(MultiLayerNetwork net, Pruned pruned, CompressionPlan plan, Calibrator calibrator) {
+    private CompressedModel quantizeInPlace(Model net, Pruned pruned, CompressionPlan plan, Calibrator calibrator) {
         var weights = quantizeWeights(net, pruned.graph(), plan);
         var points = quantisationPoints(pruned.graph(), plan);
         var activations = points.isEmpty() ? Map.<String, ActivationQuant>of()
                 : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
-        Deployment deployment = Deployment.of(net.getLayerWiseConfigurations(), weights, activations);
+        Deployment deployment = Deployment.of(Topology.of(net), weights, activations);
         deployment.roundBiases(net, weights, activations);
         var kernels = new CompressedModel.Kernels(deployment.inputQuantisers(weights), deployment.requantisers(net, weights, activations));
         return new CompressedModel(net, pruned.graph(), plan, pruned.selection(), weights, activations, kernels);
@@ -149,22 +152,23 @@ public final class Compressor {
      * Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value: per output channel,
      * or per block along the reduction ({@link Deployment#nbitsBlock}) where the weight runs as MatMulNBits.
      */
-    static Map<String, Map<String, WeightQuant>> quantizeWeights(MultiLayerNetwork net, LayerGraph graph, CompressionPlan plan) {
-        var index = Networks.indexByName(net);
+    static Map<String, Map<String, WeightQuant>> quantizeWeights(Model net, LayerGraph graph, CompressionPlan plan) {
+        var layers = Networks.layersByName(net);
         var weightBits = new HashMap<String, Map<String, Integer>>();
         for (LayerNode n : graph.nodes()) {
             int bits = plan.forLayer(n.name()).weightBits();
-            if (bits == 32 || !index.containsKey(n.name())) continue;
+            if (bits == 32 || ParamAxes.weights(n.op()).length == 0) continue;
+            checkQuantisable(n, layers.get(Networks.layerOf(n.name(), layers)));
             var keys = new HashMap<String, Integer>();
             for (String key : ParamAxes.weights(n.op())) keys.put(key, bits);
             weightBits.put(n.name(), keys);
         }
-        Deployment deployment = Deployment.ofBits(net.getLayerWiseConfigurations(), weightBits, quantisationPoints(graph, plan));
+        Deployment deployment = Deployment.ofBits(Topology.of(net), weightBits, quantisationPoints(graph, plan));
         var result = new HashMap<String, Map<String, WeightQuant>>();
         for (LayerNode n : graph.nodes()) {
+            if (!weightBits.containsKey(n.name())) continue;
             int bits = plan.forLayer(n.name()).weightBits();
-            if (bits == 32 || !index.containsKey(n.name())) continue;
-            Layer layer = net.getLayer(index.get(n.name()));
+            Layer layer = layers.get(n.name());
             var perKey = new LinkedHashMap<String, WeightQuant>();
             for (String key : ParamAxes.weights(n.op())) {
                 INDArray w = layer.getParam(key);
@@ -197,16 +201,44 @@ public final class Compressor {
     }
 
     /**
+     * Weight quantisation knows a weight's layout from its op ({@link ParamAxes}): a separable convolution (two weights in
+     * one DL4J layer) and a depthwise one with a depth multiplier are refused rather than quantised along the wrong axis.
+     */
+    private static void checkQuantisable(LayerNode n, Layer layer) {
+        var conf = layer == null ? null : layer.conf().getLayer();
+        if (conf instanceof SeparableConvolution2D) {
+            throw new dev.squeeze.SqueezeException("layer '" + n.name() + "' is a SeparableConvolution2D, whose weights squeeze cannot quantise yet: "
+                    + "give it weight_bits 32, or build it as a DepthwiseConvolution2D and a 1x1 ConvolutionLayer");
+        }
+        if (conf instanceof DepthwiseConvolution2D dw && dw.getDepthMultiplier() != 1) {
+            throw new dev.squeeze.SqueezeException("layer '" + n.name() + "' is a depthwise convolution with depth multiplier " + dw.getDepthMultiplier()
+                    + ", whose weights squeeze cannot quantise yet: give it weight_bits 32 (multiplier 1 is supported)");
+        }
+    }
+
+    /**
      * Where each weighted layer's activation quantiser sits: after the layer and the batch norm and activation
      * that a deployment fuses into it (conv-BN-ReLU is one int8 op), so the quantised tensor is the one that
-     * travels between ops. The network's output stays float, as a deployed model returns it.
+     * travels between ops. A residual add whose inputs are all quantised gets one too, after its block (the add and its
+     * ReLU), at the largest of its inputs' bits unless the plan names the add itself: the add then runs as one integer
+     * op, and the convolutions reading it read codes. The network's output stays float, as a deployed model returns it.
      */
     static Map<String, Integer> quantisationPoints(LayerGraph graph, CompressionPlan plan) {
         var points = new LinkedHashMap<String, Integer>();
         List<LayerNode> outputs = graph.outputs();
         for (LayerNode n : graph.nodes()) {
-            int bits = plan.forLayer(n.name()).actBits();
-            if (bits == 32 || ParamAxes.weights(n.op()).length == 0 || outputs.contains(n)) continue;
+            if (outputs.contains(n)) continue;
+            int bits;
+            if (n.op() instanceof LayerOp.Add) {
+                if (!n.inputs().stream().allMatch(points::containsKey)) continue;
+                bits = plan.layers().containsKey(n.name()) ? plan.forLayer(n.name()).actBits()
+                        : n.inputs().stream().mapToInt(points::get).max().orElseThrow();
+            } else if (ParamAxes.weights(n.op()).length > 0) {
+                bits = plan.forLayer(n.name()).actBits();
+            } else {
+                continue;
+            }
+            if (bits == 32) continue;
             LayerNode end = n;
             while (true) {
                 List<LayerNode> next = graph.successors(end.name());
@@ -223,10 +255,10 @@ public final class Compressor {
      * fixed from the float activations it observes, as post-training quantisation tools do (PyTorch's observers,
      * ONNX Runtime's static quantisation), so that one pass, in any runtime, calibrates them all.
      */
-    static Map<String, ActivationQuant> calibrate(MultiLayerNetwork net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
+    static Map<String, ActivationQuant> calibrate(Model net, Map<String, Integer> points, ActivationCalibration method, INDArray x) {
         var result = new HashMap<String, ActivationQuant>();
         if (points.isEmpty()) return result;
-        CompressedModel.forward(net, Map.of(), x, (layer, a) -> {
+        Inference.run(net, Topology.of(net), Map.of(), x, (layer, a) -> {
             Integer bits = points.get(layer);
             if (bits != null) result.put(layer, method.calibrate(a, bits));
             return a;

@@ -1,18 +1,18 @@
 package dev.squeeze.model.compress;
 
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -25,7 +25,7 @@ import java.util.Map;
  * ({@link CompressedModel#output}, and the weights fine-tuning trains) and {@code export.OnnxWriter} agree by
  * construction. Each weight has one of three {@link Form}s:
  * <ul>
- *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution (whose output is quantised), a dense layer or
+ *   <li>{@link Form#INT8}: 2..8-bit weights of a convolution, plain or depthwise (whose output is quantised), a dense layer or
  *   attention's Q/K/V projections, whose input lies on an activation quantiser's grid, run as ONNX Runtime's integer
  *   kernels (QLinearConv, QGemm, MatMulIntegerToFloat): uint8 codes times int8 codes (2..4-bit weights are stored as
  *   INT4 and widened once, at load), an exact int32 sum, an int32 bias at scale input scale x weight scale,
@@ -38,6 +38,9 @@ import java.util.Map;
  *   <li>{@link Form#FLOAT}: everything else, float arithmetic on weights the runtime holds as floats (float16 and
  *   integer codes are turned into floats once, at load).</li>
  * </ul>
+ * A residual add runs as an integer op ({@link #integerAdd}) when its inputs lie on integer grids and its block's output
+ * is quantised. The network is read as its {@link Topology}, so sequential networks and computation graphs are decided
+ * alike: "the op after" a layer is the one {@link Topology#chained} gives.
  */
 public final class Deployment {
     /**
@@ -73,30 +76,33 @@ public final class Deployment {
     /** How one weight runs in ONNX Runtime. */
     public enum Form { FLOAT, INT8, NBITS }
 
-    private final MultiLayerConfiguration conf;
-    private final Map<String, Integer> index;
+    private final Topology topology;
     private final Map<String, Map<String, Integer>> weightBits;
     private final Map<String, Integer> activationBits;
     private final boolean pixels;
+    /** Nodes whose input lies on an integer grid (an add: every input). */
     private final java.util.Set<String> onGrid;
 
-    private Deployment(MultiLayerConfiguration conf, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
-        this.conf = conf;
+    private Deployment(Topology topology, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
+        this.topology = topology;
         this.weightBits = weightBits;
         this.activationBits = activationBits;
-        this.index = new HashMap<>();
-        for (int i = 0; i < conf.getConfs().size(); i++) index.put(conf.getConf(i).getLayer().getLayerName(), i);
+        for (String layer : weightBits.keySet()) {
+            if (!topology.has(layer)) throw new IllegalArgumentException("weight quantisation for unknown layer '" + layer + "'; layers: " + topology.names());
+        }
         boolean first = false;
-        for (String key : weightBits.getOrDefault(name(0), Map.of()).keySet()) first |= form(0, key, true) == Form.INT8;
+        for (Topology.Node reader : topology.readers(topology.input())) {
+            for (String key : weightBits.getOrDefault(reader.name(), Map.of()).keySet()) first |= form(reader, key, true) == Form.INT8;
+        }
         this.pixels = first;
         this.onGrid = new java.util.HashSet<>();
-        boolean grid = pixels;
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            if (grid) onGrid.add(name(i));
-            if (!keepsGrid(layer)) grid = false;
-            Integer bits = activationBits.get(name(i));
-            if (bits != null) grid = bits <= 8;
+        var grid = new HashMap<String, Boolean>(); // whether a node's output lies on an integer grid
+        grid.put(topology.input(), pixels);
+        for (Topology.Node n : topology.nodes()) {
+            boolean in = n.inputs().stream().allMatch(grid::get);
+            if (in) onGrid.add(n.name());
+            Integer bits = activationBits.get(n.name());
+            grid.put(n.name(), bits != null ? bits <= 8 : n.isLayer() && in && keepsGrid(n.layer()));
         }
     }
 
@@ -104,14 +110,14 @@ public final class Deployment {
      * Before quantising (a plan's structure).
      *
      * @param weightBits     layer -> weight key -> bits of each quantised weight
-     * @param activationBits layer -> bits of the quantiser after its output
+     * @param activationBits node -> bits of the quantiser after its output
      */
-    static Deployment ofBits(MultiLayerConfiguration conf, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
-        return new Deployment(conf, weightBits, activationBits);
+    static Deployment ofBits(Topology topology, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
+        return new Deployment(topology, weightBits, activationBits);
     }
 
     /** The deployment of a network quantised as {@code weights} with quantisers {@code activations}. */
-    public static Deployment of(MultiLayerConfiguration conf, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+    public static Deployment of(Topology topology, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
         var w = new HashMap<String, Map<String, Integer>>();
         weights.forEach((layer, keys) -> {
             var bits = new HashMap<String, Integer>();
@@ -120,25 +126,24 @@ public final class Deployment {
         });
         var a = new HashMap<String, Integer>();
         activations.forEach((layer, q) -> a.put(layer, q.bits()));
-        return new Deployment(conf, w, a);
+        return new Deployment(topology, w, a);
     }
 
-    private String name(int i) {
-        return conf.getConf(i).getLayer().getLayerName();
+    public Topology topology() {
+        return topology;
     }
 
     /** The form of weight {@code key} of layer {@code layer}. */
     public Form form(String layer, String key) {
-        Integer i = index.get(layer);
-        if (i == null) throw new IllegalArgumentException("no layer '" + layer + "'");
-        return form(i, key, onGrid.contains(layer));
+        if (!topology.has(layer)) throw new IllegalArgumentException("no layer '" + layer + "'");
+        return form(topology.node(layer), key, onGrid.contains(layer));
     }
 
-    private Form form(int i, String key, boolean grid) {
-        Integer bits = weightBits.getOrDefault(name(i), Map.of()).get(key);
-        if (bits == null || bits > 8) return Form.FLOAT;
-        Layer layer = conf.getConf(i).getLayer();
-        if (layer.getClass() == ConvolutionLayer.class) return grid && outputQuantised(i) ? Form.INT8 : Form.FLOAT;
+    private Form form(Topology.Node n, String key, boolean grid) {
+        Integer bits = weightBits.getOrDefault(n.name(), Map.of()).get(key);
+        if (bits == null || bits > 8 || !n.isLayer()) return Form.FLOAT;
+        Layer layer = n.layer();
+        if (isConvolution(layer)) return grid && outputQuantised(n.name()) ? Form.INT8 : Form.FLOAT;
         boolean matmul = layer.getClass() == DenseLayer.class || layer.getClass() == OutputLayer.class || layer instanceof SelfAttentionLayer;
         if (!matmul) return Form.FLOAT;
         boolean integerInput = grid && !key.equals("Wo"); // attention's output projection reads the heads, never a quantised tensor
@@ -146,14 +151,33 @@ public final class Deployment {
         return integerInput ? Form.INT8 : Form.FLOAT;
     }
 
-    /** Whether the quantiser after the convolution's block (it, then the batch norms and activations it fuses) is an integer one. */
-    private boolean outputQuantised(int i) {
-        int end = i;
-        while (end + 1 < conf.getConfs().size() && conf.getInputPreProcess(end + 1) == null
-                && (conf.getConf(end + 1).getLayer() instanceof BatchNormalization || conf.getConf(end + 1).getLayer() instanceof ActivationLayer)) {
-            end++;
+    /** Convolutions that run as (QLinear)Conv: plain ones and depthwise ones (a Conv whose group is its channel count). */
+    public static boolean isConvolution(Layer layer) {
+        return layer.getClass() == ConvolutionLayer.class || layer.getClass() == DepthwiseConvolution2D.class;
+    }
+
+    /**
+     * Whether a residual add runs as an integer kernel (QLinearAdd): every input lies on an integer grid and the quantiser
+     * after its block (it, then the batch norms and activations that follow) is an integer one.
+     */
+    public boolean integerAdd(String node) {
+        Topology.Node n = topology.node(node);
+        return n.kind() == Topology.Kind.ADD && onGrid.contains(node) && outputQuantised(node);
+    }
+
+    /** The last node of a node's block: it, then the batch norms and activations chained after it. */
+    public String blockEnd(String node) {
+        String end = node;
+        for (var next = topology.chained(end); next.isPresent()
+                && (next.get().layer() instanceof BatchNormalization || next.get().layer() instanceof ActivationLayer); next = topology.chained(end)) {
+            end = next.get().name();
         }
-        Integer bits = activationBits.get(name(end));
+        return end;
+    }
+
+    /** Whether the quantiser after a node's block is an integer one. */
+    private boolean outputQuantised(String node) {
+        Integer bits = activationBits.get(blockEnd(node));
         return bits != null && bits <= 8;
     }
 
@@ -178,12 +202,14 @@ public final class Deployment {
      */
     public Map<String, ActivationQuant> inputGrids(Map<String, ActivationQuant> activations) {
         var grids = new HashMap<String, ActivationQuant>();
-        ActivationQuant grid = inputGrid();
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            if (grid != null) grids.put(name(i), grid);
-            if (!keepsGrid(conf.getConf(i).getLayer())) grid = null;
-            ActivationQuant q = activations.get(name(i));
-            if (q != null) grid = q.isFloat16() ? null : q;
+        var out = new HashMap<String, ActivationQuant>(); // the grid of each node's output
+        if (inputGrid() != null) out.put(topology.input(), inputGrid());
+        for (Topology.Node n : topology.nodes()) {
+            ActivationQuant in = n.isLayer() ? out.get(n.input()) : null;
+            if (in != null) grids.put(n.name(), in);
+            ActivationQuant q = activations.get(n.name());
+            ActivationQuant grid = q != null ? (q.isFloat16() ? null : q) : n.isLayer() && keepsGrid(n.layer()) ? in : null;
+            if (grid != null) out.put(n.name(), grid);
         }
         return grids;
     }
@@ -229,16 +255,19 @@ public final class Deployment {
      */
     public record Fold(float[] scale, float[] shift) {}
 
-    /** The fold of layer {@code i + 1} into layer {@code i}, when i is a convolution with integer weights {@code w} and i+1 its batch norm. */
-    public static Fold fold(MultiLayerNetwork net, int i, WeightQuant w) {
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        if (i + 1 >= conf.getConfs().size()) return null;
-        if (conf.getConf(i).getLayer().getClass() != ConvolutionLayer.class || w == null || w.bits() == 16) return null;
-        ConvolutionLayer c = (ConvolutionLayer) conf.getConf(i).getLayer();
+    /**
+     * The fold of the batch norm chained after convolution {@code conv} into it, when the convolution has integer weights
+     * {@code w} and no activation of its own; null otherwise.
+     */
+    public static Fold fold(Model net, Topology topology, String conv, WeightQuant w) {
+        Topology.Node n = topology.node(conv);
+        if (!n.isLayer() || !isConvolution(n.layer()) || w == null || w.bits() == 16) return null;
+        var c = (ConvolutionLayer) n.layer();
         if (!(c.getActivationFn() == null || c.getActivationFn() instanceof ActivationIdentity)) return null;
-        if (!(conf.getConf(i + 1).getLayer() instanceof BatchNormalization bn) || conf.getInputPreProcess(i + 1) != null) return null;
+        var next = topology.chained(conv);
+        if (next.isEmpty() || !(next.get().layer() instanceof BatchNormalization bn)) return null;
         if (bn.getCnn2DFormat() != CNN2DFormat.NCHW) return null;
-        var stats = BatchNormStats.of(bn, net.getLayer(i + 1).paramTable());
+        var stats = BatchNormStats.of(bn, Networks.layersByName(net).get(next.get().name()).paramTable());
         int channels = stats.mean().length;
         float[] scale = new float[channels], shift = new float[channels];
         for (int k = 0; k < channels; k++) {
@@ -248,6 +277,11 @@ public final class Deployment {
             shift[k] = (float) (stats.beta()[k] - stats.mean()[k] * a);
         }
         return new Fold(scale, shift);
+    }
+
+    /** The batch norm {@link #fold} folds into {@code conv}. */
+    public static String foldedInto(Topology topology, String conv) {
+        return topology.chained(conv).orElseThrow().name();
     }
 
     /** Per channel, the weight scale an integer kernel runs with: the quantised scale times |fold factor| (float). */
@@ -273,15 +307,17 @@ public final class Deployment {
      * moves by the rounding), otherwise the layer's own. The rounding is up to half an accumulator step, which moves
      * about one output code in two hundred by one step: enough to be seen in predictions.
      */
-    void roundBiases(MultiLayerNetwork net, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
+    void roundBiases(Model net, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
         var grids = inputGrids(activations);
-        for (int i = 0; i < conf.getConfs().size(); i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            WeightQuant w = weights.getOrDefault(layer.getLayerName(), Map.of()).get("W");
-            ActivationQuant grid = grids.get(layer.getLayerName());
-            if (w == null || form(layer.getLayerName(), "W") != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
-            var params = net.getLayer(i).paramTable();
-            Fold fold = fold(net, i, w);
+        var layers = Networks.layersByName(net);
+        for (Topology.Node n : topology.nodes()) {
+            if (!n.isLayer()) continue;
+            Layer layer = n.layer();
+            WeightQuant w = weights.getOrDefault(n.name(), Map.of()).get("W");
+            ActivationQuant grid = grids.get(n.name());
+            if (w == null || form(n.name(), "W") != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
+            var params = layers.get(n.name()).paramTable();
+            Fold fold = fold(net, topology, n.name(), w);
             float[] scales = foldedScales(w.scales(), fold);
             float[] own = params.containsKey("b") ? Tensors.flat(params.get("b")) : null;
             if (fold == null) {
@@ -291,7 +327,7 @@ public final class Deployment {
             float[] folded = new float[scales.length];
             for (int k = 0; k < folded.length; k++) folded[k] = (own == null ? 0 : own[k] * fold.scale()[k]) + fold.shift()[k];
             float[] target = rounded(folded, grid, scales);
-            var bnParams = net.getLayer(i + 1).paramTable();
+            var bnParams = layers.get(foldedInto(topology, n.name())).paramTable();
             if (bnParams.containsKey("beta")) {
                 float[] beta = Tensors.flat(bnParams.get("beta"));
                 for (int k = 0; k < beta.length; k++) beta[k] += target[k] - folded[k];
@@ -309,35 +345,36 @@ public final class Deployment {
      * with zero point 0 (which the uint8 saturation is), then the quantiser; anything else between them keeps ONNX
      * Runtime from fusing, and the float path is what {@link ActivationQuant} computes.
      */
-    public Map<String, IntegerRequant> requantisers(MultiLayerNetwork net, Map<String, Map<String, WeightQuant>> weights,
+    public Map<String, IntegerRequant> requantisers(Model net, Map<String, Map<String, WeightQuant>> weights,
                                                     Map<String, ActivationQuant> activations) {
         var grids = inputGrids(activations);
         var result = new HashMap<String, IntegerRequant>();
-        int n = conf.getConfs().size();
-        for (int i = 0; i < n; i++) {
-            Layer layer = conf.getConf(i).getLayer();
-            WeightQuant w = weights.getOrDefault(name(i), Map.of()).get("W");
-            if (w == null || form(name(i), "W") != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
-            Fold fold = fold(net, i, w);
-            int end = fold != null ? i + 1 : i;
-            if (fold == null && end + 1 < n && conf.getConf(end + 1).getLayer() instanceof BatchNormalization) continue; // unfused
+        for (Topology.Node n : topology.nodes()) {
+            if (!n.isLayer()) continue;
+            Layer layer = n.layer();
+            WeightQuant w = weights.getOrDefault(n.name(), Map.of()).get("W");
+            if (w == null || form(n.name(), "W") != Form.INT8 || layer instanceof SelfAttentionLayer) continue;
+            Fold fold = fold(net, topology, n.name(), w);
+            String end = fold != null ? foldedInto(topology, n.name()) : n.name();
+            var next = topology.chained(end);
+            if (fold == null && next.isPresent() && next.get().layer() instanceof BatchNormalization) continue; // unfused
             boolean relu = isRelu(layer);
-            if (end + 1 < n && conf.getInputPreProcess(end + 1) == null && conf.getConf(end + 1).getLayer() instanceof ActivationLayer a) {
+            if (next.isPresent() && next.get().layer() instanceof ActivationLayer a) {
                 if (!isRelu(a) || relu) continue;
                 relu = true;
-                end++;
+                end = next.get().name();
             } else if (!relu && !isIdentity(layer)) {
                 continue;
             }
-            ActivationQuant q = activations.get(name(end));
+            ActivationQuant q = activations.get(end);
             if (q == null || q.isFloat16() || relu && q.zeroPoint() != 0) continue;
-            float in = grids.get(name(i)).scale();
+            float in = grids.get(n.name()).scale();
             float[] scales = foldedScales(w.scales(), fold), step = new float[scales.length], multiplier = new float[scales.length];
             for (int k = 0; k < scales.length; k++) {
                 step[k] = in * scales[k];
                 multiplier[k] = in * scales[k] / q.scale();
             }
-            result.put(name(end), new IntegerRequant(q, step, multiplier));
+            result.put(end, new IntegerRequant(q, step, multiplier));
         }
         return result;
     }

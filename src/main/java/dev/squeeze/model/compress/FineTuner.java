@@ -9,19 +9,18 @@ import dev.squeeze.model.Backend;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.NativeMemory;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.api.layers.IOutputLayer;
-import org.deeplearning4j.nn.conf.InputPreProcessor;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
 import org.deeplearning4j.nn.conf.layers.samediff.AbstractSameDiffLayer;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +30,9 @@ import java.util.Map;
  * {@code alpha * CE(labels) + (1 - alpha) * T^2 * KL(teacher_T || student_T)} ({@link DistillationLoss}), plus
  * {@code featureWeight * MSE} between the plan's named intermediate outputs (the teacher's output projected onto
  * the units the student kept). With quantisation-aware training each step runs on the plan's quantised weights
- * and applies its update to the float weights (straight-through estimator). One step is written out layer by
- * layer, because DL4J's {@code fit} cannot add a loss at an inner layer.
+ * and applies its update to the float weights (straight-through estimator). One step is written out node by node
+ * over the student's {@link Topology} (either kind of DL4J network; a residual add passes its gradient to every input),
+ * because DL4J's {@code fit} cannot add a loss at an inner layer.
  */
 public final class FineTuner {
     /**
@@ -65,14 +65,14 @@ public final class FineTuner {
      * the train split computed once ({@link TeacherOutputs}); without them, or with feature distillation (which needs
      * the teacher's inner layers), each step runs the teacher on its batch.
      */
-    public record Teacher(MultiLayerNetwork network, LayerGraph graph, TeacherOutputs outputs) {
-        public static Teacher of(MultiLayerNetwork network, LayerGraph graph) {
+    public record Teacher(Model network, LayerGraph graph, TeacherOutputs outputs) {
+        public static Teacher of(Model network, LayerGraph graph) {
             return new Teacher(network, graph, null);
         }
     }
 
     /** A fine-tuned network and what it took: steps, the smoothed loss at the end, seconds. */
-    public record Result(MultiLayerNetwork network, int steps, double finalLoss, double seconds) {}
+    public record Result(Model network, int steps, double finalLoss, double seconds) {}
 
     private FineTuner() {}
 
@@ -80,7 +80,7 @@ public final class FineTuner {
      * A fine-tuned copy of {@code student}. {@code teacher} is the uncompressed network; {@code selection} says
      * which teacher units the student kept (for feature distillation across different widths).
      */
-    public static Result fineTune(MultiLayerNetwork student, LayerGraph studentGraph, UnitSelection selection,
+    public static Result fineTune(Model student, LayerGraph studentGraph, UnitSelection selection,
                                              Teacher teacher, CompressionPlan plan,
                                              Images train, InputEncoding encoding, Settings s, Progress progress) {
         LayerGraph teacherGraph = teacher.graph();
@@ -92,16 +92,17 @@ public final class FineTuner {
         int steps = (int) Math.max(1, Math.round(s.epochs() * perEpoch));
         // Linear decay to zero over the fine-tune: a short recovery needs a large first step and a quiet finish.
         var schedule = new org.nd4j.linalg.schedule.PolySchedule(org.nd4j.linalg.schedule.ScheduleType.ITERATION, s.learningRate(), 1.0, steps);
-        MultiLayerNetwork net = trainable(student, schedule, new DistillationLoss(kd.temperature(), kd.alpha()));
-        var index = Networks.indexByName(net);
-        var features = new HashMap<Integer, int[]>(); // student layer index -> teacher units it kept (null = all)
+        Model net = trainable(student, schedule, new DistillationLoss(kd.temperature(), kd.alpha()));
+        Topology topology = Topology.of(net);
+        var features = new HashMap<String, int[]>(); // student node -> teacher units it kept (null = all)
         for (String f : kd.featureLayers()) {
-            if (!index.containsKey(f)) {
+            if (!topology.has(f)) {
                 throw new dev.squeeze.SqueezeException("distillation feature_layers: '" + f + "' is not a layer of the network; layers: "
-                        + String.join(", ", teacherGraph.layerNames()));
+                        + String.join(", ", topology.names()));
             }
-            features.put(index.get(f), keptAt(teacherGraph, selection, f));
+            features.put(f, keptAt(teacherGraph, selection, f));
         }
+        Topology teacherTopology = Topology.of(teacher.network());
         long start = System.nanoTime();
         var random = new java.util.Random(s.seed());
         Nd4j.getRandom().setSeed(s.seed());
@@ -115,8 +116,8 @@ public final class FineTuner {
             Images batch = train.subset(at);
             INDArray x = encoding.features(batch, 0, batch.count());
             boolean cached = teacher.outputs() != null && features.isEmpty();
-            List<INDArray> teacherActs = cached ? List.of() : teacher.network().feedForward(x, false);
-            INDArray teacherProbs = cached ? teacher.outputs().rows(at) : teacherActs.get(teacherActs.size() - 1);
+            Map<String, INDArray> teacherActs = cached ? Map.of() : outputs(teacher.network(), teacherTopology, x, features.keySet());
+            INDArray teacherProbs = cached ? teacher.outputs().rows(at) : teacherActs.get(teacherTopology.output().name());
             INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, batch.count()), teacherProbs, kd.temperature());
 
             INDArray floatParams = s.quantizationAware() ? net.params().dup() : null;
@@ -125,11 +126,11 @@ public final class FineTuner {
                 Compressor.quantizeWeights(net, studentGraph, plan);
                 quantParams = net.params().dup();
             }
-            var out = step(net, x, labels, features, teacherActs, s.featureWeight());
+            var out = step(net, topology, x, labels, features, teacherActs, s.featureWeight());
             if (floatParams != null) net.params().subi(quantParams).addi(floatParams); // STE: the update lands on the floats
             // this step's arrays, freed now rather than at some later collection (see NativeMemory)
             Backend.release(floatParams, quantParams, labels, x);
-            teacherActs.forEach(Backend::release);
+            teacherActs.values().forEach(Backend::release);
             if (cached) Backend.release(teacherProbs);
             NativeMemory.checkpoint();
 
@@ -147,86 +148,109 @@ public final class FineTuner {
                 correct = seen = 0;
             }
         }
-        MultiLayerNetwork tuned = restoreLoss(net, student);
+        Model tuned = Networks.rebuilt(student, net.params(), layer -> {}, false); // the student's own loss and updater
         Backend.release(net); // the training copy, with its gradients and Adam state
         return new Result(tuned, steps, recent / Math.max(1, recentCount), (System.nanoTime() - start) / 1e9);
     }
 
     record StepResult(double loss, int[] predicted) {}
 
+    /** The teacher's outputs (inference mode) at the feature layers and its output layer, by name. */
+    private static Map<String, INDArray> outputs(Model teacher, Topology t, INDArray x, java.util.Set<String> features) {
+        var kept = new HashMap<String, INDArray>();
+        String output = t.output().name();
+        Inference.run(teacher, t, Map.of(), x, (name, a) -> {
+            if (features.contains(name) || name.equals(output)) kept.put(name, a.dup());
+            return a;
+        });
+        return kept;
+    }
+
     /** Forward with training behaviour, backward from the loss (plus feature terms), one Adam update. */
-    static StepResult step(MultiLayerNetwork net, INDArray x, INDArray labels, Map<Integer, int[]> features,
-                                   List<INDArray> teacherActs, double featureWeight) {
+    static StepResult step(Model net, Topology t, INDArray x, INDArray labels, Map<String, int[]> features,
+                           Map<String, INDArray> teacherActs, double featureWeight) {
         var mgr = LayerWorkspaceMgr.noWorkspaces();
-        MultiLayerConfiguration conf = net.getLayerWiseConfigurations();
-        Layer[] layers = net.getLayers();
+        Map<String, Layer> layers = Networks.layersByName(net);
         int n = (int) x.size(0);
-        INDArray[] acts = new INDArray[layers.length];
-        INDArray a = x;
-        for (int i = 0; i < layers.length; i++) {
-            InputPreProcessor pp = conf.getInputPreProcess(i);
-            if (pp != null) a = pp.preProcess(a, n, mgr);
-            a = layers[i].activate(a, true, mgr);
-            acts[i] = a;
+        var acts = new HashMap<String, INDArray>();
+        var owned = new ArrayList<INDArray>(); // this step's arrays, freed at its end (the input x is the caller's)
+        acts.put(t.input(), x);
+        for (Topology.Node node : t.nodes()) {
+            INDArray a;
+            if (node.isLayer()) {
+                INDArray in = acts.get(node.input());
+                if (node.preprocessor() != null) owned.add(in = node.preprocessor().preProcess(in, n, mgr));
+                a = layers.get(node.name()).activate(in, true, mgr);
+            } else {
+                a = acts.get(node.inputs().get(0)).dup();
+                for (String other : node.inputs().subList(1, node.inputs().size())) a.addi(acts.get(other));
+            }
+            owned.add(a);
+            acts.put(node.name(), a);
         }
-        int last = layers.length - 1;
-        var output = (IOutputLayer) layers[last];
+        Topology.Node last = t.output();
+        var output = (IOutputLayer) layers.get(last.name());
         output.setLabels(labels);
         double loss = output.computeScore(0, true, mgr);
-        var gradient = new DefaultGradient(net.getFlattenedGradients());
-        var back = layers[last].backpropGradient(null, mgr);
-        back.getFirst().gradientForVariable().forEach((k, v) -> gradient.setGradientFor(last + "_" + k, v));
-        INDArray eps = back.getSecond();
-        for (int i = last - 1; i >= 0; i--) {
-            InputPreProcessor pp = conf.getInputPreProcess(i + 1);
-            if (pp != null) eps = pp.backprop(eps, n, mgr);
-            if (features.containsKey(i)) {
-                // teacherActs[0] is the input, so layer i's output is at i + 1
-                INDArray target = teacherActs.get(i + 1);
-                int[] kept = features.get(i);
-                if (kept != null) target = Tensors.take(target, 1, kept, 1);
-                INDArray diff = acts[i].sub(target);
+        var gradient = new DefaultGradient(Networks.gradients(net));
+        var eps = new HashMap<String, INDArray>(); // dLoss/d(each node's output), summed over its readers
+        List<Topology.Node> nodes = t.nodes();
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            Topology.Node node = nodes.get(i);
+            INDArray e = eps.remove(node.name());
+            if (node != last && e == null) continue; // nothing the loss depends on reads it
+            if (node != last && features.containsKey(node.name())) {
+                INDArray target = teacherActs.get(node.name());
+                int[] kept = features.get(node.name());
+                if (kept != null) owned.add(target = Tensors.take(target, 1, kept, 1));
+                INDArray diff = acts.get(node.name()).sub(target);
                 loss += featureWeight * diff.mul(diff).meanNumber().doubleValue();
-                eps = eps.add(diff.muli(2.0 * featureWeight / diff.length()));
+                owned.add(diff);
+                e = e == null ? diff.mul(2.0 * featureWeight / diff.length()) : e.add(diff.mul(2.0 * featureWeight / diff.length()));
+                owned.add(e);
             }
-            int layer = i;
-            back = layers[i].backpropGradient(eps, mgr);
-            back.getFirst().gradientForVariable().forEach((k, v) -> gradient.setGradientFor(layer + "_" + k, v));
-            eps = back.getSecond();
+            if (node.isLayer()) {
+                var back = layers.get(node.name()).backpropGradient(node == last ? null : e, mgr);
+                back.getFirst().gradientForVariable().forEach((k, v) -> gradient.setGradientFor(node.gradientKey() + "_" + k, v));
+                INDArray toInput = back.getSecond();
+                if (toInput != null && node.preprocessor() != null) toInput = node.preprocessor().backprop(toInput, n, mgr);
+                accumulate(eps, node.input(), toInput, t, owned);
+            } else {
+                for (String in : node.inputs()) accumulate(eps, in, e, t, owned);
+            }
         }
-        int iteration = net.getIterationCount();
-        net.getUpdater().update(net, gradient, iteration, net.getEpochCount(), n, mgr);
-        net.params().subi(net.getFlattenedGradients().reshape(net.params().shape()));
-        net.setIterationCount(iteration + 1);
-        INDArray classes = acts[last].argMax(1);
+        Networks.update(net, gradient, n, mgr);
+        INDArray classes = acts.get(last.name()).argMax(1);
         var result = new StepResult(loss, classes.toIntVector());
-        Backend.release(classes, eps);
-        Backend.release(acts); // the input x is the caller's; every layer output here is this step's own
+        Backend.release(classes);
+        for (INDArray a : owned) Backend.releaseUnlessShared(a, x);
+        eps.values().forEach(a -> Backend.releaseUnlessShared(a, x));
         return result;
     }
 
+    /** Adds a reader's gradient to what node {@code to}'s output receives (the network input needs none). */
+    private static void accumulate(Map<String, INDArray> eps, String to, INDArray e, Topology t, List<INDArray> owned) {
+        if (e == null || to.equals(t.input())) return;
+        INDArray before = eps.get(to);
+        if (before == null) {
+            eps.put(to, e);
+        } else {
+            INDArray sum = before.add(e);
+            owned.add(sum);
+            eps.put(to, sum);
+        }
+        owned.add(e);
+    }
+
     /** A fresh copy with Adam on the {@code lr} schedule on every layer and the distillation loss on the output layer. */
-    static MultiLayerNetwork trainable(MultiLayerNetwork student, org.nd4j.linalg.schedule.ISchedule lr, DistillationLoss loss) {
-        MultiLayerConfiguration conf = student.getLayerWiseConfigurations().clone();
-        for (var c : conf.getConfs()) {
-            var layer = c.getLayer();
+    static Model trainable(Model student, org.nd4j.linalg.schedule.ISchedule lr, DistillationLoss loss) {
+        Model net = Networks.rebuilt(student, student.params(), layer -> {
             if (layer instanceof BaseLayer b) b.setIUpdater(new Adam(lr));
             if (layer instanceof AbstractSameDiffLayer sd) sd.setUpdater(new Adam(lr));
             if (layer instanceof BaseOutputLayer o) o.setLossFn(loss);
-        }
-        conf.setIterationCount(0);
-        conf.setEpochCount(0);
-        MultiLayerNetwork net = new MultiLayerNetwork(conf);
-        net.init(student.params().dup(), false);
-        net.initGradientsView();
+        }, true);
+        Networks.gradients(net);
         return net;
-    }
-
-    /** The fine-tuned parameters in a network configured like the original student (its own loss and updater). */
-    private static MultiLayerNetwork restoreLoss(MultiLayerNetwork tuned, MultiLayerNetwork student) {
-        MultiLayerNetwork out = new MultiLayerNetwork(student.getLayerWiseConfigurations().clone());
-        out.init(tuned.params().dup(), false);
-        return out;
     }
 
     /** The teacher units present at a layer's output in the student: its dependency group's kept units, or all. */

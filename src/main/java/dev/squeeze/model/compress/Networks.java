@@ -2,14 +2,21 @@ package dev.squeeze.model.compress;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /** Name-based access to a DL4J network's layers, since squeeze speaks in layer names. */
-final class Networks {
+public final class Networks {
     /** The suffix {@code Dl4jGraphs} gives the depthwise half of a separable convolution, a graph node without a DL4J layer of its own. */
     static final String DEPTHWISE_SUFFIX = ".depthwise";
 
@@ -22,17 +29,83 @@ final class Networks {
         return index;
     }
 
-    /** The network's layers by name: a sequential network's by configured name, a graph's by vertex name. */
-    static Map<String, Layer> layersByName(Model net) {
+    /**
+     * The network's layers by name: a sequential network's by the names {@link Topology} gives them (configured, or
+     * {@code layer<index>}), a graph's by vertex name.
+     */
+    public static Map<String, Layer> layersByName(Model net) {
         var layers = new HashMap<String, Layer>();
         if (net instanceof MultiLayerNetwork m) {
-            indexByName(m).forEach((name, i) -> layers.put(name, m.getLayer(i)));
+            var confs = m.getLayerWiseConfigurations().getConfs();
+            for (int i = 0; i < confs.size(); i++) layers.put(dev.squeeze.model.Dl4jGraphs.layerName(confs.get(i).getLayer(), i), m.getLayer(i));
         } else if (net instanceof ComputationGraph g) {
             for (Layer l : g.getLayers()) layers.put(l.conf().getLayer().getLayerName(), l);
         } else {
             throw new IllegalArgumentException("not a DL4J network: " + net.getClass().getName());
         }
         return layers;
+    }
+
+    /**
+     * A new network of {@code net}'s kind, configured as {@code net} is with {@code edit} applied to a copy of every layer's
+     * configuration, holding a copy of {@code params}; with {@code restart} its iteration and epoch counts start at 0.
+     */
+    static Model rebuilt(Model net, INDArray params, Consumer<org.deeplearning4j.nn.conf.layers.Layer> edit, boolean restart) {
+        if (net instanceof MultiLayerNetwork m) {
+            MultiLayerConfiguration conf = m.getLayerWiseConfigurations().clone();
+            conf.getConfs().forEach(c -> edit.accept(c.getLayer()));
+            if (restart) {
+                conf.setIterationCount(0);
+                conf.setEpochCount(0);
+            }
+            MultiLayerNetwork out = new MultiLayerNetwork(conf);
+            out.init(params.dup(), false);
+            return out;
+        }
+        if (net instanceof ComputationGraph g) {
+            ComputationGraphConfiguration conf = g.getConfiguration().clone();
+            conf.getVertices().values().forEach(v -> {
+                if (v instanceof LayerVertex lv) edit.accept(lv.getLayerConf().getLayer());
+            });
+            if (restart) {
+                conf.setIterationCount(0);
+                conf.setEpochCount(0);
+            }
+            ComputationGraph out = new ComputationGraph(conf);
+            out.init(params.dup(), false);
+            return out;
+        }
+        throw new IllegalArgumentException("not a DL4J network: " + net.getClass().getName());
+    }
+
+    /** The flattened gradient array the layers' gradient views live in (made on first use). */
+    static INDArray gradients(Model net) {
+        if (net instanceof MultiLayerNetwork m) {
+            if (m.getFlattenedGradients() == null) m.initGradientsView();
+            return m.getFlattenedGradients();
+        }
+        var g = (ComputationGraph) net;
+        if (g.getFlattenedGradients() == null) g.initGradientsView();
+        return g.getFlattenedGradients();
+    }
+
+    /**
+     * One updater step: {@code gradient} (keys {@code <gradient key>_<param>}, its arrays the layers' gradient views) turned
+     * into the update by the network's updater, subtracted from the parameters, and the iteration counted.
+     */
+    static void update(Model net, Gradient gradient, int batch, LayerWorkspaceMgr mgr) {
+        if (net instanceof MultiLayerNetwork m) {
+            int iteration = m.getIterationCount();
+            m.getUpdater().update(m, gradient, iteration, m.getEpochCount(), batch, mgr);
+            m.params().subi(m.getFlattenedGradients().reshape(m.params().shape()));
+            m.setIterationCount(iteration + 1);
+        } else {
+            var g = (ComputationGraph) net;
+            int iteration = g.getIterationCount();
+            g.getUpdater().update(gradient, iteration, g.getEpochCount(), batch, mgr);
+            g.params().subi(g.getFlattenedGradients().reshape(g.params().shape()));
+            g.getConfiguration().setIterationCount(iteration + 1);
+        }
     }
 
     /**

@@ -95,7 +95,7 @@ final class ParamAxes {
 
     /** The axis of a weight that indexes its output channels (per-channel quantisation). */
     static int outputAxis(LayerOp op, String key) {
-        if (op instanceof LayerOp.Conv2d) return 0;
+        if (op instanceof LayerOp.Conv2d c) return c.depthwise() ? 2 : 0; // depthwise W [kh, kw, channels, 1]
         if (key.equals("Wq") || key.equals("Wk") || key.equals("Wv")) return -1; // rows are (head, headSize) pairs
         return 1; // dense W and Wo are [in, out]
     }

@@ -57,6 +57,13 @@ public final class Pruning {
         }
     }
 
+    /** {@link #physical(MultiLayerNetwork, LayerGraph, UnitSelection)} or its computation-graph twin, by the network's kind. */
+    public static Model physical(Model net, LayerGraph graph, UnitSelection selection) {
+        if (net instanceof MultiLayerNetwork m) return physical(m, graph, selection);
+        if (net instanceof ComputationGraph g) return physical(g, graph, selection);
+        throw new IllegalArgumentException("not a DL4J network: " + net.getClass().getName());
+    }
+
     /**
      * A smaller network holding only the kept units: its layer widths are those of
      * {@code graph.pruned(selection.counts())}, and its parameters are the kept slices of {@code net}'s.

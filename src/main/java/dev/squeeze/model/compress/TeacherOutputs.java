@@ -3,7 +3,7 @@ package dev.squeeze.model.compress;
 import dev.squeeze.data.Images;
 import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.Backend;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.api.Model;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -19,14 +19,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * Thread-safe; a row is never written after it is computed.
  */
 public final class TeacherOutputs {
-    private final MultiLayerNetwork teacher;
+    private final Model teacher;
     private final Images images;
     private final InputEncoding encoding;
-    private MultiLayerNetwork net;  // the teacher's own copy, made on first use; guarded by this
+    private Model net;  // the teacher's own copy, made on first use; guarded by this
     private INDArray probabilities; // [images, classes], guarded by this
     private final java.util.BitSet computed = new java.util.BitSet(); // guarded by this
 
-    public TeacherOutputs(MultiLayerNetwork teacher, Images images, InputEncoding encoding) {
+    /** @param teacher either kind of DL4J network */
+    public TeacherOutputs(Model teacher, Images images, InputEncoding encoding) {
         this.teacher = teacher;
         this.images = images;
         this.encoding = encoding;
@@ -56,10 +57,10 @@ public final class TeacherOutputs {
 
     private void compute(int[] missing) {
         // a copy of its own: a DL4J network keeps each layer's input in a field, and callers' copies may be busy
-        if (net == null) net = teacher.clone();
+        if (net == null) net = Networks.copyOf(teacher);
         Images batch = images.subset(missing);
         INDArray x = encoding.features(batch, 0, batch.count());
-        INDArray p = net.output(x, false);
+        INDArray p = dev.squeeze.model.Accuracy.output(net, x);
         if (probabilities == null) probabilities = Nd4j.create(p.dataType(), images.count(), p.size(1));
         for (int r = 0; r < missing.length; r++) probabilities.putRow(missing[r], p.getRow(r));
         for (int i : missing) computed.set(i);

@@ -15,7 +15,7 @@ class DeploymentTest {
 
     @Test
     void fashionCnnAtIntegerBitsRunsIntegerKernelsOnThePixelGrid() {
-        var conf = ModelStore.load("fashion-cnn").multiLayer().getLayerWiseConfigurations();
+        var conf = Topology.of(ModelStore.load("fashion-cnn").network());
         var d = Deployment.ofBits(conf, weights(4, 4, 4, 2), ALL_ACTIVATIONS_8);
         assertEquals(Deployment.PIXELS, d.inputGrid());
         for (String layer : new String[]{"conv1", "conv2", "dense1", "output"}) assertEquals(Form.INT8, d.form(layer, "W"), layer);
@@ -24,7 +24,7 @@ class DeploymentTest {
 
     @Test
     void withoutQuantisedActivationsLowBitWeightsRunFloatOrAsMatMulNBits() {
-        var conf = ModelStore.load("fashion-cnn").multiLayer().getLayerWiseConfigurations();
+        var conf = Topology.of(ModelStore.load("fashion-cnn").network());
         var d = Deployment.ofBits(conf, weights(8, 8, 4, 8), Map.of());
         assertNull(d.inputGrid(), "a convolution whose output stays float cannot be an integer kernel, so the input stays float");
         assertEquals(Form.FLOAT, d.form("conv1", "W"));
@@ -40,7 +40,7 @@ class DeploymentTest {
 
     @Test
     void attentionProjectionsReadThePixelsButItsOutputProjectionReadsTheHeads() {
-        var conf = ModelStore.load("fashion-attention").multiLayer().getLayerWiseConfigurations();
+        var conf = Topology.of(ModelStore.load("fashion-attention").network());
         var attention = Map.of("Wq", 4, "Wk", 4, "Wv", 4, "Wo", 4);
         var d = Deployment.ofBits(conf, Map.of("attention", attention, "dense1", Map.of("W", 4), "output", Map.of("W", 4)),
                 Map.of("attention", 8, "dense1", 8));

@@ -29,17 +29,45 @@ class FineTunerTest {
         INDArray x = m.encoding().features(batch, 0, 32);
         INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, 32), m.multiLayer().output(x, false), 4);
         var loss = new DistillationLoss(4, 0.3);
-        MultiLayerNetwork viaFit = FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
-        MultiLayerNetwork viaStep = FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        var viaFit = (MultiLayerNetwork) FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        var viaStep = (MultiLayerNetwork) FineTuner.trainable(m.multiLayer(), new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
         for (int i = 0; i < 3; i++) {
             viaFit.fit(new org.nd4j.linalg.dataset.DataSet(x, labels));
-            FineTuner.step(viaStep, x, labels, Map.of(), List.of(), 0);
+            FineTuner.step(viaStep, Topology.of(viaStep), x, labels, Map.of(), Map.of(), 0);
         }
         float[] a = viaFit.params().toFloatVector(), b = viaStep.params().toFloatVector();
         float max = 0;
         for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
         assertTrue(max < 1e-5, "max parameter difference " + max);
         assertTrue(viaFit.params().sub(m.multiLayer().params()).amaxNumber().doubleValue() > 1e-4, "nothing was trained");
+    }
+
+    /**
+     * The same on the computation-graph baselines: a residual add passes its gradient to both its inputs (the stem's ReLU
+     * sums what the first block's conv and shortcut send back), a depthwise conv to its input, batch norms update their
+     * running statistics as DL4J's fit does.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = dev.squeeze.model.Architecture.class, names = {"RESNET", "MOBILENET"})
+    void manualStepEqualsDl4jFitOnGraphs(dev.squeeze.model.Architecture arch) {
+        dev.squeeze.model.Backend.init();
+        var built = arch.build(3, 10, 1);
+        Images batch = TestData.splits().train().head(32);
+        INDArray x = arch.encoding().features(batch, 0, 32);
+        INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, 32), dev.squeeze.model.Accuracy.output(built, x), 4);
+        var loss = new DistillationLoss(4, 0.3);
+        var viaFit = (org.deeplearning4j.nn.graph.ComputationGraph) FineTuner.trainable(built, new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        var viaStep = FineTuner.trainable(built, new org.nd4j.linalg.schedule.FixedSchedule(1e-3), loss);
+        for (int i = 0; i < 3; i++) {
+            viaFit.fit(new org.nd4j.linalg.dataset.DataSet(x, labels));
+            FineTuner.step(viaStep, Topology.of(viaStep), x, labels, Map.of(), Map.of(), 0);
+        }
+        float[] a = viaFit.params().toFloatVector(), b = viaStep.params().toFloatVector();
+        float max = 0;
+        for (int i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+        System.out.printf("%s: hand-written step vs DL4J fit, 3 steps: max parameter difference %.2e%n", arch.builtInName(), max);
+        assertTrue(max < 1e-5, "max parameter difference " + max);
+        assertTrue(viaFit.params().sub(built.params()).amaxNumber().doubleValue() > 1e-4, "nothing was trained");
     }
 
     /** Distillation with a feature term and quantisation-aware steps recovers a damaged, physically pruned network. */
@@ -60,7 +88,7 @@ class FineTunerTest {
                 .accuracy(eval, m.encoding());
         System.out.printf("conv2 pruned 75%% + w4a8: %.4f -> %.4f after %d KD steps (%.1f s)%n", before, after, tuned.steps(), tuned.seconds());
         assertTrue(after > before + 0.02, before + " -> " + after);
-        assertArrayEquals(new long[]{16, 32, 3, 3}, tuned.network().getLayer(4).getParam("W").shape(), "the student stays pruned");
+        assertArrayEquals(new long[]{16, 32, 3, 3}, ((MultiLayerNetwork) tuned.network()).getLayer(4).getParam("W").shape(), "the student stays pruned");
     }
 
     /**
