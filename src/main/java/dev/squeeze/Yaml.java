@@ -112,6 +112,12 @@ public final class Yaml {
         return new SqueezeException(at(n) + ": " + message);
     }
 
+    /** Requires {@code object}'s {@code schema} to be {@code expected}: every squeeze file names the format it is written in. */
+    public void checkSchema(JsonNode object, String what, String expected) {
+        String schema = text(object, "schema", what);
+        if (!schema.equals(expected)) throw error(object.get("schema"), "schema is '" + schema + "'; this squeeze reads " + expected);
+    }
+
     /** Rejects keys outside {@code allowed}, suggesting the closest valid one. */
     public void checkKeys(JsonNode object, String what, Collection<String> allowed) {
         if (!object.isObject()) throw error(object, what + " must be a mapping");

@@ -92,8 +92,7 @@ public record DataDeclaration(Path file, String sha256, DataFormat format, Split
         JsonNode root = doc.root();
         String what = "the data file";
         doc.checkKeys(root, what, TOP_KEYS);
-        String schema = doc.text(root, "schema", what);
-        if (!schema.equals(SCHEMA)) throw doc.error(root.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        doc.checkSchema(root, what, SCHEMA);
         String formatName = doc.text(root, "format", what);
         DataFormat format = DataFormat.of(formatName);
         if (format == null) {

@@ -74,8 +74,7 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
     public static EvaluatorSpec parse(Yaml doc, String source) {
         JsonNode r = doc.root();
         doc.checkKeys(r, "the evaluator", List.of("schema", "description", "data", "pruning", "activations", "fidelity"));
-        String schema = doc.text(r, "schema", "the evaluator");
-        if (!schema.equals(SCHEMA)) throw doc.error(r.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        doc.checkSchema(r, "the evaluator", SCHEMA);
         JsonNode data = doc.required(r, "data", "the evaluator");
         doc.checkKeys(data, "data", List.of("seed", "calibration"));
         JsonNode pruning = r.has("pruning") ? r.get("pruning") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();

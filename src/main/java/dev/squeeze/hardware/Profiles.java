@@ -107,8 +107,7 @@ public final class Profiles {
         JsonNode root = doc.root();
         String what = "the profile";
         doc.checkKeys(root, what, KEYS);
-        String schema = doc.text(root, "schema", what);
-        if (!schema.equals(SCHEMA)) throw doc.error(root.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        doc.checkSchema(root, what, SCHEMA);
         String name = doc.text(root, "name", what);
         String description = root.has("description") ? doc.text(root, "description", what) : "";
 

@@ -75,8 +75,7 @@ public final class ArchitectureSpecs {
     static LayerGraph parse(Yaml doc) {
         JsonNode root = doc.root();
         doc.checkKeys(root, "the spec", List.of("schema", "name", "description", "source", "input", "layers"));
-        String schema = doc.text(root, "schema", "the spec");
-        if (!schema.equals(SCHEMA)) throw doc.error(root.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        doc.checkSchema(root, "the spec", SCHEMA);
         String name = doc.text(root, "name", "the spec");
         JsonNode input = doc.required(root, "input", "the spec");
         doc.checkKeys(input, "input", List.of("name", "shape"));

@@ -87,8 +87,7 @@ public record Job(String name, String model, String space, String evaluator, Str
     public static Job parse(Yaml doc) {
         JsonNode r = doc.root();
         doc.checkKeys(r, "the job", KEYS);
-        String schema = doc.text(r, "schema", "the job");
-        if (!schema.equals(SCHEMA)) throw doc.error(r.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        doc.checkSchema(r, "the job", SCHEMA);
         var objectives = new ArrayList<Objective>();
         JsonNode os = doc.required(r, "objectives", "the job");
         for (JsonNode o : os) objectives.add(Objective.parse(o.asText(), doc.at(o)));

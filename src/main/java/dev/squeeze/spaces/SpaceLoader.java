@@ -40,8 +40,7 @@ public final class SpaceLoader {
     public static SearchSpace resolve(Yaml doc, LayerGraph graph) {
         JsonNode root = doc.root();
         doc.checkKeys(root, "the space", TOP_KEYS);
-        String schema = doc.text(root, "schema", "the space");
-        if (!schema.equals(SCHEMA)) throw doc.error(root.get("schema"), "schema is '" + schema + "'; this squeeze reads " + SCHEMA);
+        doc.checkSchema(root, "the space", SCHEMA);
 
         // layer -> kind -> values, in graph order; later entries override field by field
         Map<String, Map<Knob.Kind, List<Double>>> settings = new LinkedHashMap<>();
