@@ -59,7 +59,8 @@ class OnnxGraphTest {
         INDArray x = m.encoding().features(test, 0, IMAGES);
         // as export does it: prune, fine-tune (briefly: these networks lose most of their accuracy to pruning), quantise
         var compressor = new Compressor(m, Compressor.Options.DEFAULT, TestData.splits().calibration());
-        Images train = TestData.splits().train().subset(java.util.stream.IntStream.range(10_000, 10_640).toArray());
+        Images all = TestData.splits().train(); // its last 640: TrainedGraphs trained on its head (3,000 images on the embedded data)
+        Images train = all.subset(java.util.stream.IntStream.range(all.count() - 640, all.count()).toArray());
         var tune = new dev.squeeze.model.compress.FineTuner.Settings(20.0 * 32 / train.count(), 32, 1e-3, true, 1.0, 5);
         var pruned = compressor.pruneAndFineTune(plan, 1, train, tune, dev.squeeze.Progress.NONE);
         try (CompressedModel c = compressor.quantize(pruned, plan)) {
