@@ -181,7 +181,7 @@ public final class Exporting {
         Images train = splits.train();
         if (train.count() < check.count()) {
             throw new SqueezeException(String.format("the train split has %,d images, fewer than the %,d calibration images the fine-tune "
-                    + "is judged on: pass --finetune-epochs 0, or use data with a larger training file", train.count(), check.count()));
+                    + "is judged on: pass --epochs 0, or use data with a larger training file", train.count(), check.count()));
         }
         var settings = FineTuner.Settings.DEFAULT.withEpochs(epochs).withSeed(seed);
         var pruned = compressor.pruneAndFineTune(plan, 1, train, settings, progress);
