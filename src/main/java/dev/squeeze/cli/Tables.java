@@ -70,7 +70,8 @@ final class Tables {
         if (!r.groups().isEmpty()) {
             sb.append("\ndependency groups (pruned together):\n");
             for (Inspection.Group g : r.groups()) {
-                sb.append(String.format("  %s: %d %s; producers %s; followers %s; consumers %s%n", g.id(), g.units(), g.unit(),
+                sb.append(String.format("  %s: %d %s;%s producers %s; followers %s; consumers %s%n", g.id(), g.units(), g.unit(),
+                        g.residualAdds().isEmpty() ? "" : " residual add " + String.join(", ", g.residualAdds()) + ";",
                         g.producers(), g.followers(), g.consumers()));
             }
         }

@@ -27,8 +27,12 @@ public final class Inspection {
     public record Layer(String name, String type, List<String> inputs, List<Integer> inputShape, List<Integer> outputShape,
                         long params, long macs, int prunableUnits, String unit, String group) {}
 
-    /** A dependency group: producers, followers and consumers that one pruning decision changes together. */
-    public record Group(String id, String unit, int units, List<String> producers, List<String> followers, List<String> consumers) {}
+    /**
+     * A dependency group: producers, followers and consumers that one pruning decision changes together.
+     * {@code residualAdds} names the elementwise adds that tie its producers (a residual add group), else empty.
+     */
+    public record Group(String id, String unit, int units, List<String> producers, List<String> followers, List<String> consumers,
+                        List<String> residualAdds) {}
 
     public static Report ofModel(String nameOrPath) {
         ModelHandle m = ModelStore.load(nameOrPath);
@@ -45,7 +49,8 @@ public final class Inspection {
                 n.outShape().dims(), n.params(), n.macs(), g.prunableUnits(n.name()), g.prunableUnit(n.name()).label(),
                 g.groupOf(n.name()).map(DependencyGroup::id).orElse(null))).toList();
         var groups = g.groups().stream().map(gr -> new Group(gr.id(), gr.unit().label(), gr.units(), gr.producers(),
-                gr.layers(DependencyGroup.Role.FOLLOWER), gr.layers(DependencyGroup.Role.CONSUMER))).toList();
+                gr.layers(DependencyGroup.Role.FOLLOWER), gr.layers(DependencyGroup.Role.CONSUMER),
+                gr.layers(DependencyGroup.Role.FOLLOWER).stream().filter(l -> g.node(l).type().equals("add")).toList())).toList();
         long embedding = g.nodes().stream().filter(n -> n.op() instanceof LayerOp.Embedding).mapToLong(LayerNode::params).sum();
         var input = g.inputs().values().iterator().next().dims();
         var blocks = new java.util.LinkedHashMap<String, Block>();

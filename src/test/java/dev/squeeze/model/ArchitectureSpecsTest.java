@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -25,6 +26,16 @@ class ArchitectureSpecsTest {
         // identity shortcuts tie each stage's block outputs (and the stem for stage 1) into one group
         assertEquals(g.groupOf("conv1"), g.groupOf("layer1.1.conv2"));
         assertEquals(g.groupOf("layer2.0.conv2"), g.groupOf("layer2.0.downsample.0"));
+    }
+
+    @Test
+    void inspectionNamesTheAddsOfEachResidualGroup() {
+        var groups = Inspection.ofSpec("resnet18").groups();
+        var stem = groups.stream().filter(g -> g.id().equals("conv1")).findFirst().orElseThrow();
+        assertEquals(List.of("layer1.0.add", "layer1.1.add"), stem.residualAdds());
+        var inner = groups.stream().filter(g -> g.id().equals("layer1.0.conv1")).findFirst().orElseThrow();
+        assertEquals(List.of(), inner.residualAdds(), "a group no add ties has none");
+        assertEquals(4, groups.stream().filter(g -> !g.residualAdds().isEmpty()).count(), "one residual group per stage");
     }
 
     @Test
