@@ -11,6 +11,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "profiles", mixinStandardHelpOptions = true,
@@ -61,8 +62,9 @@ final class ProfilesCommand implements Runnable {
     }
 
     @Command(name = "validate", mixinStandardHelpOptions = true,
-            description = {"Export varied plans (pruning and bits), time each in ONNX Runtime on this machine at batch 1, and compare",
-                    "with the profile's predicted latency: Spearman's rho and the error left after one scale factor."})
+            description = {"Export varied plans (pruning; fp32, int8, 4-bit and mixed formats) of each model, time each in ONNX",
+                    "Runtime on this machine at batch 1, and compare with the profile's predicted latency: Spearman's rho per model",
+                    "and pooled, and per format the factor from predicted to measured time (alike when the profile is right)."})
     static final class Validate implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -70,10 +72,11 @@ final class ProfilesCommand implements Runnable {
         @Option(names = "--device", defaultValue = "local-cpu", description = "Profile to check (default: ${DEFAULT-VALUE}; `profiles calibrate` writes it).")
         String device;
 
-        @Option(names = "--model", defaultValue = "fashion-cnn", description = "Model zip or built-in name (default: ${DEFAULT-VALUE}).")
-        String model;
+        @Option(names = "--model", split = ",", description = "Model zips or built-in names, repeatable or comma-separated "
+                + "(default: every model this build ships).")
+        List<String> models;
 
-        @Option(names = "--plans", defaultValue = "32", description = "How many plans (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--plans", defaultValue = "40", description = "Plans per model (default: ${DEFAULT-VALUE}).")
         int plans;
 
         @Option(names = "--threads", defaultValue = "1", description = "ONNX Runtime intra-op threads (default: ${DEFAULT-VALUE}).")
@@ -94,14 +97,24 @@ final class ProfilesCommand implements Runnable {
         @Override
         public Integer call() {
             Main.startBackend();
-            var r = dev.squeeze.hardware.ProfileValidation.run(new dev.squeeze.hardware.ProfileValidation.Request(device, model, plans, threads,
-                    repeats, seed, data.path), TerminalProgress.stderr(spec.commandLine().getErr()));
+            var r = dev.squeeze.hardware.ProfileValidation.run(new dev.squeeze.hardware.ProfileValidation.Request(device,
+                    models == null ? dev.squeeze.model.ModelStore.shipped() : models, plans, threads, repeats, seed, data.path),
+                    TerminalProgress.stderr(spec.commandLine().getErr()));
             var out = spec.commandLine().getOut();
             if (json.printed(r, "profiles validate done")) return 0;
-            out.printf("%-50s %12s %12s %12s%n", "plan", "MACs", "predicted ms", "measured ms");
-            for (var t : r.plans()) out.printf("%-50s %,12d %12.4f %12.4f%n", t.plan(), t.macs(), t.predictedMs(), t.measuredMs());
-            out.printf("%s on %s, %d plans, ONNX Runtime %d thread(s): Spearman rho %.3f; after scaling predictions by %.3f, MAPE %.1f%%%n",
-                    r.model(), r.device(), r.plans().size(), r.threads(), r.spearman(), r.scale(), 100 * r.mape());
+            out.printf("%-18s %-60s %12s %12s %12s%n", "model", "plan", "MACs", "predicted ms", "measured ms");
+            for (var t : r.plans()) {
+                out.printf("%-18s %-60s %,12d %12.4f %12.4f%n", t.model(), t.plan(), t.macs(), t.predictedMs(), t.measuredMs());
+            }
+            for (var m : r.models()) {
+                out.printf("%s: %d plans, Spearman rho %.3f; after scaling predictions by %.3f, MAPE %.1f%%%n", m.model(), m.plans(),
+                        m.spearman(), m.scale(), 100 * m.mape());
+            }
+            var byFormat = new StringBuilder();
+            r.scaleByFormat().forEach((f, v) -> byFormat.append(byFormat.length() == 0 ? "" : ", ").append(String.format("%s %.3f", f, v)));
+            out.printf("all on %s, %d plans of %d model(s), ONNX Runtime %d thread(s): Spearman rho %.3f; after scaling predictions by %.3f, "
+                    + "MAPE %.1f%%; measured/predicted by format: %s%n", r.device(), r.plans().size(), r.models().size(), r.threads(),
+                    r.spearman(), r.scale(), 100 * r.mape(), byFormat);
             if (r.drift() != null) out.println(r.drift());
             return 0;
         }

@@ -31,6 +31,11 @@ public final class ModelStore {
 
     private ModelStore() {}
 
+    /** The built-in models this build ships (a model not trained yet is named in {@link #BUILT_IN} but absent). */
+    public static List<String> shipped() {
+        return BUILT_IN.stream().filter(n -> ModelStore.class.getResource("/models/" + n + ".zip") != null).toList();
+    }
+
     /** Loads a built-in model by name, or a DL4J model zip by path. */
     public static ModelHandle load(String nameOrPath) {
         if (BUILT_IN.contains(nameOrPath)) {
