@@ -33,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Model zip to write (default: models/<name>.zip); the card goes beside it as <name>.card.json.")
     Path out;
 
+    @Option(names = "--resume", description = "Continue from the checkpoint a stopped run left beside --out (NAME.checkpoint.zip, "
+            + "written after every epoch); the same --arch, --epochs, --batch, --seed and --data are needed.")
+    boolean resume;
+
     @Mixin
     DataOption data;
 
@@ -43,7 +47,7 @@ final class TrainCommand implements Callable<Integer> {
         Path target = out != null ? out : Path.of("models", a.builtInName() + ".zip");
         String command = "squeeze train --arch " + a.label() + " --epochs " + epochs + " --batch " + batch
                 + " --seed " + seed + " --out " + target + (data.path != null ? " --data " + data.path : "");
-        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.path, command),
+        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.path, command, resume),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
         spec.commandLine().getOut().println(dev.squeeze.PeakMemory.closing(String.format("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)",
                 target, card.params(), card.macs(), card.testAccuracy(), card.testExamples())));

@@ -17,13 +17,13 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /** Real data files written from the embedded Fashion-MNIST test split, for the readers' tests. */
-final class DataFixtures {
+public final class DataFixtures {
     static final int PIXELS = FashionMnist.SHAPE.size();
 
     private DataFixtures() {}
 
     /** The embedded 10k test split, read from squeeze's own resources whatever is installed. */
-    static Images embedded(Path scratch) {
+    public static Images embedded(Path scratch) {
         try {
             Path copy = Files.createDirectories(scratch.resolve("embedded-copy"));
             for (String f : List.of(FashionMnist.TEST_IMAGES, FashionMnist.TEST_LABELS)) {
@@ -42,7 +42,7 @@ final class DataFixtures {
     }
 
     /** A folder name for each class ("T-shirt/top" cannot be one). */
-    static String folder(int label) {
+    public static String folder(int label) {
         return FashionMnist.CLASS_NAMES.get(label).replace('/', '-');
     }
 
@@ -61,7 +61,7 @@ final class DataFixtures {
     }
 
     /** Image {@code i} as a 28x28 grey PNG. */
-    static void greyPng(Images images, int i, Path file) {
+    public static void greyPng(Images images, int i, Path file) {
         BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
         img.getRaster().setDataElements(0, 0, 28, 28, java.util.Arrays.copyOfRange(pixels(images), i * PIXELS, (i + 1) * PIXELS));
         write(img, "png", file);
