@@ -68,6 +68,7 @@ public final class ProfileValidation {
         var profile = Profiles.load(r.device());
         CostModel costs = CostModel.of(m.graph(), profile);
         var splits = DataSplits.load(r.dataDir(), 42, 500);
+        m.checkReads(splits);
         var compressor = new Compressor(m, Compressor.Options.DEFAULT, splits.calibration());
         INDArray one = m.encoding().features(splits.test(), 0, 1);
         var inputType = Dl4jGraphs.toInputType(m.graph().inputs().values().iterator().next());

@@ -2,11 +2,7 @@ package dev.squeeze.model;
 
 import dev.squeeze.Progress;
 import dev.squeeze.Version;
-import dev.squeeze.SqueezeException;
 import dev.squeeze.data.DataSplits;
-import dev.squeeze.data.FashionMnist;
-import dev.squeeze.data.Images;
-import dev.squeeze.data.InputEncoding;
 
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,41 +12,33 @@ public final class Training {
     private Training() {}
 
     /**
+     * @param out     the model zip to write; null: {@code models/<name>.zip}, the name {@link Architecture#modelName} gives
      * @param command the command line that reproduces this run, recorded in the card
      */
     public record Request(Architecture architecture, int epochs, int batchSize, long seed, Path out, Path dataDir,
                           String command) {}
 
-    public static ModelCard run(Request r, Progress progress) {
+    /** The card written and the zip it was written into. */
+    public record Trained(ModelCard card, Path file) {}
+
+    public static Trained run(Request r, Progress progress) {
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
-        checkFits(r.architecture(), splits);
+        Signature data = Signature.of(splits.test()); // DataSources checks that every split has the same shape and classes
+        Architecture a = r.architecture();
+        a.checkFits(data); // before any training: a shape the architecture cannot take is one line, not a DL4J error
+        String name = a.modelName(data);
+        Path out = r.out() != null ? r.out() : Path.of("models", name + ".zip");
         progress.log(String.format("training %s on %d images (%s), testing on %d; seed %d",
-                r.architecture().label(), splits.train().count(), splits.description().source(),
+                name, splits.train().count(), splits.description().source(),
                 splits.test().count(), r.seed()));
         Trainer.Result result = Trainer.train(r.architecture(), splits, r.epochs(), r.batchSize(), r.seed(), progress);
-        LayerGraph graph = Dl4jGraphs.of(r.architecture().builtInName(), result.network(), r.architecture().inputShape());
-        ModelCard card = new ModelCard(r.architecture().builtInName(), r.architecture().label(),
-                r.architecture().encoding().name(), r.architecture().inputShape().dims(), graph.params(), graph.macs(),
+        TensorShape input = a.inputShape(data);
+        LayerGraph graph = Dl4jGraphs.of(name, result.network(), input);
+        ModelCard card = new ModelCard(name, a.label(), a.encoding().name(), input.dims(), graph.params(), graph.macs(),
                 result.testAccuracy(), splits.test().count(), splits.description(), r.seed(), r.epochs(), r.batchSize(),
                 Math.round(result.seconds() * 10) / 10.0, r.command(), Version.squeeze(), Instant.now().toString(),
                 result.epochTestAccuracy());
-        ModelStore.save(result.network(), card, r.out());
-        return card;
-    }
-
-    /**
-     * The built-in architectures read Fashion-MNIST's [1, 28, 28] and 10 classes; other data is refused before any
-     * training, in one line, until they are built for the data's shape (issue 17).
-     */
-    static void checkFits(Architecture a, DataSplits splits) {
-        Images images = splits.test();
-        boolean shape = a.encoding() == InputEncoding.ROW_TOKENS ? images.shape().equals(InputEncoding.ROW_TOKEN_IMAGE)
-                : images.shape().dims().equals(a.inputShape().dims());
-        if (!shape || images.classes() != FashionMnist.CLASSES) {
-            throw new SqueezeException(String.format("%s reads %s images of %d classes; the data gives %s and %s (%s): "
-                            + "train on data of that shape, or bring a model built for yours", a.builtInName(),
-                    FashionMnist.SHAPE, FashionMnist.CLASSES, images.shape(),
-                    images.labelled() ? images.classes() + " classes" : "no labels", splits.description().location()));
-        }
+        ModelStore.save(result.network(), card, out);
+        return new Trained(card, out);
     }
 }
