@@ -80,7 +80,9 @@ public final class ClusterBenchmark {
         List<CompressionPlan> warmUp = List.of(CompressionPlan.uniform("w5a8"), CompressionPlan.uniform("w7a8"),
                 CompressionPlan.uniform("w5a8p0.25"), CompressionPlan.uniform("w7a8p0.25"));
         ModelHandle model = ModelStore.load(r.model());
-        Images images = DataSplits.load(r.dataDir(), 42, Math.max(r.images(), 500)).calibration().head(r.images());
+        DataSplits splits = DataSplits.load(r.dataDir(), 42, Math.max(r.images(), 500));
+        model.checkReads(splits);
+        Images images = splits.calibration().head(r.images());
         var spec = new EvaluatorSpec("bench cluster", 42, r.images(), dev.squeeze.model.compress.Importance.L1, dev.squeeze.model.compress.ActivationCalibration.MINMAX, null, r.images(), null);
         dev.squeeze.model.Backend.oneThreadPerCandidate();
         var one = new AccuracyRungs.Inputs(model, spec, images, null, 1, plan -> Map.of(), new StopRequest());

@@ -96,6 +96,7 @@ public final class CompressionBenchmark {
 
     private static Row row(String scenario, ModelHandle m, String planText, CompressionPlan plan, String finetune,
                            FineTuner.Settings settings, Double target, DataSplits splits, Request r, Progress progress) {
+        m.checkReads(splits);
         plan.validate(m.graph(), scenario);
         var o = Applying.apply(m, plan, splits, new Compressor.Options(r.importance(), 1, ActivationCalibration.MINMAX,
                 Compressor.Options.DEFAULT.calibrationImages()), settings, 1, progress);

@@ -46,7 +46,9 @@ public final class EvaluationSpeed {
 
     public static Result run(Request r, Progress progress) {
         ModelHandle m = ModelStore.load(r.model());
-        Images images = DataSplits.load(r.dataDir(), 42, Math.max(r.images(), 500)).calibration().head(r.images());
+        DataSplits splits = DataSplits.load(r.dataDir(), 42, Math.max(r.images(), 500));
+        m.checkReads(splits);
+        Images images = splits.calibration().head(r.images());
         List<CompressionPlan> plans = PLANS.stream().map(p -> CompressionPlan.uniform(p).validate(m.graph(), "plan " + p)).toList();
         if (r.threads() > 1) dev.squeeze.model.Backend.oneThreadPerCandidate();
         var options = Compressor.Options.DEFAULT;

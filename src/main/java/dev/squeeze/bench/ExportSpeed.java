@@ -115,6 +115,7 @@ public final class ExportSpeed {
     public static Result run(Request r, Progress progress) {
         ModelHandle m = ModelStore.load(r.model());
         DataSplits splits = DataSplits.load(r.dataDir(), 42, DataSplits.DEFAULT_CALIBRATION);
+        m.checkReads(splits);
         var plans = new ArrayList<Named>();
         if (m.name().equals("fashion-cnn")) plans.addAll(builtInPlans());
         else plans.addAll(List.of(new Named("fp32", CompressionPlan.none()), new Named("uniform int8", CompressionPlan.uniform("w8a8")),

@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train a baseline model on Fashion-MNIST and write a DL4J zip and a model card.")
+        description = "Train a baseline model for the data's shape and classes (Fashion-MNIST by default) and write a DL4J zip and a model card.")
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -30,7 +30,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "42", description = "Seed for weights, shuffling and splits (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", description = "Model zip to write (default: models/<name>.zip); the card goes beside it as <name>.card.json.")
+    @Option(names = "--out", description = "Model zip to write (default: models/<name>.zip, e.g. fashion-cnn or resnet-3x32x32-10); the card goes beside it as <name>.card.json.")
     Path out;
 
     @Option(names = "--resume", description = "Continue from the checkpoint a stopped run left beside --out (NAME.checkpoint.zip, "
@@ -44,13 +44,13 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() {
         Main.startBackend();
         Architecture a = Architecture.parse(arch);
-        Path target = out != null ? out : Path.of("models", a.builtInName() + ".zip");
         String command = "squeeze train --arch " + a.label() + " --epochs " + epochs + " --batch " + batch
-                + " --seed " + seed + " --out " + target + (data.path != null ? " --data " + data.path : "");
-        ModelCard card = Training.run(new Training.Request(a, epochs, batch, seed, target, data.path, command, resume),
+                + " --seed " + seed + (out != null ? " --out " + out : "") + (data.path != null ? " --data " + data.path : "");
+        Training.Trained t = Training.run(new Training.Request(a, epochs, batch, seed, out, data.path, command, resume),
                 TerminalProgress.stderr(spec.commandLine().getErr()));
+        ModelCard card = t.card();
         spec.commandLine().getOut().println(dev.squeeze.PeakMemory.closing(String.format("wrote %s (%,d params, %,d MACs, test accuracy %.4f on %d images)",
-                target, card.params(), card.macs(), card.testAccuracy(), card.testExamples())));
+                t.file(), card.params(), card.macs(), card.testAccuracy(), card.testExamples())));
         return 0;
     }
 }

@@ -104,6 +104,7 @@ public final class Exporting {
         EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
         CompressionPlan plan = trial.plan().validate(model.graph(), "trial " + trial.id());
         DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
+        model.checkReads(splits);
         progress.log(String.format("exporting trial %s of %s: %s on %s, %d test images", trial.id(), report.run(), model.name(), device,
                 splits.test().count()));
 

@@ -115,6 +115,7 @@ public final class ProfileValidation {
 
     /** One model's plans, compressed and written as export writes them, timed in interleaved rounds. */
     private static List<PlanTiming> time(ModelHandle m, HardwareProfile profile, DataSplits splits, Request r, Progress progress) {
+        m.checkReads(splits);
         CostModel costs = CostModel.of(m.graph(), profile);
         var compressor = new Compressor(m, Compressor.Options.DEFAULT, splits.calibration());
         INDArray one = m.encoding().features(splits.test(), 0, 1);

@@ -1,15 +1,15 @@
 package dev.squeeze.model;
 
+import dev.squeeze.SqueezeException;
 import dev.squeeze.data.Augmentation;
 import dev.squeeze.data.InputEncoding;
-import dev.squeeze.data.FashionMnist;
+import dev.squeeze.data.SampleShape;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -37,25 +37,27 @@ import java.util.stream.Collectors;
 
 /**
  * The baseline networks squeeze trains and ships: two sequential ones ({@link MultiLayerNetwork}) and two
- * graphs ({@link ComputationGraph}) with residual adds and depthwise convolutions.
+ * graphs ({@link ComputationGraph}) with residual adds and depthwise convolutions. Each is built for a
+ * {@link Signature}: the image architectures for any {@code [C, H, W]} and class count, attention for Fashion-MNIST's
+ * {@code [1, 28, 28]} only (its tokens are the 28 rows); built for {@link Signature#FASHION_MNIST} they are the shipped
+ * models' networks.
  */
 public enum Architecture {
     /** Two conv-BN-ReLU-pool stages and a dense layer: 0.91+ on Fashion-MNIST. */
-    CNN("fashion-cnn", InputEncoding.IMAGE, TensorShape.of(1, FashionMnist.SIDE, FashionMnist.SIDE), Augmentation.NONE),
+    CNN("fashion-cnn", InputEncoding.IMAGE, Augmentation.NONE),
     /** Multi-head self-attention over the 28 image rows (with one-hot row positions), then dense layers. */
-    ATTENTION("fashion-attention", InputEncoding.ROW_TOKENS, TensorShape.of(FashionMnist.SIDE, InputEncoding.ROW_TOKEN_FEATURES),
-            Augmentation.NONE),
+    ATTENTION("fashion-attention", InputEncoding.ROW_TOKENS, Augmentation.NONE),
     /**
-     * A stem conv and three residual stages (32 channels at 14x14, 64 at 7x7, 128 at 4x4), each one basic block
+     * A stem conv and three residual stages (32 channels at 14x14, 64 at 7x7, 128 at 4x4 on 28x28 images), each one basic block
      * (two 3x3 conv-BN, the first with stride 2) whose shortcut is a 1x1 stride-2 conv + BN, then global average
      * pooling and the classifier.
      */
-    RESNET("fashion-resnet", InputEncoding.IMAGE, TensorShape.of(1, FashionMnist.SIDE, FashionMnist.SIDE), Augmentation.SHIFT_AND_FLIP),
+    RESNET("fashion-resnet", InputEncoding.IMAGE, Augmentation.SHIFT_AND_FLIP),
     /**
      * A stem conv and six depthwise-separable blocks (3x3 depthwise conv-BN-ReLU, 1x1 pointwise conv-BN-ReLU),
      * every other one with stride 2 (28 -> 14 -> 7 -> 4), then global average pooling and the classifier.
      */
-    MOBILENET("fashion-mobilenet", InputEncoding.IMAGE, TensorShape.of(1, FashionMnist.SIDE, FashionMnist.SIDE), Augmentation.SHIFT_AND_FLIP);
+    MOBILENET("fashion-mobilenet", InputEncoding.IMAGE, Augmentation.SHIFT_AND_FLIP);
 
     /** ResNet stages: output channels; every stage starts with a stride-2 block. */
     private static final int[] RESNET_STAGES = {32, 64, 128};
@@ -65,16 +67,16 @@ public enum Architecture {
 
     private static final int WARMUP_PIECES = 4;
     private static final int SCHEDULE_PIECES = 50;
+    /** The smallest image side the image architectures take: the CNN's two 2x2 poolings need 4. */
+    private static final int MIN_SIDE = 4;
 
     private final String builtInName;
     private final InputEncoding encoding;
-    private final TensorShape inputShape;
     private final Augmentation augmentation;
 
-    Architecture(String builtInName, InputEncoding encoding, TensorShape inputShape, Augmentation augmentation) {
+    Architecture(String builtInName, InputEncoding encoding, Augmentation augmentation) {
         this.builtInName = builtInName;
         this.encoding = encoding;
-        this.inputShape = inputShape;
         this.augmentation = augmentation;
     }
 
@@ -86,8 +88,45 @@ public enum Architecture {
         return encoding;
     }
 
+    /** The shipped model's input tensor: {@link #inputShape(Signature)} of Fashion-MNIST. */
     public TensorShape inputShape() {
-        return inputShape;
+        return inputShape(Signature.FASHION_MNIST);
+    }
+
+    /** The network's input tensor for data of this signature: the sample itself, or attention's [28 rows, 56 features]. */
+    public TensorShape inputShape(Signature data) {
+        checkFits(data);
+        if (encoding == InputEncoding.ROW_TOKENS) return TensorShape.of(InputEncoding.ROW_TOKEN_IMAGE.dim(1), InputEncoding.ROW_TOKEN_FEATURES);
+        return new TensorShape(data.sample().dims());
+    }
+
+    /**
+     * Refuses, in one line, data this architecture cannot be built for: attention reads {@code [1, 28, 28]} only, the
+     * others {@code [C, H, W]} images of at least {@value #MIN_SIDE}x{@value #MIN_SIDE}; every one needs labels of at
+     * least two classes.
+     */
+    public void checkFits(Signature data) {
+        SampleShape s = data.sample();
+        String problem = null;
+        if (encoding == InputEncoding.ROW_TOKENS && !s.equals(InputEncoding.ROW_TOKEN_IMAGE)) {
+            problem = "reads " + InputEncoding.ROW_TOKEN_IMAGE + " grey images (one token per row); use --arch cnn, resnet or mobilenet";
+        } else if (!s.isImage()) {
+            problem = "reads [C, H, W] images; rows of features need a model of your own";
+        } else if (s.dim(1) < MIN_SIDE || s.dim(2) < MIN_SIDE) {
+            problem = "needs images of at least " + MIN_SIDE + "x" + MIN_SIDE + "; resize them (input.resize in a data file)";
+        } else if (data.classes() < 2) {
+            problem = "trains on labels of at least two classes; give the data labels (class subfolders, a label column or a labels file)";
+        }
+        if (problem != null) throw new SqueezeException(label() + " " + problem + " (the data gives " + data + ")");
+    }
+
+    /**
+     * The name a model of this architecture gets: the shipped model's ({@link #builtInName}) for Fashion-MNIST, else the
+     * architecture and the signature ({@code resnet-3x32x32-10}).
+     */
+    public String modelName(Signature data) {
+        if (data.equals(Signature.FASHION_MNIST)) return builtInName;
+        return label() + "-" + new TensorShape(data.sample().dims()) + "-" + data.classes();
     }
 
     /** What the trainer does to each epoch's images. */
@@ -107,19 +146,26 @@ public enum Architecture {
                 + Arrays.stream(values()).map(Architecture::label).collect(Collectors.joining(", ")));
     }
 
-    /**
-     * An untrained network, weights initialised from {@code seed}: a {@link MultiLayerNetwork} for {@link #CNN} and
-     * {@link #ATTENTION}, a {@link ComputationGraph} for {@link #RESNET} and {@link #MOBILENET}. The learning rate
-     * schedule is fitted to a run of {@code epochs} epochs of {@code batchesPerEpoch} batches.
-     */
+    /** The shipped model's untrained network: {@link #build(Signature, long, int, int)} for Fashion-MNIST. */
     public Model build(long seed, int batchesPerEpoch, int epochs) {
+        return build(Signature.FASHION_MNIST, seed, batchesPerEpoch, epochs);
+    }
+
+    /**
+     * An untrained network for data of signature {@code data}, weights initialised from {@code seed}: a
+     * {@link MultiLayerNetwork} for {@link #CNN} and {@link #ATTENTION}, a {@link ComputationGraph} for {@link #RESNET}
+     * and {@link #MOBILENET}. The learning rate schedule is fitted to a run of {@code epochs} epochs of
+     * {@code batchesPerEpoch} batches.
+     */
+    public Model build(Signature data, long seed, int batchesPerEpoch, int epochs) {
+        TensorShape in = inputShape(data);
         return switch (this) {
-            case CNN, ATTENTION -> sequential(seed, batchesPerEpoch);
-            case RESNET, MOBILENET -> graph(seed, batchesPerEpoch, epochs);
+            case CNN, ATTENTION -> sequential(in, data.classes(), seed, batchesPerEpoch);
+            case RESNET, MOBILENET -> graph(in, data.classes(), seed, batchesPerEpoch, epochs);
         };
     }
 
-    private MultiLayerNetwork sequential(long seed, int batchesPerEpoch) {
+    private MultiLayerNetwork sequential(TensorShape in, int classes, long seed, int batchesPerEpoch) {
         // Adam 1e-3, divided by 3 every 3 epochs: the usual recipe that takes these nets past the public baselines.
         var lr = new StepSchedule(ScheduleType.ITERATION, 1e-3, 1.0 / 3, 3L * batchesPerEpoch);
         var base = new NeuralNetConfiguration.Builder()
@@ -141,16 +187,16 @@ public enum Architecture {
                     .layer(new ActivationLayer.Builder().name("relu2").activation(Activation.RELU).build())
                     .layer(new SubsamplingLayer.Builder(PoolingType.MAX).name("pool2").kernelSize(2, 2).stride(2, 2).build())
                     .layer(new DenseLayer.Builder().name("dense1").nOut(128).activation(Activation.RELU).dropOut(0.75).build())
-                    .layer(output())
-                    .setInputType(InputType.convolutional(FashionMnist.SIDE, FashionMnist.SIDE, 1))
+                    .layer(output(classes))
+                    .setInputType(Dl4jGraphs.toInputType(in))
                     .build();
             case ATTENTION -> base
                     .layer(new SelfAttentionLayer.Builder().name("attention").nOut(64).nHeads(4).headSize(16)
                             .projectInput(true).build())
                     .layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).name("pool").build())
                     .layer(new DenseLayer.Builder().name("dense1").nOut(128).activation(Activation.RELU).build())
-                    .layer(output())
-                    .setInputType(InputType.recurrent(InputEncoding.ROW_TOKEN_FEATURES, FashionMnist.SIDE))
+                    .layer(output(classes))
+                    .setInputType(Dl4jGraphs.toInputType(in))
                     .build();
             default -> throw new IllegalStateException(this + " is not sequential");
         };
@@ -159,7 +205,7 @@ public enum Architecture {
         return net;
     }
 
-    private ComputationGraph graph(long seed, int batchesPerEpoch, int epochs) {
+    private ComputationGraph graph(TensorShape in, int classes, long seed, int batchesPerEpoch, int epochs) {
         ISchedule lr = warmupLinearDecay(2e-3, Math.max(1, batchesPerEpoch / 2), (long) batchesPerEpoch * epochs);
         var g = new Graph(new NeuralNetConfiguration.Builder()
                 .seed(seed)
@@ -168,7 +214,7 @@ public enum Architecture {
                 .l2(1e-4)
                 .graphBuilder()
                 .addInputs("input")
-                .setInputTypes(InputType.convolutional(FashionMnist.SIDE, FashionMnist.SIDE, 1)));
+                .setInputTypes(Dl4jGraphs.toInputType(in)));
         String last = g.convBnRelu("stem", "input", STEM_CHANNELS, 3, 1);
         if (this == RESNET) {
             for (int s = 0; s < RESNET_STAGES.length; s++) last = g.basicBlock("stage" + (s + 1), last, RESNET_STAGES[s], 2);
@@ -178,7 +224,7 @@ public enum Architecture {
             }
         }
         g.b.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), last)
-                .addLayer("output", output(), "pool")
+                .addLayer("output", output(classes), "pool")
                 .setOutputs("output");
         ComputationGraph net = new ComputationGraph(g.b.build());
         net.init();
@@ -202,8 +248,8 @@ public enum Architecture {
         return b.build();
     }
 
-    private static OutputLayer output() {
-        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(FashionMnist.CLASSES)
+    private static OutputLayer output(int classes) {
+        return new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).name("output").nOut(classes)
                 .activation(Activation.SOFTMAX).weightInit(WeightInit.XAVIER).build();
     }
 

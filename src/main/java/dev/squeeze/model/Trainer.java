@@ -49,7 +49,7 @@ public final class Trainer {
         if (batchSize <= 0) throw new IllegalArgumentException("--batch must be at least 1");
         Images train = splits.train();
         int batches = (train.count() + batchSize - 1) / batchSize;
-        Model net = start.network() != null ? start.network() : arch.build(seed, batches, epochs);
+        Model net = start.network() != null ? start.network() : arch.build(Signature.of(splits.test()), seed, batches, epochs);
         // Both DL4J network kinds fit a DataSet through this interface; the loop below serves them alike.
         NeuralNetwork fitter = (NeuralNetwork) net;
         InputEncoding enc = arch.encoding();

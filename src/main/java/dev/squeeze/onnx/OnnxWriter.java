@@ -175,13 +175,13 @@ public final class OnnxWriter {
 
     /**
      * As {@link #write(Model, InputType, Map, Map)}, with extra graph outputs tapping the named layers. The
-     * input is quantised on {@link Deployment#PIXELS} first when the first layer runs an integer kernel.
+     * input is quantised on its grid (the quantiser under the input's name) first when the first layer runs an integer kernel.
      */
     public static byte[] write(Model net, InputType inputType, Map<String, ActivationQuant> activationQdq,
                                Map<String, Map<String, WeightQuant>> weights, Map<String, Tap> taps) {
         Topology t = Topology.of(net);
         List<String> names = t.names();
-        checkKnown("activation QDQ", activationQdq.keySet(), names);
+        checkKnown("activation QDQ", activationQdq.keySet(), java.util.stream.Stream.concat(names.stream(), java.util.stream.Stream.of(t.input())).toList());
         checkKnown("weight quantisation", weights.keySet(), names);
         checkKnown("graph output", taps.keySet(), names);
         for (var e : weights.entrySet()) {

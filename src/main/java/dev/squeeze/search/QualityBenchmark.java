@@ -29,6 +29,7 @@ public final class QualityBenchmark {
         SearchSpace space = SpaceLoader.resolve(ConfigFiles.find(r.space(), "spaces", "space").yaml(), model.graph());
         var spec = new EvaluatorSpec("bench search-quality", 42, r.images(), dev.squeeze.model.compress.Importance.L1, dev.squeeze.model.compress.ActivationCalibration.MINMAX, null, r.images(), null);
         DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
+        model.checkReads(splits);
         try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), 1, r.threads(), false, progress,
                 new dev.squeeze.StopRequest(), dev.squeeze.evaluators.AccuracyRungs.LOCAL)) {
             var none = backends.measured().evaluate(List.of(CompressionPlan.none())).get(0).values();

@@ -315,6 +315,7 @@ public final class SearchService {
             EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
             var dataset = joined(data);
             DataSplits splits = DataSplits.of(dataset, spec.dataSeed(), spec.calibration());
+            model.checkReads(splits);
             var inputs = new LinkedHashMap<String, String>();
             inputs.put("model " + job.model(), ModelStore.sha256(job.model()));
             if (dataset.declaration() != null) inputs.put("data " + dataset.source().location(), dataset.declaration());

@@ -27,7 +27,9 @@ public final class SpaceLoader {
     public static final String SCHEMA = "squeeze-space/v1";
     private static final List<String> TOP_KEYS = List.of("schema", "description", "layers", "distillation", "align_to_device");
     private static final List<String> ENTRY_KEYS = List.of("match", "prune_ratio", "weight_bits", "act_bits");
-    private static final List<String> MATCH_KEYS = List.of("types", "names", "names_re", "exclude");
+    private static final List<String> MATCH_KEYS = List.of("types", "names", "names_re", "exclude", "role");
+    /** {@code role: output}: the model's output layers, whatever they are named (a space for any model needs them). */
+    private static final List<String> ROLES = List.of("output");
     private static final List<String> VALUE_KEYS = List.of("values");
     private static final Set<String> WEIGHTED = Set.of("conv2d", "dense", "attention", "embedding");
 
@@ -89,6 +91,11 @@ public final class SpaceLoader {
         List<String> types = strings(doc, m, "types");
         List<String> names = strings(doc, m, "names");
         List<String> exclude = strings(doc, m, "exclude");
+        List<String> roles = strings(doc, m, "role");
+        for (String r : roles) {
+            if (!ROLES.contains(r)) throw doc.error(m.get("role"), "unknown role '" + r + "'; roles: " + String.join(", ", ROLES));
+        }
+        List<LayerNode> outputs = graph.outputs();
         List<Pattern> patterns = new ArrayList<>();
         for (String re : strings(doc, m, "names_re")) {
             try {
@@ -116,10 +123,11 @@ public final class SpaceLoader {
                 .filter(n -> types.isEmpty() || types.contains(n.type()))
                 .filter(n -> names.isEmpty() || names.contains(n.name()))
                 .filter(n -> patterns.isEmpty() || patterns.stream().anyMatch(p -> p.matcher(n.name()).matches()))
+                .filter(n -> roles.isEmpty() || outputs.contains(n))
                 .filter(n -> !exclude.contains(n.name()))
                 .toList();
         if (matched.isEmpty()) {
-            throw doc.error(m, "this selector matches no layer of " + graph.name() + ": check types/names/names_re against `squeeze inspect`");
+            throw doc.error(m, "this selector matches no layer of " + graph.name() + ": check types/names/names_re/role against `squeeze inspect`");
         }
         return matched;
     }

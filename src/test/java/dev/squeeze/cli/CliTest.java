@@ -144,11 +144,22 @@ class CliTest {
     }
 
     @Test
-    void trainingOnDataOfAnotherShapeIsRefusedInOneLine() throws Exception {
+    void trainBuildsTheArchitectureForTheDataAndModelsRefuseDataOfAnotherShape() throws Exception {
         Path data = imageFolder();
-        assertOneLineError(squeeze("train", "--arch", "cnn", "--epochs", "1", "--data", data.toString(), "--out", dir.resolve("m.zip").toString()),
-                "fashion-cnn reads [1, 28, 28] images of 10 classes", "[1, 4, 4] and 2 classes", data.toString());
-        assertTrue(!Files.exists(dir.resolve("m.zip")));
+        Path model = dir.resolve("m.zip");
+        Run trained = squeeze("train", "--arch", "cnn", "--epochs", "1", "--data", data.toString(), "--out", model.toString());
+        assertEquals(0, trained.code(), trained.err());
+        JsonNode card = squeeze("inspect", "--model", model.toString(), "--json").json().get("card");
+        assertEquals("cnn-1x4x4-2", card.get("name").asText(), "named by architecture and signature, not as the shipped model");
+        assertEquals("[1,4,4]", card.get("input_shape").toString());
+        assertEquals(2, dev.squeeze.model.ModelStore.load(model.toString()).signature().classes());
+
+        assertOneLineError(squeeze("train", "--arch", "attention", "--epochs", "1", "--data", data.toString(), "--out", dir.resolve("a.zip").toString()),
+                "attention reads [1, 28, 28] grey images", "[1, 4, 4] and 2 classes");
+        assertTrue(!Files.exists(dir.resolve("a.zip")));
+        // a model of another signature is refused before any work, naming both and the data's split
+        assertOneLineError(squeeze("apply", "--model", "fashion-cnn", "--uniform", "w8a8", "--data", data.toString()),
+                "model expects [1, 28, 28] and 10 classes; data gives [1, 4, 4] and 2 classes", data.resolve("test").toString());
     }
 
     @Test

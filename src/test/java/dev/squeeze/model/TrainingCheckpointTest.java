@@ -61,7 +61,7 @@ class TrainingCheckpointTest {
                 new Training.Request(Architecture.CNN, 4, 32, 7, stopped, data, "test", true), Progress.NONE));
         assertTrue(other.getMessage().contains("another run") && other.getMessage().contains("--epochs"), other.getMessage());
 
-        ModelCard card = Training.run(request(stopped, true), Progress.NONE);
+        ModelCard card = Training.run(request(stopped, true), Progress.NONE).card();
         assertEquals(3, card.epochTestAccuracy().size());
         assertFalse(Files.exists(TrainingCheckpoint.networkFile(stopped)));
         var a = ((MultiLayerNetwork) ModelStore.load(whole.toString()).network()).params();

@@ -87,6 +87,46 @@ class SpaceLoaderTest {
         }
     }
 
+    /**
+     * spaces/generic.yaml names no layer: on the sequential fashion-cnn, on the residual fashion-resnet and mobilenet
+     * graphs and on fashion-attention it prunes every group leader, sets bits on every weighted layer and keeps the
+     * output layer, found by its role, at 4 bits or more with a float output.
+     */
+    @Test
+    void theGenericSpaceFitsAnyModelAndKeepsItsOutputLayerAtFourBitsOrMore() {
+        var generic = dev.squeeze.ConfigFiles.find("spaces/generic.yaml", "spaces", "space").yaml();
+        for (LayerGraph g : List.of(CNN, ArchitectureSpecs.load("fashion-resnet"), ArchitectureSpecs.load("fashion-mobilenet"),
+                dev.squeeze.model.ModelStore.load("fashion-attention").graph())) {
+            SearchSpace s = SpaceLoader.resolve(generic, g);
+            String output = g.outputs().get(0).name();
+            Knob outputBits = s.knobs().stream().filter(k -> k.label().equals(output + ".weight_bits")).findFirst().orElseThrow();
+            assertEquals(List.of(4.0, 8.0, 32.0), outputBits.values(), g.name());
+            assertTrue(s.genes().stream().noneMatch(k -> k.label().equals(output + ".act_bits")), g.name() + ": the output stays float, no gene for it");
+            long leaders = g.groups().size();
+            assertEquals(leaders, s.knobs().stream().filter(k -> k.kind() == Knob.Kind.PRUNE_RATIO).count(), g.name() + ": every group is pruned");
+            long weighted = g.nodes().stream().filter(n -> List.of("conv2d", "dense", "attention").contains(n.type())).count();
+            assertEquals(weighted, s.knobs().stream().filter(k -> k.kind() == Knob.Kind.WEIGHT_BITS).count(), g.name() + ": bits on every weighted layer");
+        }
+    }
+
+    @Test
+    void anUnknownRoleIsOneLineNamingTheRoles() throws Exception {
+        var e = assertThrows(SqueezeException.class, () -> load("""
+                schema: squeeze-space/v1
+                layers:
+                  - match: {role: input}
+                    weight_bits: {values: [8]}
+                """));
+        assertTrue(e.getMessage().contains("unknown role 'input'") && e.getMessage().contains("roles: output"), e.getMessage());
+        var key = assertThrows(SqueezeException.class, () -> load("""
+                schema: squeeze-space/v1
+                layers:
+                  - match: {rol: output}
+                    weight_bits: {values: [8]}
+                """));
+        assertTrue(key.getMessage().contains("unknown key 'rol'") && key.getMessage().contains("role"), key.getMessage());
+    }
+
     @Test
     void unknownKeySuggestsClosest() throws Exception {
         var e = assertThrows(SqueezeException.class, () -> load("""

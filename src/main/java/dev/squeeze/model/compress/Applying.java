@@ -47,6 +47,7 @@ public final class Applying {
         if (r.finetuneEpochs() < 0) throw new SqueezeException("--finetune-epochs must be >= 0, got " + r.finetuneEpochs());
         if (r.batch() < 1) throw new SqueezeException("--finetune-batch must be >= 1, got " + r.batch());
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
+        m.checkReads(splits);
         var settings = r.finetuneEpochs() > 0
                 ? new FineTuner.Settings(r.finetuneEpochs(), r.batch(), r.learningRate(), r.quantizationAware(), 1.0, r.seed()) : null;
         Outcome o = apply(m, plan, splits, r.options(), settings, r.progressive(), progress);

@@ -20,7 +20,8 @@ import java.util.Map;
  * @param plan        the plan applied
  * @param pruning     the kept units of every pruned group, in the original network's numbering
  * @param weights     layer -> weight key -> how it was quantised (only quantised weights appear)
- * @param activations DL4J layer after whose output a quantiser sits -> quantiser
+ * @param activations DL4J layer after whose output a quantiser sits -> quantiser; under the network's input name, the grid
+ *                    its input lies on exactly ({@link Deployment#gridOf}), which the simulation need not apply
  * @param kernels     where the deployed kernels compute differently from a float network with fake quantisers
  */
 public record CompressedModel(Model network, LayerGraph graph, CompressionPlan plan, UnitSelection pruning,
@@ -88,8 +89,10 @@ public record CompressedModel(Model network, LayerGraph graph, CompressionPlan p
 
     /** Class probabilities, with every quantiser applied where the deployed model applies it ({@link Deployment}). */
     public INDArray output(INDArray features) {
-        if (activations.isEmpty() && kernels.inputs().isEmpty()) return dev.squeeze.model.Accuracy.output(network, features);
-        return Inference.run(network, Topology.of(network), kernels.inputs(), features, (layer, a) -> {
+        Topology topology = Topology.of(network);
+        boolean quantised = activations.keySet().stream().anyMatch(k -> !k.equals(topology.input()));
+        if (!quantised && kernels.inputs().isEmpty()) return dev.squeeze.model.Accuracy.output(network, features);
+        return Inference.run(network, topology, kernels.inputs(), features, (layer, a) -> {
             IntegerRequant r = kernels.requantised().get(layer);
             if (r != null) return r.apply(a);
             ActivationQuant q = activations.get(layer);

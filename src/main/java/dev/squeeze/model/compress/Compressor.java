@@ -56,6 +56,7 @@ public final class Compressor {
     private final Options options;
     private final Images calibration;
     private final INDArray calibrationFeatures; // encoded once: every plan calibrates on the same images
+    private final ActivationQuant inputGrid; // the grid the data's inputs lie on, or null (Deployment.gridOf)
     private final Map<String, int[]> order;
 
     /** Ranks units once; every plan applied through this compressor reuses the ranking. */
@@ -64,6 +65,7 @@ public final class Compressor {
         this.options = options;
         this.calibration = calibration.head(Math.min(options.calibrationImages(), calibration.count()));
         this.calibrationFeatures = model.encoding().features(this.calibration, 0, this.calibration.count());
+        this.inputGrid = Deployment.gridOf(this.calibration, model.encoding());
         this.order = options.importance().order(model.network(), model.graph(), this.calibration, model.encoding());
     }
 
@@ -138,10 +140,11 @@ public final class Compressor {
     }
 
     private CompressedModel quantizeInPlace(Model net, Pruned pruned, CompressionPlan plan, Calibrator calibrator) {
-        var weights = quantizeWeights(net, pruned.graph(), plan);
+        var weights = quantizeWeights(net, pruned.graph(), plan, inputGrid);
         var points = quantisationPoints(pruned.graph(), plan);
-        var activations = points.isEmpty() ? Map.<String, ActivationQuant>of()
-                : calibrator.calibrate(net, points, options.calibration(), calibrationFeatures);
+        var activations = new HashMap<String, ActivationQuant>();
+        if (!points.isEmpty()) activations.putAll(calibrator.calibrate(net, points, options.calibration(), calibrationFeatures));
+        if (inputGrid != null) activations.put(Topology.of(net).input(), inputGrid);
         Deployment deployment = Deployment.of(Topology.of(net), weights, activations);
         deployment.roundBiases(net, weights, activations);
         var kernels = new CompressedModel.Kernels(deployment.inputQuantisers(weights), deployment.requantisers(net, weights, activations));
@@ -151,8 +154,10 @@ public final class Compressor {
     /**
      * Replaces, in place, each weight of layers with weight_bits < 32 by its fake-quantised value: per output channel,
      * or per block along the reduction ({@link Deployment#nbitsBlock}) where the weight runs as MatMulNBits.
+     *
+     * @param inputGrid the grid the network's input lies on ({@link Deployment#gridOf}), or null
      */
-    static Map<String, Map<String, WeightQuant>> quantizeWeights(Model net, LayerGraph graph, CompressionPlan plan) {
+    static Map<String, Map<String, WeightQuant>> quantizeWeights(Model net, LayerGraph graph, CompressionPlan plan, ActivationQuant inputGrid) {
         var layers = Networks.layersByName(net);
         var weightBits = new HashMap<String, Map<String, Integer>>();
         for (LayerNode n : graph.nodes()) {
@@ -163,7 +168,7 @@ public final class Compressor {
             for (String key : ParamAxes.weights(n.op())) keys.put(key, bits);
             weightBits.put(n.name(), keys);
         }
-        Deployment deployment = Deployment.ofBits(Topology.of(net), weightBits, quantisationPoints(graph, plan));
+        Deployment deployment = Deployment.ofBits(Topology.of(net), weightBits, quantisationPoints(graph, plan), inputGrid);
         var result = new HashMap<String, Map<String, WeightQuant>>();
         for (LayerNode n : graph.nodes()) {
             if (!weightBits.containsKey(n.name())) continue;

@@ -1,5 +1,9 @@
 package dev.squeeze.model.compress;
 
+import dev.squeeze.data.Images;
+import dev.squeeze.data.InputEncoding;
+import dev.squeeze.data.Scaling;
+import dev.squeeze.data.Values;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -38,17 +42,19 @@ import java.util.Map;
  *   <li>{@link Form#FLOAT}: everything else, float arithmetic on weights the runtime holds as floats (float16 and
  *   integer codes are turned into floats once, at load).</li>
  * </ul>
- * A residual add runs as an integer op ({@link #integerAdd}) when its inputs lie on integer grids and its block's output
- * is quantised. The network is read as its {@link Topology}, so sequential networks and computation graphs are decided
+ * The network's input lies on an integer grid when the data's values do ({@link #gridOf}: bytes under one affine
+ * scaling); the quantiser of that grid travels in the activation quantisers under the topology's input name, so every
+ * reader of them (the simulation, {@code onnx.OnnxWriter}) decides alike. A residual add runs as an integer op
+ * ({@link #integerAdd}) when its inputs lie on integer grids and its block's output is quantised. The network is read as its {@link Topology}, so sequential networks and computation graphs are decided
  * alike: "the op after" a layer is the one {@link Topology#chained} gives.
  */
 public final class Deployment {
     /**
-     * The grid every squeeze input lies on: Fashion-MNIST pixels are bytes / 255 ({@code IdxReader}), and the row-token
-     * encoding adds one-hot positions of 1 = 255 / 255. Quantising the input on it loses nothing and lets ONNX Runtime run
-     * an integer first layer as an integer kernel: without it the first convolution runs in float, and the max pooling
-     * after it on uint8 in NCHW layout, ONNX Runtime's slow path (ONNX Runtime's profiler on a w8a8 fashion-cnn, 1
-     * thread: 56 of the 149 us its kernels took were that pooling).
+     * The grid of byte images scaled by 1/255 (Fashion-MNIST's pixels, {@code IdxReader}), on which the row-token
+     * encoding's one-hot positions of 1 = 255 / 255 lie too. Quantising the input on its grid loses nothing and lets ONNX
+     * Runtime run an integer first layer as an integer kernel: without it the first convolution runs in float, and the
+     * max pooling after it on uint8 in NCHW layout, ONNX Runtime's slow path (ONNX Runtime's profiler on a w8a8
+     * fashion-cnn, 1 thread: 56 of the 149 us its kernels took were that pooling).
      */
     public static final ActivationQuant PIXELS = new ActivationQuant(8, 1f / 255f, 0);
 
@@ -80,11 +86,15 @@ public final class Deployment {
     private final Map<String, Map<String, Integer>> weightBits;
     private final Map<String, Integer> activationBits;
     private final boolean pixels;
+    /** The grid the network's input lies on (null: none, the input is float). */
+    private final ActivationQuant input;
     /** Nodes whose input lies on an integer grid (an add: every input). */
     private final java.util.Set<String> onGrid;
 
-    private Deployment(Topology topology, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
+    private Deployment(Topology topology, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits,
+                       ActivationQuant input) {
         this.topology = topology;
+        this.input = input;
         this.weightBits = weightBits;
         this.activationBits = activationBits;
         for (String layer : weightBits.keySet()) {
@@ -94,7 +104,7 @@ public final class Deployment {
         for (Topology.Node reader : topology.readers(topology.input())) {
             for (String key : weightBits.getOrDefault(reader.name(), Map.of()).keySet()) first |= form(reader, key, true) == Form.INT8;
         }
-        this.pixels = first;
+        this.pixels = first && input != null;
         this.onGrid = new java.util.HashSet<>();
         var grid = new HashMap<String, Boolean>(); // whether a node's output lies on an integer grid
         grid.put(topology.input(), pixels);
@@ -111,12 +121,17 @@ public final class Deployment {
      *
      * @param weightBits     layer -> weight key -> bits of each quantised weight
      * @param activationBits node -> bits of the quantiser after its output
+     * @param input          the grid the network's input lies on ({@link #gridOf}), or null
      */
-    static Deployment ofBits(Topology topology, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits) {
-        return new Deployment(topology, weightBits, activationBits);
+    static Deployment ofBits(Topology topology, Map<String, Map<String, Integer>> weightBits, Map<String, Integer> activationBits,
+                             ActivationQuant input) {
+        return new Deployment(topology, weightBits, activationBits, input);
     }
 
-    /** The deployment of a network quantised as {@code weights} with quantisers {@code activations}. */
+    /**
+     * The deployment of a network quantised as {@code weights} with quantisers {@code activations}; the quantiser under
+     * {@link Topology#input()}, when there is one, is the grid the input lies on.
+     */
     public static Deployment of(Topology topology, Map<String, Map<String, WeightQuant>> weights, Map<String, ActivationQuant> activations) {
         var w = new HashMap<String, Map<String, Integer>>();
         weights.forEach((layer, keys) -> {
@@ -126,7 +141,29 @@ public final class Deployment {
         });
         var a = new HashMap<String, Integer>();
         activations.forEach((layer, q) -> a.put(layer, q.bits()));
-        return new Deployment(topology, w, a);
+        return new Deployment(topology, w, a, activations.get(topology.input()));
+    }
+
+    /**
+     * The 8-bit grid on which the encoded inputs of {@code images} lie exactly, or null when they lie on none: bytes
+     * {@code b} under one scale, mean and std give {@code (b - mean / scale) * (scale / std)}, a grid of step
+     * {@code scale / std} whose zero point {@code mean / scale} must be a whole level (the row-token encoding's positions,
+     * 0 and 1, must lie on it too). Quantising exact values loses nothing, so the simulation need not apply it; floats
+     * (CSV, float NPY) and per-channel means or stds keep the input float, and the first layer then runs in float.
+     */
+    public static ActivationQuant gridOf(Images images, InputEncoding encoding) {
+        if (!(images.values() instanceof Values.Bytes)) return null;
+        Scaling s = images.scaling();
+        if (s.equals(Scaling.UNIT_BYTES)) return PIXELS;
+        if (s.mean().stream().distinct().count() > 1 || s.std().stream().distinct().count() > 1 || s.scale() < 0) return null;
+        double step = s.scale() / s.std().get(0), zero = s.mean().get(0) / s.scale();
+        if (zero != Math.rint(zero) || zero < 0 || zero > 255) return null;
+        var grid = new ActivationQuant(8, (float) step, (int) zero);
+        if (encoding == InputEncoding.ROW_TOKENS) {
+            double one = zero + 1 / step;
+            if (Math.abs(one - Math.rint(one)) > 1e-6 || one > 255) return null;
+        }
+        return grid;
     }
 
     public Topology topology() {
@@ -191,9 +228,9 @@ public final class Deployment {
         return f.getNIn() * f.getNOut();
     }
 
-    /** {@link #PIXELS} when the first layer runs an integer kernel on its input, else null (the input stays float). */
+    /** The input's grid when the first layer runs an integer kernel on it, else null (the input stays float). */
     public ActivationQuant inputGrid() {
-        return pixels ? PIXELS : null;
+        return pixels ? input : null;
     }
 
     /**

@@ -103,6 +103,7 @@ public final class FineTuner {
             features.put(f, keptAt(teacherGraph, selection, f));
         }
         Topology teacherTopology = Topology.of(teacher.network());
+        ActivationQuant inputGrid = s.quantizationAware() ? Deployment.gridOf(train, encoding) : null; // as Compressor quantises
         long start = System.nanoTime();
         var random = new java.util.Random(s.seed());
         Nd4j.getRandom().setSeed(s.seed());
@@ -123,7 +124,7 @@ public final class FineTuner {
             INDArray floatParams = s.quantizationAware() ? net.params().dup() : null;
             INDArray quantParams = null;
             if (floatParams != null) {
-                Compressor.quantizeWeights(net, studentGraph, plan);
+                Compressor.quantizeWeights(net, studentGraph, plan, inputGrid);
                 quantParams = net.params().dup();
             }
             var out = step(net, topology, x, labels, features, teacherActs, s.featureWeight());

@@ -141,8 +141,8 @@ class CompressorTest {
         var net = new ComputationGraph(conf);
         net.init();
         LayerGraph g = Dl4jGraphs.of("separable", net, dev.squeeze.model.TensorShape.of(1, 6, 6));
-        var e = assertThrows(SqueezeException.class, () -> Compressor.quantizeWeights(net, g, CompressionPlan.uniform("w8a32")));
+        var e = assertThrows(SqueezeException.class, () -> Compressor.quantizeWeights(net, g, CompressionPlan.uniform("w8a32"), Deployment.PIXELS));
         assertTrue(e.getMessage().contains("'sep") && e.getMessage().contains("SeparableConvolution2D"), e.getMessage());
-        assertEquals(Map.of(), Compressor.quantizeWeights(net, g, CompressionPlan.uniform("w32a8")));
+        assertEquals(Map.of(), Compressor.quantizeWeights(net, g, CompressionPlan.uniform("w32a8"), Deployment.PIXELS));
     }
 }

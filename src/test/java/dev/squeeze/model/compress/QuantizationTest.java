@@ -151,6 +151,8 @@ class QuantizationTest {
         double int8 = c.accuracy(s.test(), m.encoding());
         System.out.printf("fashion-cnn test accuracy: float %.4f, w8a8 %.4f (%d images)%n", baseline, int8, s.test().count());
         assertTrue(baseline - int8 <= 0.005, "int8 lost " + (baseline - int8));
-        assertEquals(java.util.Set.of("relu1", "relu2", "dense1"), c.activations().keySet(), "after conv-BN-ReLU blocks and dense1, not after the output");
+        assertEquals(java.util.Set.of("input", "relu1", "relu2", "dense1"), c.activations().keySet(),
+                "after conv-BN-ReLU blocks and dense1, not after the output; under the input's name, the grid its bytes / 255 lie on");
+        assertEquals(Deployment.PIXELS, c.activations().get("input"));
     }
 }
