@@ -4,7 +4,7 @@ import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.CostTerms;
 import dev.squeeze.model.compress.Deployment;
 import dev.squeeze.results.Objective;
 
@@ -123,7 +123,6 @@ public final class CostModel {
 
         for (int i = 0; i < n; i++) {
             LayerNode node = nodes.get(i);
-            LayerOp op = node.op();
             index.put(node.name(), i);
             names[i] = node.name();
             types[i] = node.type();
@@ -136,80 +135,38 @@ public final class CostModel {
             xGroup[i] = consume;
             yGroup[i] = produce >= 0 ? produce : follow;
             inGroup[i] = consume >= 0 ? consume : follow;
-            outScaled[i] = true;
             for (String in : node.inputs()) {
                 inElems[i] += graph.inputs().containsKey(in) ? graph.inputs().get(in).elements() : graph.node(in).outShape().elements();
             }
             outElems[i] = node.outShape().elements();
-            kernels[i] = 1;
-            long macs = node.macs();
-            if (op instanceof LayerOp.Conv2d c) {
-                kind[i] = MATMUL;
-                long weights = (long) c.outChannels() * (c.inChannels() / c.groups()) * c.kernelH() * c.kernelW();
-                if (c.depthwise()) {
-                    macsY[i] = macs;               // channels pass through: one group scales input, output and MACs
-                    paramsY[i] = weights;
-                    baseK[i] = (double) c.kernelH() * c.kernelW();
-                } else {
-                    macsXY[i] = macs;
-                    paramsXY[i] = weights;
-                    baseK[i] = (double) (c.inChannels() / c.groups()) * c.kernelH() * c.kernelW();
-                }
-                paramsY[i] += c.bias() ? c.outChannels() : 0;
-                scalesY[i] = c.outChannels();
-                baseN[i] = c.outChannels();
-                positions[i] = node.outShape().elementsPerFeature();
-            } else if (op instanceof LayerOp.Dense d) {
-                kind[i] = MATMUL;
-                macsXY[i] = macs;
-                paramsXY[i] = (double) d.in() * d.out();
-                paramsY[i] = d.bias() ? d.out() : 0;
-                scalesY[i] = d.out();
-                blockRowsY[i] = d.out();
-                blockKX[i] = d.in();
-                baseN[i] = d.out();
-                baseK[i] = d.in();
-                positions[i] = node.outShape().elements() / (double) d.out();
-            } else if (op instanceof LayerOp.Attention a) {
-                kind[i] = MATMUL;
-                kernels[i] = 3;                    // QKV projection, fused attention core, output projection
-                double length = node.inShape().dim(0), inner = (double) a.heads() * a.headSize();
-                macsXY[i] = 3 * length * a.inWidth() * inner;
-                macsY[i] = 2 * length * length * inner + length * inner * a.outWidth();
-                paramsXY[i] = 3 * inner * a.inWidth();
-                paramsY[i] = inner * a.outWidth() + (a.bias() ? 3 * inner : 0);
-                params0[i] = a.bias() ? a.outWidth() : 0;
-                scalesY[i] = 3 * inner;
-                scales0[i] = a.outWidth();
-                blockRowsY[i] = 3 * inner;
-                blockKX[i] = a.inWidth();
-                blockRows0[i] = a.outWidth();
-                blockKY[i] = inner;
-                baseN[i] = inner;
-                baseK[i] = a.inWidth();
-                positions[i] = length;
-                outScaled[i] = false;              // heads shrink the inner width; the output width stays
-            } else if (op instanceof LayerOp.Embedding e) {
-                kind[i] = GATHER;
-                params0[i] = e.params();
-                scales0[i] = e.width();
-                inElems[i] = 0;                    // token ids: negligible next to the gathered rows
-            } else if (op instanceof LayerOp.BatchNorm b) {
-                kind[i] = ELEMENTWISE;
-                paramsY[i] = b.params();
-            } else if (op instanceof LayerOp.LayerNorm l) {
-                kind[i] = ELEMENTWISE;
-                paramsY[i] = l.params();
-            } else if (op instanceof LayerOp.Flatten) {
-                kind[i] = VIEW;                    // a reshape: no kernel, no traffic
-                kernels[i] = 0;
-            } else {
-                kind[i] = ELEMENTWISE;             // pooling, add, activation, global pooling
-            }
+            CostTerms terms = node.op().costTerms(node);
+            kind[i] = switch (terms.kind()) {
+                case MATMUL -> MATMUL;
+                case GATHER -> GATHER;
+                case ELEMENTWISE -> ELEMENTWISE;
+                case VIEW -> VIEW;
+            };
+            kernels[i] = terms.kernels();
+            macsXY[i] = terms.macsXY();
+            macsY[i] = terms.macsY();
+            paramsXY[i] = terms.paramsXY();
+            paramsY[i] = terms.paramsY();
+            params0[i] = terms.params0();
+            scalesY[i] = terms.scalesY();
+            scales0[i] = terms.scales0();
+            blockRowsY[i] = terms.blockRowsY();
+            blockKX[i] = terms.blockKX();
+            blockRows0[i] = terms.blockRows0();
+            blockKY[i] = terms.blockKY();
+            baseN[i] = terms.baseN();
+            baseK[i] = terms.baseK();
+            positions[i] = terms.positions();
+            outScaled[i] = terms.outputScales();
+            if (!terms.readsInput()) inElems[i] = 0;
             // Deployment runtimes (TensorRT, TFLite, ONNX Runtime, the Edge TPU compiler) fold batchnorm into the
             // preceding conv and fuse activations into the op before them; costing them as separate kernels
             // would charge a launch and a round trip through memory that no deployed model pays.
-            if ((op instanceof LayerOp.BatchNorm || op instanceof LayerOp.Activation) && producer[i] >= 0
+            if (terms.fusesIntoProducer() && producer[i] >= 0
                     && kind[producer[i]] != VIEW && kind[producer[i]] != GATHER
                     && readers.getOrDefault(names[producer[i]], 0) == 1) {
                 kind[i] = FUSED;

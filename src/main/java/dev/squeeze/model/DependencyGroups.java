@@ -34,14 +34,14 @@ final class DependencyGroups {
             Flow in = flows.get(n.inputs().get(0));
             switch (op.flow()) {
                 case CREATES, CREATES_FIXED -> {
-                    if (!(op instanceof LayerOp.Embedding)) touches.add(new Object[]{n.name(), Role.CONSUMER, in});
+                    if (!(op instanceof EmbeddingOp)) touches.add(new Object[]{n.name(), Role.CONSUMER, in});
                     Flow out = new Flow(open(parent, fixed, op.flow() == FeatureFlow.CREATES_FIXED), 1);
                     flows.put(n.name(), out);
                     touches.add(new Object[]{n.name(), Role.PRODUCER, out});
                 }
                 case PASSES -> {
-                    long rows = op instanceof LayerOp.Flatten ? in.rowsPerUnit() * n.inShape().elementsPerFeature()
-                            : op instanceof LayerOp.GlobalPooling ? 1 : in.rowsPerUnit();
+                    long rows = op instanceof FlattenOp ? in.rowsPerUnit() * n.inShape().elementsPerFeature()
+                            : op instanceof GlobalPoolingOp ? 1 : in.rowsPerUnit();
                     Flow out = new Flow(in.space(), rows);
                     flows.put(n.name(), out);
                     touches.add(new Object[]{n.name(), Role.FOLLOWER, out});
@@ -74,7 +74,7 @@ final class DependencyGroups {
             groups.add(new DependencyGroup(first, op.unit(), op.unitCount(), members));
         }
         for (LayerNode n : graph.nodes()) {
-            if (n.op() instanceof LayerOp.Attention a) {
+            if (n.op() instanceof AttentionOp a) {
                 groups.add(new DependencyGroup(n.name(), PrunableUnit.HEADS, a.heads(),
                         List.of(new Member(n.name(), Role.PRODUCER, 1))));
             }

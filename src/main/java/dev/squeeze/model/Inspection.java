@@ -46,7 +46,7 @@ public final class Inspection {
                 g.groupOf(n.name()).map(DependencyGroup::id).orElse(null))).toList();
         var groups = g.groups().stream().map(gr -> new Group(gr.id(), gr.unit().label(), gr.units(), gr.producers(),
                 gr.layers(DependencyGroup.Role.FOLLOWER), gr.layers(DependencyGroup.Role.CONSUMER))).toList();
-        long embedding = g.nodes().stream().filter(n -> n.op() instanceof LayerOp.Embedding).mapToLong(LayerNode::params).sum();
+        long embedding = g.nodes().stream().filter(n -> n.op() instanceof EmbeddingOp).mapToLong(LayerNode::params).sum();
         var input = g.inputs().values().iterator().next().dims();
         var blocks = new java.util.LinkedHashMap<String, Block>();
         for (LayerNode n : g.nodes()) {

@@ -104,7 +104,7 @@ public final class SpaceLoader {
                         + "; see `squeeze inspect` for the layer names");
             }
         }
-        var known = LayerOp.TYPES;
+        var known = dev.squeeze.model.Ops.names();
         for (String t : types) {
             if (!known.contains(t)) {
                 String close = Yaml.closest(t, known);

@@ -4,7 +4,8 @@ import dev.squeeze.model.ArchitectureSpecs;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.CompressionPlan.LayerPlan;
 import dev.squeeze.model.LayerGraph;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.Conv2dOp;
+import dev.squeeze.model.DenseOp;
 import dev.squeeze.model.TensorShape;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +67,7 @@ class CostModelTest {
     /** A stack of 3x3 convs, 256 channels at 14x14: ~0.59 M parameters (0.59 MB at int8) and 116 M MACs per layer. */
     static LayerGraph convStack(int layers) {
         var b = LayerGraph.builder("stack" + layers).input("input", TensorShape.of(256, 14, 14));
-        for (int i = 0; i < layers; i++) b.add("conv" + i, new LayerOp.Conv2d(256, 256, 3, 3, 1, 1, 1, 1, 1, false, "relu"));
+        for (int i = 0; i < layers; i++) b.add("conv" + i, new Conv2dOp(256, 256, 3, 3, 1, 1, 1, 1, 1, false, "relu"));
         return b.build();
     }
 
@@ -127,7 +128,7 @@ class CostModelTest {
     void memoryBoundDenseLayersGainFromFewerWeightBitsWhereComputeDoesNot() {
         // Four 8192x8192 layers: 268 MB of int8 weights, far beyond any cache here (the H100's L2 is 50 MB).
         var b = LayerGraph.builder("big-mlp").input("input", TensorShape.of(8192));
-        for (String fc : new String[]{"fc", "fc2", "fc3", "fc4"}) b.add(fc, new LayerOp.Dense(8192, 8192, true, "relu"));
+        for (String fc : new String[]{"fc", "fc2", "fc3", "fc4"}) b.add(fc, new DenseOp(8192, 8192, true, "relu"));
         LayerGraph big = b.build();
         // H100: no int4 compute, so w4a8 and w8a8 both run int8 GEMMs; at batch 1 reading the weights dominates.
         LayerCost w8 = layer(cost(big, "nvidia-h100", "w8a8"), "fc"), w4 = layer(cost(big, "nvidia-h100", "w4a8"), "fc");

@@ -87,8 +87,8 @@ class OnnxGraphTest {
             int top = java.util.Arrays.stream(perClass).max().orElseThrow();
             assertTrue(top < 0.6 * IMAGES, "degenerate predictions (accuracy " + accuracy + "): " + java.util.Arrays.toString(perClass));
             if (which.equals("pruned")) {
-                long convs = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.LayerOp.Conv2d).count();
-                long adds = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.LayerOp.Add).count();
+                long convs = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.Conv2dOp).count();
+                long adds = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.AddOp).count();
                 assertEquals(convs, count(ops, "QLinearConv"), ops.toString());
                 assertEquals(adds, count(ops, "QLinearAdd"), ops.toString());
                 assertEquals(0, count(ops, "Conv") + count(ops, "FusedConv") + count(ops, "BatchNormalization") + count(ops, "DequantizeLinear(weight)"),

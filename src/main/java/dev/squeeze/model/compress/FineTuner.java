@@ -257,7 +257,7 @@ public final class FineTuner {
     private static int[] keptAt(LayerGraph teacherGraph, UnitSelection selection, String layer) {
         for (DependencyGroup g : teacherGraph.groups()) {
             boolean carries = g.members().stream().anyMatch(m -> m.layer().equals(layer) && m.role() != DependencyGroup.Role.CONSUMER);
-            if (carries && !(teacherGraph.node(layer).op() instanceof dev.squeeze.model.LayerOp.Attention)) return selection.keptOf(g.id());
+            if (carries && !(teacherGraph.node(layer).op() instanceof dev.squeeze.model.AttentionOp)) return selection.keptOf(g.id());
         }
         return null;
     }

@@ -3,16 +3,15 @@ package dev.squeeze.model.compress;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.Conv2dOp;
+import dev.squeeze.model.ParamAxis;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
-import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -50,7 +49,7 @@ public final class Pruning {
                 String owner = Networks.layerOf(m.layer(), layers);
                 if (owner == null) continue; // a graph-only node (flatten preprocessor, add): no parameters
                 Layer layer = layers.get(owner);
-                for (ParamAxes.Axis a : ParamAxes.masked(m, graph.node(m.layer()).op(), layer)) {
+                for (ParamAxis a : graph.node(m.layer()).op().maskedAxes(m, layer)) {
                     layer.getParam(a.key()).assign(Tensors.zero(layer.getParam(a.key()), a.axis(), removed, a.block()));
                 }
             }
@@ -76,7 +75,7 @@ public final class Pruning {
         for (int i = 0; i < conf.getConfs().size(); i++) {
             var layerConf = conf.getConf(i).getLayer();
             LayerNode node = target.node(layerConf.getLayerName());
-            resize(layerConf, node.op());
+            node.op().resize(layerConf);
             InputPreProcessor pp = conf.getInputPreProcess(i);
             if (pp instanceof CnnToFeedForwardPreProcessor flatten) flatten.setNumChannels(imageChannels(target, node));
         }
@@ -100,11 +99,11 @@ public final class Pruning {
             var layerConf = vertex.getLayerConf().getLayer();
             LayerNode node = target.node(e.getKey());
             if (layerConf instanceof SeparableConvolution2D sc) {
-                var depthwise = (LayerOp.Conv2d) target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).op();
+                var depthwise = (Conv2dOp) target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).op();
                 sc.setNIn(depthwise.inChannels());
-                sc.setNOut(((LayerOp.Conv2d) node.op()).outChannels());
+                sc.setNOut(((Conv2dOp) node.op()).outChannels());
             } else {
-                resize(layerConf, node.op());
+                node.op().resize(layerConf);
             }
             if (vertex.getPreProcessor() instanceof CnnToFeedForwardPreProcessor flatten) flatten.setNumChannels(imageChannels(target, node));
         }
@@ -130,7 +129,7 @@ public final class Pruning {
                 String owner = Networks.layerOf(m.layer(), layers);
                 if (owner == null) continue;
                 var table = params.get(owner);
-                for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layers.get(owner))) {
+                for (ParamAxis a : graph.node(m.layer()).op().prunedAxes(m, layers.get(owner))) {
                     INDArray whole = table.get(a.key());
                     table.put(a.key(), Tensors.take(whole, a.axis(), kept, a.block()));
                     dev.squeeze.model.Backend.release(whole);
@@ -163,23 +162,5 @@ public final class Pruning {
             n = target.node(from);
         }
         return n.inShape().dim(0);
-    }
-
-    private static void resize(org.deeplearning4j.nn.conf.layers.Layer conf, LayerOp op) {
-        if (op instanceof LayerOp.Conv2d c && conf instanceof FeedForwardLayer f) {
-            f.setNIn(c.inChannels());
-            f.setNOut(c.outChannels());
-        } else if (op instanceof LayerOp.Dense d && conf instanceof FeedForwardLayer f) {
-            f.setNIn(d.in());
-            f.setNOut(d.out());
-        } else if (op instanceof LayerOp.BatchNorm b && conf instanceof FeedForwardLayer f) {
-            f.setNIn(b.features());
-            f.setNOut(b.features());
-        } else if (op instanceof LayerOp.Attention a && conf instanceof SelfAttentionLayer s) {
-            s.setNIn(a.inWidth());
-            s.setNHeads(a.heads());
-            s.setNOut(a.outWidth());
-            s.setLayerParams(null); // cached parameter shapes: recomputed from the new sizes
-        }
     }
 }

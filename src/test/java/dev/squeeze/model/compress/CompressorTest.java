@@ -9,7 +9,7 @@ import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.LayerGraph;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.BatchNormOp;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.TestData;
 import dev.squeeze.model.TrainedGraphs;
@@ -55,8 +55,8 @@ class CompressorTest {
             assertEquals(predicted.params(), actual.params());
             assertEquals(predicted.macs(), actual.macs());
             assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
-            long runningStats = actual.nodes().stream().filter(n -> n.op() instanceof LayerOp.BatchNorm)
-                    .mapToLong(n -> 2L * ((LayerOp.BatchNorm) n.op()).features()).sum();
+            long runningStats = actual.nodes().stream().filter(n -> n.op() instanceof BatchNormOp)
+                    .mapToLong(n -> 2L * ((BatchNormOp) n.op()).features()).sum();
             assertEquals(predicted.params(), c.network().numParams() - runningStats);
             assertTrue(predicted.params() < m.graph().params());
             double floatMb = CompressedModel.uncompressed(m.network(), m.graph()).sizeMb();
