@@ -2,7 +2,6 @@ package dev.squeeze.model;
 
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
 
@@ -13,9 +12,9 @@ import java.util.Set;
 import static dev.squeeze.model.LayerOp.require;
 
 /**
- * 2-D convolution over {@code [C, H, W]}; {@code groups == in == out} is depthwise. DL4J stores W as [out, in, kh, kw]
- * (a depthwise conv's as [kh, kw, channels, 1]; a separable conv holds its depthwise half's W as [1, in, kh, kw] and its
- * pointwise half's as pW [out, in, 1, 1]: the graph names the halves {@code <name>.depthwise} and {@code <name>}).
+ * 2-D convolution over {@code [C, H, W]}, possibly grouped ({@code groups == in == out} is a {@link DepthwiseConv2dOp}).
+ * DL4J stores W as [out, in, kh, kw]; the pointwise half of a separable conv (graph node {@code <name>}) as
+ * pW [out, in, 1, 1].
  */
 public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW, int strideH, int strideW,
                        int padH, int padW, int groups, boolean bias, String activation) implements LayerOp {
@@ -26,7 +25,7 @@ public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW
                 int[] k = l.pair("kernel", null);
                 int[] s = l.pair("stride", new int[]{1, 1});
                 int[] p = l.pair("padding", new int[]{0, 0});
-                return new Conv2dOp(l.integer("in", l.in().dim(0)), l.integer("out"), k[0], k[1], s[0], s[1], p[0], p[1],
+                return of(l.integer("in", l.in().dim(0)), l.integer("out"), k[0], k[1], s[0], s[1], p[0], p[1],
                         l.integer("groups", 1), l.bool("bias", true), l.text("activation", "identity"));
             },
             Conv2dOp::read);
@@ -37,6 +36,7 @@ public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW
         require(padH >= 0 && padW >= 0, "conv2d padding must be >= 0");
         require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
                 "conv2d groups (" + groups + ") must divide in (" + inChannels + ") and out (" + outChannels + ") channels");
+        require(groups == 1 || groups != inChannels || groups != outChannels, "a depthwise conv2d is a DepthwiseConv2dOp (Conv2dOp.of picks it)");
     }
 
     private static LayerOp read(org.deeplearning4j.nn.conf.layers.Layer layer, String name) {
@@ -47,21 +47,19 @@ public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW
             return new Conv2dOp((int) c.getNIn(), (int) c.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], 1,
                     c.hasBias(), Dl4jGraphs.activation(layer));
         }
-        if (layer instanceof DepthwiseConvolution2D dw) {
-            int[] k = dw.getKernelSize(), s = dw.getStride(), d = dw.getDilation();
-            if (d[0] != 1 || d[1] != 1) throw Dl4jGraphs.unsupported(name, "dilated convolution");
-            int[] pad = Dl4jGraphs.padding(dw.getConvolutionMode(), k, dw.getPadding());
-            int in = (int) dw.getNIn();
-            return new Conv2dOp(in, (int) dw.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], in, dw.hasBias(), Dl4jGraphs.activation(layer));
-        }
         return null;
     }
 
-    public String type() { return TYPE.name(); }
-
-    public boolean depthwise() {
-        return groups > 1 && groups == inChannels && groups == outChannels;
+    /** A convolution of these sizes: depthwise when every group is one channel in and out, else this op. */
+    public static LayerOp of(int in, int out, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW, int groups,
+                             boolean bias, String activation) {
+        if (groups > 1 && groups == in && groups == out) {
+            return new DepthwiseConv2dOp(in, kernelH, kernelW, strideH, strideW, padH, padW, bias, activation);
+        }
+        return new Conv2dOp(in, out, kernelH, kernelW, strideH, strideW, padH, padW, groups, bias, activation);
     }
+
+    public String type() { return TYPE.name(); }
 
     public long params() {
         return weights() + (bias ? outChannels : 0);
@@ -85,28 +83,18 @@ public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW
         return TensorShape.of(outChannels, h, w);
     }
 
-    public FeatureFlow flow() { return depthwise() ? FeatureFlow.PASSES : FeatureFlow.CREATES; }
-    public PrunableUnit unit() { return depthwise() ? PrunableUnit.NONE : PrunableUnit.CHANNELS; }
-    public int unitCount() { return depthwise() ? 0 : outChannels; }
+    public FeatureFlow flow() { return FeatureFlow.CREATES; }
+    public PrunableUnit unit() { return PrunableUnit.CHANNELS; }
+    public int unitCount() { return outChannels; }
 
     public LayerOp resized(TensorShape in, int units) {
-        int c = in.dim(0);
-        if (depthwise()) return new Conv2dOp(c, c, kernelH, kernelW, strideH, strideW, padH, padW, c, bias, activation);
-        return new Conv2dOp(c, units < 0 ? outChannels : units, kernelH, kernelW, strideH, strideW, padH, padW, groups, bias, activation);
+        return new Conv2dOp(in.dim(0), units < 0 ? outChannels : units, kernelH, kernelW, strideH, strideW, padH, padW, groups, bias, activation);
     }
 
     public CostTerms costTerms(LayerNode node) {
-        var b = CostTerms.builder(CostTerms.Kind.MATMUL).scalesY(outChannels);
-        double macs = node.macs();
-        if (depthwise()) {
-            // channels pass through: one group scales input, output and MACs
-            b.macsY(macs).paramsY(weights() + (bias ? outChannels : 0)).matrix(outChannels, (double) kernelH * kernelW,
-                    node.outShape().elementsPerFeature());
-        } else {
-            b.macsXY(macs).paramsXY(weights()).paramsY(bias ? outChannels : 0)
-                    .matrix(outChannels, (double) (inChannels / groups) * kernelH * kernelW, node.outShape().elementsPerFeature());
-        }
-        return b.build();
+        return CostTerms.builder(CostTerms.Kind.MATMUL).macsXY(node.macs()).paramsXY(weights()).paramsY(bias ? outChannels : 0)
+                .scalesY(outChannels)
+                .matrix(outChannels, (double) (inChannels / groups) * kernelH * kernelW, node.outShape().elementsPerFeature()).build();
     }
 
     public List<String> weightKeys() {
@@ -114,28 +102,18 @@ public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW
     }
 
     public int outputAxis(String key) {
-        return depthwise() ? 2 : 0; // depthwise W [kh, kw, channels, 1]
+        return 0;
     }
 
     public List<ParamAxis> prunedAxes(DependencyGroup.Member m, Layer layer) {
         var axes = new ArrayList<ParamAxis>();
         switch (m.role()) {
             case PRODUCER -> {
-                if (depthwise()) throw notPrunable(m);
                 axes.add(new ParamAxis(separable(layer) ? "pW" : "W", 0, 1));
                 if (LayerOp.has(layer, "b")) axes.add(new ParamAxis("b", LayerOp.last(layer, "b"), 1));
             }
-            case FOLLOWER -> {
-                if (!depthwise()) throw notPrunable(m);
-                if (separable(layer)) {
-                    axes.add(new ParamAxis("W", 1, 1)); // the separable layer's bias belongs to its pointwise half
-                } else {
-                    axes.add(new ParamAxis("W", 2, 1));
-                    if (LayerOp.has(layer, "b")) axes.add(new ParamAxis("b", LayerOp.last(layer, "b"), 1));
-                }
-            }
+            case FOLLOWER -> throw notPrunable(m);
             case CONSUMER -> {
-                if (depthwise()) throw notPrunable(m);
                 axes.add(new ParamAxis(separable(layer) ? "pW" : "W", 1, m.rowsPerUnit()));
             }
         }

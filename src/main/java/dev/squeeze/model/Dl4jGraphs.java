@@ -154,7 +154,7 @@ public final class Dl4jGraphs {
             int[] pad = padding(sc.getConvolutionMode(), k, sc.getPadding());
             int in = (int) sc.getNIn(), depth = in * sc.getDepthMultiplier();
             String depthwise = name + ".depthwise";
-            b.add(depthwise, new Conv2dOp(in, depth, k[0], k[1], s[0], s[1], pad[0], pad[1], in, false, "identity"), List.of(input));
+            b.add(depthwise, Conv2dOp.of(in, depth, k[0], k[1], s[0], s[1], pad[0], pad[1], in, false, "identity"), List.of(input));
             b.add(name, new Conv2dOp(depth, (int) sc.getNOut(), 1, 1, 1, 1, 0, 0, 1, sc.hasBias(), activation(layer)),
                     List.of(depthwise));
             return name;

@@ -10,12 +10,12 @@ import java.util.Optional;
 public final class Ops {
     private Ops() {}
 
-    public static final List<OpType> ALL = List.of(Conv2dOp.TYPE, DenseOp.TYPE, PoolingOp.TYPE, GlobalPoolingOp.TYPE,
+    public static final List<OpType> ALL = List.of(Conv2dOp.TYPE, DepthwiseConv2dOp.TYPE, DenseOp.TYPE, PoolingOp.TYPE, GlobalPoolingOp.TYPE,
             FlattenOp.TYPE, AddOp.TYPE, BatchNormOp.TYPE, LayerNormOp.TYPE, ActivationOp.TYPE, EmbeddingOp.TYPE, AttentionOp.TYPE);
 
     /** Every op type name, as specs and space selectors spell them. */
     public static List<String> names() {
-        return ALL.stream().map(OpType::name).toList();
+        return ALL.stream().map(OpType::name).distinct().toList();
     }
 
     public static Optional<OpType> named(String name) {

@@ -97,13 +97,12 @@ class GraphModelsTest {
                 g.groups().stream().map(DependencyGroup::id).toList());
     }
 
-    /** A depthwise conv is a grouped conv whose channels follow its input's; MACs per output need one input channel. */
+    /** A depthwise conv (its own op, spelled as a conv2d of 64 groups) is one whose channels follow its input's; MACs per output need one input channel. */
     @Test
     void mobilenetDepthwiseConvsFollowTheirInput() {
         LayerGraph g = built(Architecture.MOBILENET);
-        var dw = (Conv2dOp) g.node("block3.dw").op();
-        assertTrue(dw.depthwise());
-        assertEquals(64, dw.groups());
+        var dw = (DepthwiseConv2dOp) g.node("block3.dw").op();
+        assertEquals(64, dw.channels());
         assertEquals(64 * 9, g.node("block3.dw").params());
         assertEquals(7 * 7 * 64 * 9, g.node("block3.dw").macs());
         assertEquals(64 * 128, g.node("block3.pw").params());

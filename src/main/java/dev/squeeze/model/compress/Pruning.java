@@ -3,7 +3,6 @@ package dev.squeeze.model.compress;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.Conv2dOp;
 import dev.squeeze.model.ParamAxis;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -99,9 +98,8 @@ public final class Pruning {
             var layerConf = vertex.getLayerConf().getLayer();
             LayerNode node = target.node(e.getKey());
             if (layerConf instanceof SeparableConvolution2D sc) {
-                var depthwise = (Conv2dOp) target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).op();
-                sc.setNIn(depthwise.inChannels());
-                sc.setNOut(((Conv2dOp) node.op()).outChannels());
+                sc.setNIn(target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).inShape().dim(0));
+                sc.setNOut(node.outShape().dim(0));
             } else {
                 node.op().resize(layerConf);
             }
