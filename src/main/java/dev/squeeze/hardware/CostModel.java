@@ -46,8 +46,8 @@ public final class CostModel {
     private final String[] types;
     private final byte[] kind;
     private final int[] kernels;
-    /** Group indices (-1 = none): x scales MACs/params/K, y scales MACs/params/N/outputs, in scales input elements. */
-    private final int[] xGroup, yGroup, inGroup;
+    /** Kept fractions: x scales MACs/params/K, y scales MACs/params/N/outputs, in scales input elements. */
+    private final Share[] xShare, yShare, inShare;
     private final double[] macsXY, macsY, paramsXY, paramsY, params0, scalesY, scales0;
     /**
      * Dense and attention weights that run as MatMulNBits below 5 bits ({@link Deployment}: here, those of at least
@@ -71,6 +71,33 @@ public final class CostModel {
 
     private record Scratch(int[] w, int[] a, double[] frac) {}
 
+    /**
+     * A kept fraction of a layer's features as the groups' kept fractions make it: {@code fixed + sum weights[k] * f[groups[k]]},
+     * where each group's weight is its share of the features (1 for a layer in one group, each input's share after a
+     * concat) and {@code fixed} the share no group prunes.
+     */
+    private record Share(double fixed, int[] groups, double[] weights) {
+        static final Share WHOLE = new Share(1, new int[0], new double[0]);
+
+        double of(double[] frac) {
+            double f = fixed;
+            for (int k = 0; k < groups.length; k++) f += weights[k] * frac[groups[k]];
+            return f;
+        }
+
+        /** The share of {@code features} positions that members {@code ms} (of groups {@code gs}) own. */
+        static Share of(List<Integer> gs, List<DependencyGroup.Member> ms, List<DependencyGroup> groups, double features) {
+            if (gs.isEmpty()) return WHOLE;
+            double[] w = new double[gs.size()];
+            double owned = 0;
+            for (int k = 0; k < w.length; k++) {
+                w[k] = (double) groups.get(gs.get(k)).units() * ms.get(k).rowsPerUnit() / features;
+                owned += w[k];
+            }
+            return new Share(1 - owned, gs.stream().mapToInt(Integer::intValue).toArray(), w);
+        }
+    }
+
     private CostModel(LayerGraph graph, HardwareProfile profile) {
         this.graph = graph;
         this.graphName = graph.name();
@@ -82,9 +109,9 @@ public final class CostModel {
         types = new String[n];
         kind = new byte[n];
         kernels = new int[n];
-        xGroup = new int[n];
-        yGroup = new int[n];
-        inGroup = new int[n];
+        xShare = new Share[n];
+        yShare = new Share[n];
+        inShare = new Share[n];
         macsXY = new double[n];
         macsY = new double[n];
         paramsXY = new double[n];
@@ -109,15 +136,15 @@ public final class CostModel {
         var readers = new HashMap<String, Integer>();
         for (LayerNode node : nodes) for (String in : node.inputs()) readers.merge(in, 1, Integer::sum);
         var produces = new HashMap<String, Integer>();
-        var follows = new HashMap<String, Integer>();
-        var consumes = new HashMap<String, Integer>();
+        var memberships = new HashMap<String, java.util.EnumMap<DependencyGroup.Role, List<Integer>>>(); // layer -> role -> groups
+        var members = new HashMap<String, java.util.EnumMap<DependencyGroup.Role, List<DependencyGroup.Member>>>();
         for (int g = 0; g < groups.size(); g++) {
             for (DependencyGroup.Member m : groups.get(g).members()) {
-                switch (m.role()) {
-                    case PRODUCER -> produces.put(m.layer(), g);
-                    case FOLLOWER -> follows.put(m.layer(), g);
-                    case CONSUMER -> consumes.put(m.layer(), g);
-                }
+                if (m.role() == DependencyGroup.Role.PRODUCER) produces.put(m.layer(), g);
+                memberships.computeIfAbsent(m.layer(), k -> new java.util.EnumMap<>(DependencyGroup.Role.class))
+                        .computeIfAbsent(m.role(), k -> new ArrayList<>()).add(g);
+                members.computeIfAbsent(m.layer(), k -> new java.util.EnumMap<>(DependencyGroup.Role.class))
+                        .computeIfAbsent(m.role(), k -> new ArrayList<>()).add(m);
             }
         }
 
@@ -129,12 +156,15 @@ public final class CostModel {
             Integer p = index.get(node.inputs().get(0));
             producer[i] = p == null ? -1 : p;
             fusedInto[i] = -1;
-            int follow = follows.getOrDefault(node.name(), -1);
-            int consume = consumes.getOrDefault(node.name(), -1);
-            int produce = produces.getOrDefault(node.name(), -1);
-            xGroup[i] = consume;
-            yGroup[i] = produce >= 0 ? produce : follow;
-            inGroup[i] = consume >= 0 ? consume : follow;
+            var roles = memberships.getOrDefault(node.name(), new java.util.EnumMap<>(DependencyGroup.Role.class));
+            var roleMembers = members.getOrDefault(node.name(), new java.util.EnumMap<>(DependencyGroup.Role.class));
+            List<Integer> consumed = roles.getOrDefault(DependencyGroup.Role.CONSUMER, List.of());
+            xShare[i] = Share.of(consumed, roleMembers.getOrDefault(DependencyGroup.Role.CONSUMER, List.of()), groups, node.inShape().features());
+            Share followed = Share.of(roles.getOrDefault(DependencyGroup.Role.FOLLOWER, List.of()),
+                    roleMembers.getOrDefault(DependencyGroup.Role.FOLLOWER, List.of()), groups, node.outShape().features());
+            Integer produce = produces.get(node.name());
+            yShare[i] = produce != null ? new Share(0, new int[]{produce}, new double[]{1}) : followed;
+            inShare[i] = consumed.isEmpty() ? followed : xShare[i];
             for (String in : node.inputs()) {
                 inElems[i] += graph.inputs().containsKey(in) ? graph.inputs().get(in).elements() : graph.node(in).outShape().elements();
             }
@@ -254,7 +284,7 @@ public final class CostModel {
             CompressionPlan.LayerPlan lp = plan.forLayer(names[i]);
             wb[i] = lp.weightBits();
             ab[i] = lp.actBits();
-            double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
+            double fx = xShare[i].of(frac), fy = yShare[i].of(frac);
             double w = weightBytes(i, fx, fy, stored(weightStorage, wb[i]));
             stored += w;
             if (kind[i] == MATMUL) streamable += w;
@@ -269,8 +299,7 @@ public final class CostModel {
         double eff = profile.efficiency(), bandwidth = profile.memoryBandwidth();
         double staticPower = profile.staticPower(), eDram = profile.dramEnergyPerByte() * 1e-12;
         for (int i = 0; i < n; i++) {
-            double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
-            double fin = inGroup[i] < 0 ? 1 : frac[inGroup[i]];
+            double fx = xShare[i].of(frac), fy = yShare[i].of(frac), fin = inShare[i].of(frac);
             int w = wb[i], a = ab[i], aIn = producer[i] < 0 ? a : ab[producer[i]];
             int aStored = stored(actStorage, a), wStored = stored(weightStorage, w);
             double actBytes = batch * (inElems[i] * fin * stored(actStorage, aIn) + outElems[i] * (outScaled[i] ? fy : 1) * aStored) / 8.0;
@@ -386,11 +415,12 @@ public final class CostModel {
             out.add(String.format(Locale.ROOT, "does not fit: peak memory %.1f MB exceeds %s's %.1f MB at batch %d",
                     totals.peakMemoryMb(), device, profile.memoryCapacity() / 1e6, batch));
         }
+        double[] fractions = new double[groups.size()];
+        for (int g = 0; g < fractions.length; g++) fractions[g] = fraction(plan, g);
         double streamable = 0;
         for (int i = 0; i < n; i++) {
             if (kind[i] != MATMUL) continue;
-            double fx = xGroup[i] < 0 ? 1 : fraction(plan, xGroup[i]);
-            double fy = yGroup[i] < 0 ? 1 : fraction(plan, yGroup[i]);
+            double fx = xShare[i].of(fractions), fy = yShare[i].of(fractions);
             streamable += weightBytes(i, fx, fy, stored(weightStorage, layers[i].weightBits()));
         }
         // Only for accelerators that plan the whole model into on-chip memory (the Edge TPU): there, spilling is the

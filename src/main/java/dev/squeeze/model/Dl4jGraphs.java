@@ -80,7 +80,7 @@ public final class Dl4jGraphs {
                 addLayer(b, lv.getLayerConf().getLayer(), vertexName, in);
             } else {
                 LayerOp op = Ops.of(v).orElseThrow(() -> new SqueezeException("model '" + name + "': vertex '" + vertexName + "' ("
-                        + v.getClass().getSimpleName() + ") is not supported; supported: layers and elementwise add"));
+                        + v.getClass().getSimpleName() + ") is not supported; supported: layers, elementwise add and merge (concat)"));
                 b.add(vertexName, op, from);
             }
             checkShape(b, vertexName, outTypes.get(vertexName));

@@ -27,6 +27,8 @@ public record EmbeddingOp(int vocabulary, int width) implements LayerOp {
     /** Its table is what the tokens index: it reads no input features, so it consumes no group. */
     public FeatureFlow flow() { return FeatureFlow.CREATES_FIXED; }
 
+    public boolean consumesFeatures() { return false; }
+
     public CostTerms costTerms(LayerNode node) {
         // token ids: negligible next to the gathered rows
         return CostTerms.builder(CostTerms.Kind.GATHER).params0(params()).scales0(width).noInputTraffic().build();

@@ -21,6 +21,15 @@ public record FlattenOp() implements LayerOp {
 
     public FeatureFlow flow() { return FeatureFlow.PASSES; }
 
+    /** Channel-major: channel {@code c} becomes positions {@code c*H*W ...}. */
+    public long passedRows(long rows, TensorShape in) {
+        return rows * in.elementsPerFeature();
+    }
+
+    public long passedOffset(long offset, TensorShape in) {
+        return offset * in.elementsPerFeature();
+    }
+
     public CostTerms costTerms(LayerNode node) {
         return CostTerms.builder(CostTerms.Kind.VIEW).build(); // a reshape: no kernel, no traffic
     }

@@ -31,4 +31,9 @@ public record GlobalPoolingOp(String mode) implements LayerOp {
     }
 
     public FeatureFlow flow() { return FeatureFlow.PASSES; }
+
+    /** Each feature's positions pool into one. */
+    public long passedRows(long rows, TensorShape in) {
+        return 1;
+    }
 }

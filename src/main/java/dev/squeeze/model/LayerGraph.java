@@ -75,6 +75,12 @@ public final class LayerGraph {
         return nodes.stream().mapToLong(LayerNode::macs).sum();
     }
 
+    /** The output shape of a layer, or a graph input's shape. */
+    public TensorShape shapeOf(String layerOrInput) {
+        TensorShape in = inputs.get(layerOrInput);
+        return in != null ? in : node(layerOrInput).outShape();
+    }
+
     /** Nodes that read the given layer's (or graph input's) output. */
     public List<LayerNode> successors(String layer) {
         return nodes.stream().filter(n -> n.inputs().contains(layer)).toList();

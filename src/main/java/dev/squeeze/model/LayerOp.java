@@ -100,7 +100,24 @@ public interface LayerOp {
         /** Keeps the input's features one-to-one (batchnorm, activation, pooling, flatten, depthwise conv). */
         PASSES,
         /** Ties the feature spaces of all inputs together (elementwise add). */
-        MERGES
+        MERGES,
+        /** Lays its inputs' features side by side, each keeping its own space (concat). */
+        CONCATENATES
+    }
+
+    /** Whether a CREATES op reads its input's features (an embedding's table is indexed by token ids instead). */
+    default boolean consumesFeatures() {
+        return true;
+    }
+
+    /** For an op that passes features on: output positions per unit, given {@code rows} input positions per unit. */
+    default long passedRows(long rows, TensorShape in) {
+        return rows;
+    }
+
+    /** For an op that passes features on: where input feature position {@code offset} lands in the output. */
+    default long passedOffset(long offset, TensorShape in) {
+        return offset;
     }
 
     static TensorShape single(String op, List<TensorShape> inputs) {

@@ -11,7 +11,8 @@ public final class Ops {
     private Ops() {}
 
     public static final List<OpType> ALL = List.of(Conv2dOp.TYPE, DepthwiseConv2dOp.TYPE, DenseOp.TYPE, PoolingOp.TYPE, GlobalPoolingOp.TYPE,
-            FlattenOp.TYPE, AddOp.TYPE, BatchNormOp.TYPE, LayerNormOp.TYPE, ActivationOp.TYPE, EmbeddingOp.TYPE, AttentionOp.TYPE);
+            FlattenOp.TYPE, AddOp.TYPE, BatchNormOp.TYPE, LayerNormOp.TYPE, ActivationOp.TYPE, EmbeddingOp.TYPE, AttentionOp.TYPE,
+            ConcatOp.TYPE);
 
     /** Every op type name, as specs and space selectors spell them. */
     public static List<String> names() {

@@ -234,6 +234,8 @@ public final class OnnxWriter {
                         unclipped = in.unclipped();
                     }
                 }
+            } else if (n.kind() == Topology.Kind.CONCAT) {
+                x = concat(g, n, outs);
             } else {
                 x = add(g, n, outs, deployment.integerAdd(name));
             }
@@ -311,6 +313,22 @@ public final class OnnxWriter {
             rank = v.rank;
         }
         return new Value(g.node("Add", n.name() + "/add", inputs), rank);
+    }
+
+    /**
+     * A concat (DL4J's MergeVertex) along the channels of NCHW images or the features of [N, D] vectors. Its output lies on
+     * no grid (each input has its own quantiser), so quantised inputs reach it dequantised and its reader runs float.
+     */
+    private static Value concat(Graph g, Topology.Node n, Map<String, Out> outs) {
+        var inputs = new ArrayList<String>();
+        int rank = -1;
+        for (String in : n.inputs()) {
+            Out o = outs.get(in);
+            Value v = o.unclipped() != null ? clipCodes(g, n.name() + "/" + in, o.value(), o.unclipped(), false) : o.value();
+            inputs.add(v.name);
+            rank = v.rank;
+        }
+        return new Value(g.node("Concat", n.name() + "/concat", inputs, attr("axis", 1)), rank);
     }
 
     private static void checkKnown(String what, Set<String> asked, List<String> names) {

@@ -49,7 +49,9 @@ public final class Pruning {
                 if (owner == null) continue; // a graph-only node (flatten preprocessor, add): no parameters
                 Layer layer = layers.get(owner);
                 for (ParamAxis a : graph.node(m.layer()).op().maskedAxes(m, layer)) {
-                    layer.getParam(a.key()).assign(Tensors.zero(layer.getParam(a.key()), a.axis(), removed, a.block()));
+                    long[] rows = Tensors.rows(removed, a.block());
+                    for (int r = 0; r < rows.length; r++) rows[r] += m.offset(); // after a concat: the group's rows start later
+                    layer.getParam(a.key()).assign(Tensors.zeroRows(layer.getParam(a.key()), a.axis(), rows));
                 }
             }
         }
@@ -111,7 +113,23 @@ public final class Pruning {
         return pruned;
     }
 
-    /** Copies of every layer's parameters (by DL4J layer name, then key), cut to the kept slices: one gather per (group member, axis). */
+    /**
+     * The part of one parameter axis a group owns, from {@code offset}, {@code block} positions per unit: the whole axis, or
+     * after a concat one input's share of it, the other inputs' positions around it being cut by their own groups or kept.
+     */
+    private record Cut(long offset, long block, int units, int[] kept) {
+        boolean covers(long position) {
+            return position >= offset && position < offset + units * block;
+        }
+
+        boolean keeps(long position) {
+            return java.util.Arrays.binarySearch(kept, (int) ((position - offset) / block)) >= 0;
+        }
+    }
+
+    private record AxisOf(String layer, String key, int axis) {}
+
+    /** Copies of every layer's parameters (by DL4J layer name, then key), cut to the kept slices: one gather per parameter axis. */
     private static Map<String, Map<String, INDArray>> keptParams(Model net, LayerGraph graph, UnitSelection selection) {
         var layers = Networks.layersByName(net);
         var params = new HashMap<String, Map<String, INDArray>>();
@@ -120,20 +138,28 @@ public final class Pruning {
             layer.paramTable().forEach((k, v) -> table.put(k, v.dup('c')));
             params.put(name, table);
         });
+        var cuts = new java.util.LinkedHashMap<AxisOf, java.util.List<Cut>>();
         for (DependencyGroup g : graph.groups()) {
             int[] kept = selection.keptOf(g.id());
             if (kept == null) continue;
             for (DependencyGroup.Member m : g.members()) {
                 String owner = Networks.layerOf(m.layer(), layers);
                 if (owner == null) continue;
-                var table = params.get(owner);
                 for (ParamAxis a : graph.node(m.layer()).op().prunedAxes(m, layers.get(owner))) {
-                    INDArray whole = table.get(a.key());
-                    table.put(a.key(), Tensors.take(whole, a.axis(), kept, a.block()));
-                    dev.squeeze.model.Backend.release(whole);
+                    cuts.computeIfAbsent(new AxisOf(owner, a.key(), a.axis()), k -> new java.util.ArrayList<>())
+                            .add(new Cut(m.offset(), a.block(), g.units(), kept));
                 }
             }
         }
+        cuts.forEach((at, onAxis) -> {
+            var table = params.get(at.layer());
+            INDArray whole = table.get(at.key());
+            long length = whole.size(at.axis());
+            long[] keep = java.util.stream.LongStream.range(0, length).filter(p -> onAxis.stream()
+                    .allMatch(c -> !c.covers(p) || c.keeps(p))).toArray();
+            table.put(at.key(), Tensors.takeRows(whole, at.axis(), keep));
+            dev.squeeze.model.Backend.release(whole);
+        });
         return params;
     }
 
