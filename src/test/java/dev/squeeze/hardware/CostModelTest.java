@@ -158,6 +158,25 @@ class CostModelTest {
         assertEquals(layer(bert, "encoder.4.attention").macs(), layer(heads, "encoder.4.attention").macs());
     }
 
+    /**
+     * After a concat, a reader's cost scales with each merged input's share: pruning half of the 10-channel branch of 16
+     * merged channels costs the conv after the merge 5/16 of its MACs, exactly as the physically pruned graph counts them.
+     */
+    @Test
+    void concatReadersScaleWithEachInputsShare(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path spec = java.nio.file.Files.writeString(dir.resolve("inception.yaml"), dev.squeeze.model.ConcatGraphs.SPEC);
+        LayerGraph g = ArchitectureSpecs.load(spec.toString());
+        CompressionPlan plan = new CompressionPlan(new LayerPlan(0, 32, 32), Map.of("b", new LayerPlan(0.5, 32, 32), "d2", new LayerPlan(0.5, 32, 32)),
+                CompressionPlan.Distillation.DEFAULT).validate(g, "test");
+        LayerGraph pruned = g.pruned(plan, 1);
+        PlanCost c = cost(g, "raspberry-pi-4", plan);
+        for (var node : pruned.nodes()) assertEquals(node.macs(), layer(c, node.name()).macs(), node.name());
+        assertEquals(cost(g, "raspberry-pi-4", "w32a32").layers().stream().filter(l -> l.name().equals("mix")).findFirst().orElseThrow().macs() * 11 / 16,
+                layer(c, "mix").macs());
+        assertEquals(pruned.params() * 4 / 1e6, c.total().sizeMb(), 1e-12);
+        assertEquals(pruned.macs(), c.total().macs());
+    }
+
     @Test
     void batchnormAndActivationsFuseIntoTheirConv() {
         PlanCost c = cost(CNN, "nvidia-t4", "w8a8");
