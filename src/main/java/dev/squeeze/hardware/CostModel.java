@@ -133,8 +133,6 @@ public final class CostModel {
         fusedInto = new int[n];
 
         var index = new HashMap<String, Integer>();
-        var readers = new HashMap<String, Integer>();
-        for (LayerNode node : nodes) for (String in : node.inputs()) readers.merge(in, 1, Integer::sum);
         var produces = new HashMap<String, Integer>();
         var memberships = new HashMap<String, java.util.EnumMap<DependencyGroup.Role, List<Integer>>>(); // layer -> role -> groups
         var members = new HashMap<String, java.util.EnumMap<DependencyGroup.Role, List<DependencyGroup.Member>>>();
@@ -193,15 +191,13 @@ public final class CostModel {
             positions[i] = terms.positions();
             outScaled[i] = terms.outputScales();
             if (!terms.readsInput()) inElems[i] = 0;
-            // Deployment runtimes (TensorRT, TFLite, ONNX Runtime, the Edge TPU compiler) fold batchnorm into the
-            // preceding conv and fuse activations into the op before them; costing them as separate kernels
-            // would charge a launch and a round trip through memory that no deployed model pays.
-            if (terms.fusesIntoProducer() && producer[i] >= 0
-                    && kind[producer[i]] != VIEW && kind[producer[i]] != GATHER
-                    && readers.getOrDefault(names[producer[i]], 0) == 1) {
+            // the graph's deployed blocks: costing a fused batch norm or activation as a separate kernel would charge a
+            // launch and a round trip through memory that no deployed model pays
+            var head = graph.fusedInto(node.name());
+            if (head.isPresent()) {
                 kind[i] = FUSED;
                 kernels[i] = 0;
-                fusedInto[i] = kind[producer[i]] == FUSED ? fusedInto[producer[i]] : producer[i];
+                fusedInto[i] = index.get(head.get());
             }
         }
         // A runtime stores values only in widths it has: 4-bit activations on an H100 (no int4 path) are written as

@@ -6,9 +6,7 @@ import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.ActivationOp;
 import dev.squeeze.model.AddOp;
-import dev.squeeze.model.BatchNormOp;
 import dev.squeeze.model.ModelHandle;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -241,13 +239,7 @@ public final class Compressor {
                 continue;
             }
             if (bits == 32) continue;
-            LayerNode end = n;
-            while (true) {
-                List<LayerNode> next = graph.successors(end.name());
-                if (next.size() != 1 || !(next.get(0).op() instanceof BatchNormOp || next.get(0).op() instanceof ActivationOp)) break;
-                end = next.get(0);
-            }
-            points.put(end.name(), bits);
+            points.put(graph.blockEnd(n.name()), bits);
         }
         return points;
     }

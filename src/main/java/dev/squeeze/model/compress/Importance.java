@@ -8,6 +8,7 @@ import dev.squeeze.model.LayerNode;
 import dev.squeeze.model.ActivationOp;
 import dev.squeeze.model.AttentionOp;
 import dev.squeeze.model.BatchNormOp;
+import dev.squeeze.model.ConcatOp;
 import dev.squeeze.model.ParamAxis;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -112,11 +113,13 @@ public enum Importance {
     private static double[] activationScores(Model net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> acts, INDArray x) {
         LayerNode producer = graph.node(g.id());
         if (producer.op() instanceof AttentionOp) return headContributions((MultiLayerNetwork) net, graph, g, x);
-        // The producer's output after its fused followers (BN, activation), as the next layer reads it.
+        // The producer's output after the batch norms and activations that follow it, as the next layer reads it (not the
+        // deployed block, LayerGraph.blockEnd: a depthwise conv's and a residual add's followers count too). A concat's
+        // output holds other groups' channels too: the score is read before it.
         String at = producer.name();
         for (DependencyGroup.Member m : g.members()) {
-            if (m.role() == DependencyGroup.Role.CONSUMER) break;
             var op = graph.node(m.layer()).op();
+            if (m.role() == DependencyGroup.Role.CONSUMER || op instanceof ConcatOp || m.offset() != 0) break;
             if (m.role() == DependencyGroup.Role.FOLLOWER && (op instanceof BatchNormOp || op instanceof ActivationOp)) at = m.layer();
         }
         INDArray a = acts.get(at);
