@@ -37,6 +37,11 @@ public record ConcatOp() implements LayerOp {
 
     public FeatureFlow flow() { return FeatureFlow.CONCATENATES; }
 
+    /** A copy of its inputs side by side; a batch norm after it runs on its own (ONNX Runtime keeps Concat, then BatchNormalization). */
+    public CostTerms costTerms(LayerNode node) {
+        return CostTerms.builder(CostTerms.Kind.ELEMENTWISE).takesNoFusion().build();
+    }
+
     /** Where each input's features start in the output, in output feature positions. */
     public static List<Integer> offsets(List<TensorShape> inputs) {
         var out = new ArrayList<Integer>();

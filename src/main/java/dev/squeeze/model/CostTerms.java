@@ -27,11 +27,12 @@ package dev.squeeze.model;
  * @param readsInput        whether reading the input costs memory traffic (an embedding's token ids are negligible)
  * @param fusesIntoProducer whether a deployment runtime fuses the op into the op before it (batch norms and activations
  *                          after a convolution or matrix product)
+ * @param takesFusion       whether such an op after this one fuses into it (not into a reshape, a lookup or a concat)
  */
 public record CostTerms(Kind kind, int kernels, double macsXY, double macsY, double paramsXY, double paramsY, double params0,
                         double scalesY, double scales0, double blockRowsY, double blockKX, double blockRows0, double blockKY,
                         double baseN, double baseK, double positions, boolean outputScales, boolean readsInput,
-                        boolean fusesIntoProducer) {
+                        boolean fusesIntoProducer, boolean takesFusion) {
 
     /** How an op runs. */
     public enum Kind {
@@ -65,11 +66,12 @@ public record CostTerms(Kind kind, int kernels, double macsXY, double macsY, dou
         private int kernels = 1;
         private double macsXY, macsY, paramsXY, paramsY, params0, scalesY, scales0, blockRowsY, blockKX, blockRows0, blockKY,
                 baseN, baseK, positions;
-        private boolean outputScales = true, readsInput = true, fusesIntoProducer;
+        private boolean outputScales = true, readsInput = true, fusesIntoProducer, takesFusion;
 
         private Builder(Kind kind) {
             this.kind = kind;
             if (kind == Kind.VIEW) kernels = 0;
+            takesFusion = kind == Kind.MATMUL || kind == Kind.ELEMENTWISE;
         }
 
         public Builder kernels(int v) { kernels = v; return this; }
@@ -89,10 +91,11 @@ public record CostTerms(Kind kind, int kernels, double macsXY, double macsY, dou
         public Builder fixedOutput() { outputScales = false; return this; }
         public Builder noInputTraffic() { readsInput = false; return this; }
         public Builder fusesIntoProducer() { fusesIntoProducer = true; return this; }
+        public Builder takesNoFusion() { takesFusion = false; return this; }
 
         public CostTerms build() {
             return new CostTerms(kind, kernels, macsXY, macsY, paramsXY, paramsY, params0, scalesY, scales0, blockRowsY, blockKX,
-                    blockRows0, blockKY, baseN, baseK, positions, outputScales, readsInput, fusesIntoProducer);
+                    blockRows0, blockKY, baseN, baseK, positions, outputScales, readsInput, fusesIntoProducer, takesFusion);
         }
     }
 }

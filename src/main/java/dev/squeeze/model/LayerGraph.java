@@ -45,11 +45,10 @@ public final class LayerGraph {
             String producer = n.inputs().get(0);
             String head = n.name();
             // Deployment runtimes (TensorRT, TFLite, ONNX Runtime, the Edge TPU compiler) fold a batch norm into the op before
-            // it and fuse activations into it, when nothing else reads that op's output; a reshape or a lookup takes none.
+            // it and fuse activations into it, when nothing else reads that op's output (CostTerms.takesFusion).
             if (n.op().costTerms(n).fusesIntoProducer() && byName.containsKey(producer) && readers.get(producer) == 1) {
                 LayerNode p = byName.get(producer);
-                var kind = p.op().costTerms(p).kind();
-                if (kind != CostTerms.Kind.VIEW && kind != CostTerms.Kind.GATHER) head = blockOf.get(producer);
+                if (p.op().costTerms(p).takesFusion()) head = blockOf.get(producer);
             }
             blockOf.put(n.name(), head);
             blocks.computeIfAbsent(head, k -> new ArrayList<>()).add(n.name());

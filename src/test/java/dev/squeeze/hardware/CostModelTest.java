@@ -160,7 +160,8 @@ class CostModelTest {
 
     /**
      * After a concat, a reader's cost scales with each merged input's share: pruning half of the 10-channel branch of 16
-     * merged channels costs the conv after the merge 5/16 of its MACs, exactly as the physically pruned graph counts them.
+     * merged channels costs the conv after the merge 5/16 of its MACs, exactly as the physically pruned graph counts them;
+     * nothing fuses into a concat.
      */
     @Test
     void concatReadersScaleWithEachInputsShare(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
@@ -175,6 +176,8 @@ class CostModelTest {
                 layer(c, "mix").macs());
         assertEquals(pruned.params() * 4 / 1e6, c.total().sizeMb(), 1e-12);
         assertEquals(pruned.macs(), c.total().macs());
+        assertEquals("b", layer(c, "b_relu").fusedInto());
+        assertEquals(null, layer(c, "cat_bn").fusedInto(), "a batch norm after a concat runs on its own");
     }
 
     @Test
