@@ -62,7 +62,7 @@ import java.util.Set;
 
 /**
  * Writes a DL4J network, a {@link MultiLayerNetwork} or a {@link ComputationGraph} (walked in its {@link Topology}
- * order: layers, each written by its class's {@link Emitter}, and residual adds), as an ONNX model (opset 13, IR version
+ * order: layers, each written by its class's {@link Emitter}, residual adds and concats), as an ONNX model (opset 13, IR version
  * 7) that computes what {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
  * output {@value #OUTPUT}. Weights are copied as float32, except those named in a weight-quantisation map, which
  * are stored as a deployment ships them, in the form {@link Deployment} gives each: for an integer kernel, int8
