@@ -6,7 +6,6 @@ import dev.squeeze.Yaml;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -87,7 +87,8 @@ class OnnxGraphTest {
             int top = java.util.Arrays.stream(perClass).max().orElseThrow();
             assertTrue(top < 0.6 * IMAGES, "degenerate predictions (accuracy " + accuracy + "): " + java.util.Arrays.toString(perClass));
             if (which.equals("pruned")) {
-                long convs = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.Conv2dOp).count();
+                long convs = m.graph().nodes().stream()
+                        .filter(n -> n.op() instanceof dev.squeeze.model.Conv2dOp || n.op() instanceof dev.squeeze.model.DepthwiseConv2dOp).count();
                 long adds = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.AddOp).count();
                 assertEquals(convs, count(ops, "QLinearConv"), ops.toString());
                 assertEquals(adds, count(ops, "QLinearAdd"), ops.toString());
