@@ -4,7 +4,7 @@ import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.CostTerms;
 import dev.squeeze.model.compress.Deployment;
 import dev.squeeze.results.Objective;
 
@@ -46,8 +46,8 @@ public final class CostModel {
     private final String[] types;
     private final byte[] kind;
     private final int[] kernels;
-    /** Group indices (-1 = none): x scales MACs/params/K, y scales MACs/params/N/outputs, in scales input elements. */
-    private final int[] xGroup, yGroup, inGroup;
+    /** Kept fractions: x scales MACs/params/K, y scales MACs/params/N/outputs, in scales input elements. */
+    private final Share[] xShare, yShare, inShare;
     private final double[] macsXY, macsY, paramsXY, paramsY, params0, scalesY, scales0;
     /**
      * Dense and attention weights that run as MatMulNBits below 5 bits ({@link Deployment}: here, those of at least
@@ -71,6 +71,33 @@ public final class CostModel {
 
     private record Scratch(int[] w, int[] a, double[] frac) {}
 
+    /**
+     * A kept fraction of a layer's features as the groups' kept fractions make it: {@code fixed + sum weights[k] * f[groups[k]]},
+     * where each group's weight is its share of the features (1 for a layer in one group, each input's share after a
+     * concat) and {@code fixed} the share no group prunes.
+     */
+    private record Share(double fixed, int[] groups, double[] weights) {
+        static final Share WHOLE = new Share(1, new int[0], new double[0]);
+
+        double of(double[] frac) {
+            double f = fixed;
+            for (int k = 0; k < groups.length; k++) f += weights[k] * frac[groups[k]];
+            return f;
+        }
+
+        /** The share of {@code features} positions that members {@code ms} (of groups {@code gs}) own. */
+        static Share of(List<Integer> gs, List<DependencyGroup.Member> ms, List<DependencyGroup> groups, double features) {
+            if (gs.isEmpty()) return WHOLE;
+            double[] w = new double[gs.size()];
+            double owned = 0;
+            for (int k = 0; k < w.length; k++) {
+                w[k] = (double) groups.get(gs.get(k)).units() * ms.get(k).rowsPerUnit() / features;
+                owned += w[k];
+            }
+            return new Share(1 - owned, gs.stream().mapToInt(Integer::intValue).toArray(), w);
+        }
+    }
+
     private CostModel(LayerGraph graph, HardwareProfile profile) {
         this.graph = graph;
         this.graphName = graph.name();
@@ -82,9 +109,9 @@ public final class CostModel {
         types = new String[n];
         kind = new byte[n];
         kernels = new int[n];
-        xGroup = new int[n];
-        yGroup = new int[n];
-        inGroup = new int[n];
+        xShare = new Share[n];
+        yShare = new Share[n];
+        inShare = new Share[n];
         macsXY = new double[n];
         macsY = new double[n];
         paramsXY = new double[n];
@@ -106,115 +133,71 @@ public final class CostModel {
         fusedInto = new int[n];
 
         var index = new HashMap<String, Integer>();
-        var readers = new HashMap<String, Integer>();
-        for (LayerNode node : nodes) for (String in : node.inputs()) readers.merge(in, 1, Integer::sum);
         var produces = new HashMap<String, Integer>();
-        var follows = new HashMap<String, Integer>();
-        var consumes = new HashMap<String, Integer>();
+        var memberships = new HashMap<String, java.util.EnumMap<DependencyGroup.Role, List<Integer>>>(); // layer -> role -> groups
+        var members = new HashMap<String, java.util.EnumMap<DependencyGroup.Role, List<DependencyGroup.Member>>>();
         for (int g = 0; g < groups.size(); g++) {
             for (DependencyGroup.Member m : groups.get(g).members()) {
-                switch (m.role()) {
-                    case PRODUCER -> produces.put(m.layer(), g);
-                    case FOLLOWER -> follows.put(m.layer(), g);
-                    case CONSUMER -> consumes.put(m.layer(), g);
-                }
+                if (m.role() == DependencyGroup.Role.PRODUCER) produces.put(m.layer(), g);
+                memberships.computeIfAbsent(m.layer(), k -> new java.util.EnumMap<>(DependencyGroup.Role.class))
+                        .computeIfAbsent(m.role(), k -> new ArrayList<>()).add(g);
+                members.computeIfAbsent(m.layer(), k -> new java.util.EnumMap<>(DependencyGroup.Role.class))
+                        .computeIfAbsent(m.role(), k -> new ArrayList<>()).add(m);
             }
         }
 
         for (int i = 0; i < n; i++) {
             LayerNode node = nodes.get(i);
-            LayerOp op = node.op();
             index.put(node.name(), i);
             names[i] = node.name();
             types[i] = node.type();
             Integer p = index.get(node.inputs().get(0));
             producer[i] = p == null ? -1 : p;
             fusedInto[i] = -1;
-            int follow = follows.getOrDefault(node.name(), -1);
-            int consume = consumes.getOrDefault(node.name(), -1);
-            int produce = produces.getOrDefault(node.name(), -1);
-            xGroup[i] = consume;
-            yGroup[i] = produce >= 0 ? produce : follow;
-            inGroup[i] = consume >= 0 ? consume : follow;
-            outScaled[i] = true;
+            var roles = memberships.getOrDefault(node.name(), new java.util.EnumMap<>(DependencyGroup.Role.class));
+            var roleMembers = members.getOrDefault(node.name(), new java.util.EnumMap<>(DependencyGroup.Role.class));
+            List<Integer> consumed = roles.getOrDefault(DependencyGroup.Role.CONSUMER, List.of());
+            xShare[i] = Share.of(consumed, roleMembers.getOrDefault(DependencyGroup.Role.CONSUMER, List.of()), groups, node.inShape().features());
+            Share followed = Share.of(roles.getOrDefault(DependencyGroup.Role.FOLLOWER, List.of()),
+                    roleMembers.getOrDefault(DependencyGroup.Role.FOLLOWER, List.of()), groups, node.outShape().features());
+            Integer produce = produces.get(node.name());
+            yShare[i] = produce != null ? new Share(0, new int[]{produce}, new double[]{1}) : followed;
+            inShare[i] = consumed.isEmpty() ? followed : xShare[i];
             for (String in : node.inputs()) {
                 inElems[i] += graph.inputs().containsKey(in) ? graph.inputs().get(in).elements() : graph.node(in).outShape().elements();
             }
             outElems[i] = node.outShape().elements();
-            kernels[i] = 1;
-            long macs = node.macs();
-            if (op instanceof LayerOp.Conv2d c) {
-                kind[i] = MATMUL;
-                long weights = (long) c.outChannels() * (c.inChannels() / c.groups()) * c.kernelH() * c.kernelW();
-                if (c.depthwise()) {
-                    macsY[i] = macs;               // channels pass through: one group scales input, output and MACs
-                    paramsY[i] = weights;
-                    baseK[i] = (double) c.kernelH() * c.kernelW();
-                } else {
-                    macsXY[i] = macs;
-                    paramsXY[i] = weights;
-                    baseK[i] = (double) (c.inChannels() / c.groups()) * c.kernelH() * c.kernelW();
-                }
-                paramsY[i] += c.bias() ? c.outChannels() : 0;
-                scalesY[i] = c.outChannels();
-                baseN[i] = c.outChannels();
-                positions[i] = node.outShape().elementsPerFeature();
-            } else if (op instanceof LayerOp.Dense d) {
-                kind[i] = MATMUL;
-                macsXY[i] = macs;
-                paramsXY[i] = (double) d.in() * d.out();
-                paramsY[i] = d.bias() ? d.out() : 0;
-                scalesY[i] = d.out();
-                blockRowsY[i] = d.out();
-                blockKX[i] = d.in();
-                baseN[i] = d.out();
-                baseK[i] = d.in();
-                positions[i] = node.outShape().elements() / (double) d.out();
-            } else if (op instanceof LayerOp.Attention a) {
-                kind[i] = MATMUL;
-                kernels[i] = 3;                    // QKV projection, fused attention core, output projection
-                double length = node.inShape().dim(0), inner = (double) a.heads() * a.headSize();
-                macsXY[i] = 3 * length * a.inWidth() * inner;
-                macsY[i] = 2 * length * length * inner + length * inner * a.outWidth();
-                paramsXY[i] = 3 * inner * a.inWidth();
-                paramsY[i] = inner * a.outWidth() + (a.bias() ? 3 * inner : 0);
-                params0[i] = a.bias() ? a.outWidth() : 0;
-                scalesY[i] = 3 * inner;
-                scales0[i] = a.outWidth();
-                blockRowsY[i] = 3 * inner;
-                blockKX[i] = a.inWidth();
-                blockRows0[i] = a.outWidth();
-                blockKY[i] = inner;
-                baseN[i] = inner;
-                baseK[i] = a.inWidth();
-                positions[i] = length;
-                outScaled[i] = false;              // heads shrink the inner width; the output width stays
-            } else if (op instanceof LayerOp.Embedding e) {
-                kind[i] = GATHER;
-                params0[i] = e.params();
-                scales0[i] = e.width();
-                inElems[i] = 0;                    // token ids: negligible next to the gathered rows
-            } else if (op instanceof LayerOp.BatchNorm b) {
-                kind[i] = ELEMENTWISE;
-                paramsY[i] = b.params();
-            } else if (op instanceof LayerOp.LayerNorm l) {
-                kind[i] = ELEMENTWISE;
-                paramsY[i] = l.params();
-            } else if (op instanceof LayerOp.Flatten) {
-                kind[i] = VIEW;                    // a reshape: no kernel, no traffic
-                kernels[i] = 0;
-            } else {
-                kind[i] = ELEMENTWISE;             // pooling, add, activation, global pooling
-            }
-            // Deployment runtimes (TensorRT, TFLite, ONNX Runtime, the Edge TPU compiler) fold batchnorm into the
-            // preceding conv and fuse activations into the op before them; costing them as separate kernels
-            // would charge a launch and a round trip through memory that no deployed model pays.
-            if ((op instanceof LayerOp.BatchNorm || op instanceof LayerOp.Activation) && producer[i] >= 0
-                    && kind[producer[i]] != VIEW && kind[producer[i]] != GATHER
-                    && readers.getOrDefault(names[producer[i]], 0) == 1) {
+            CostTerms terms = node.op().costTerms(node);
+            kind[i] = switch (terms.kind()) {
+                case MATMUL -> MATMUL;
+                case GATHER -> GATHER;
+                case ELEMENTWISE -> ELEMENTWISE;
+                case VIEW -> VIEW;
+            };
+            kernels[i] = terms.kernels();
+            macsXY[i] = terms.macsXY();
+            macsY[i] = terms.macsY();
+            paramsXY[i] = terms.paramsXY();
+            paramsY[i] = terms.paramsY();
+            params0[i] = terms.params0();
+            scalesY[i] = terms.scalesY();
+            scales0[i] = terms.scales0();
+            blockRowsY[i] = terms.blockRowsY();
+            blockKX[i] = terms.blockKX();
+            blockRows0[i] = terms.blockRows0();
+            blockKY[i] = terms.blockKY();
+            baseN[i] = terms.baseN();
+            baseK[i] = terms.baseK();
+            positions[i] = terms.positions();
+            outScaled[i] = terms.outputScales();
+            if (!terms.readsInput()) inElems[i] = 0;
+            // the graph's deployed blocks: costing a fused batch norm or activation as a separate kernel would charge a
+            // launch and a round trip through memory that no deployed model pays
+            var head = graph.fusedInto(node.name());
+            if (head.isPresent()) {
                 kind[i] = FUSED;
                 kernels[i] = 0;
-                fusedInto[i] = kind[producer[i]] == FUSED ? fusedInto[producer[i]] : producer[i];
+                fusedInto[i] = index.get(head.get());
             }
         }
         // A runtime stores values only in widths it has: 4-bit activations on an H100 (no int4 path) are written as
@@ -297,7 +280,7 @@ public final class CostModel {
             CompressionPlan.LayerPlan lp = plan.forLayer(names[i]);
             wb[i] = lp.weightBits();
             ab[i] = lp.actBits();
-            double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
+            double fx = xShare[i].of(frac), fy = yShare[i].of(frac);
             double w = weightBytes(i, fx, fy, stored(weightStorage, wb[i]));
             stored += w;
             if (kind[i] == MATMUL) streamable += w;
@@ -312,8 +295,7 @@ public final class CostModel {
         double eff = profile.efficiency(), bandwidth = profile.memoryBandwidth();
         double staticPower = profile.staticPower(), eDram = profile.dramEnergyPerByte() * 1e-12;
         for (int i = 0; i < n; i++) {
-            double fx = xGroup[i] < 0 ? 1 : frac[xGroup[i]], fy = yGroup[i] < 0 ? 1 : frac[yGroup[i]];
-            double fin = inGroup[i] < 0 ? 1 : frac[inGroup[i]];
+            double fx = xShare[i].of(frac), fy = yShare[i].of(frac), fin = inShare[i].of(frac);
             int w = wb[i], a = ab[i], aIn = producer[i] < 0 ? a : ab[producer[i]];
             int aStored = stored(actStorage, a), wStored = stored(weightStorage, w);
             double actBytes = batch * (inElems[i] * fin * stored(actStorage, aIn) + outElems[i] * (outScaled[i] ? fy : 1) * aStored) / 8.0;
@@ -429,11 +411,12 @@ public final class CostModel {
             out.add(String.format(Locale.ROOT, "does not fit: peak memory %.1f MB exceeds %s's %.1f MB at batch %d",
                     totals.peakMemoryMb(), device, profile.memoryCapacity() / 1e6, batch));
         }
+        double[] fractions = new double[groups.size()];
+        for (int g = 0; g < fractions.length; g++) fractions[g] = fraction(plan, g);
         double streamable = 0;
         for (int i = 0; i < n; i++) {
             if (kind[i] != MATMUL) continue;
-            double fx = xGroup[i] < 0 ? 1 : fraction(plan, xGroup[i]);
-            double fy = yGroup[i] < 0 ? 1 : fraction(plan, yGroup[i]);
+            double fx = xShare[i].of(fractions), fy = yShare[i].of(fractions);
             streamable += weightBytes(i, fx, fy, stored(weightStorage, layers[i].weightBits()));
         }
         // Only for accelerators that plan the whole model into on-chip memory (the Edge TPU): there, spilling is the

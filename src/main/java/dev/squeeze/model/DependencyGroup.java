@@ -22,8 +22,14 @@ public record DependencyGroup(String id, PrunableUnit unit, int units, List<Memb
     /**
      * @param rowsPerUnit for consumers, input rows per unit: {@code H*W} for a dense layer after a
      *                    channel-major flatten (unit {@code c} owns rows {@code c*H*W ...}), else 1
+     * @param offset      the position of the group's first unit along the member's feature axis: 0, except after a
+     *                    concat, where the group's features follow those of the inputs before it
      */
-    public record Member(String layer, Role role, long rowsPerUnit) {}
+    public record Member(String layer, Role role, long rowsPerUnit, long offset) {
+        public Member(String layer, Role role, long rowsPerUnit) {
+            this(layer, role, rowsPerUnit, 0);
+        }
+    }
 
     public List<String> layers(Role role) {
         return members.stream().filter(m -> m.role() == role).map(Member::layer).toList();

@@ -5,24 +5,13 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
-import org.deeplearning4j.nn.conf.layers.DropoutLayer;
-import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
-import org.deeplearning4j.nn.conf.layers.PoolingType;
-import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
-import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToRnnPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.RnnToFeedForwardPreProcessor;
@@ -89,11 +78,10 @@ public final class Dl4jGraphs {
             if (v instanceof LayerVertex lv) {
                 String in = addPreprocessor(b, lv.getPreProcessor(), from.get(0), flattens);
                 addLayer(b, lv.getLayerConf().getLayer(), vertexName, in);
-            } else if (v instanceof ElementWiseVertex ew && ew.getOp() == ElementWiseVertex.Op.Add) {
-                b.add(vertexName, new LayerOp.Add(), from);
             } else {
-                throw new SqueezeException("model '" + name + "': vertex '" + vertexName + "' (" + v.getClass().getSimpleName()
-                        + ") is not supported; supported: layers and elementwise add");
+                LayerOp op = Ops.of(v).orElseThrow(() -> new SqueezeException("model '" + name + "': vertex '" + vertexName + "' ("
+                        + v.getClass().getSimpleName() + ") is not supported; supported: layers, elementwise add and merge (concat)"));
+                b.add(vertexName, op, from);
             }
             checkShape(b, vertexName, outTypes.get(vertexName));
         }
@@ -166,8 +154,8 @@ public final class Dl4jGraphs {
             int[] pad = padding(sc.getConvolutionMode(), k, sc.getPadding());
             int in = (int) sc.getNIn(), depth = in * sc.getDepthMultiplier();
             String depthwise = name + ".depthwise";
-            b.add(depthwise, new LayerOp.Conv2d(in, depth, k[0], k[1], s[0], s[1], pad[0], pad[1], in, false, "identity"), List.of(input));
-            b.add(name, new LayerOp.Conv2d(depth, (int) sc.getNOut(), 1, 1, 1, 1, 0, 0, 1, sc.hasBias(), activation(layer)),
+            b.add(depthwise, Conv2dOp.of(in, depth, k[0], k[1], s[0], s[1], pad[0], pad[1], in, false, "identity"), List.of(input));
+            b.add(name, new Conv2dOp(depth, (int) sc.getNOut(), 1, 1, 1, 1, 0, 0, 1, sc.hasBias(), activation(layer)),
                     List.of(depthwise));
             return name;
         }
@@ -182,7 +170,7 @@ public final class Dl4jGraphs {
         if (p instanceof CnnToFeedForwardPreProcessor) {
             String name = flattens[0] == 0 ? "flatten" : "flatten" + (flattens[0] + 1);
             flattens[0]++;
-            b.add(name, new LayerOp.Flatten(), List.of(previous));
+            b.add(name, new FlattenOp(), List.of(previous));
             return name;
         }
         throw new SqueezeException("preprocessor " + p.getClass().getSimpleName() + " before layer after '" + previous + "' is not supported");
@@ -191,7 +179,7 @@ public final class Dl4jGraphs {
     private static void checkShape(LayerGraph.Builder b, String layer, InputType dl4j) {
         // RNN-to-FF layers report [L*D] where we keep [L, D]; compare element counts, which catches every real mismatch.
         // DL4J M2.1 infers a recurrent output for global pooling over a sequence, though it outputs [D] at run time.
-        if (b.opOf(layer) instanceof LayerOp.GlobalPooling) return;
+        if (b.opOf(layer) instanceof GlobalPoolingOp) return;
         TensorShape ours = b.shapeOf(layer);
         TensorShape theirs = toShape(dl4j);
         if (ours.elements() != theirs.elements()) {
@@ -205,60 +193,24 @@ public final class Dl4jGraphs {
         return n == null || n.isBlank() ? "layer" + index : n;
     }
 
-    private static String activation(Layer layer) {
+    static String activation(Layer layer) {
         var fn = layer instanceof BaseLayer bl ? bl.getActivationFn()
                 : layer instanceof ActivationLayer al ? al.getActivationFn() : null;
         return fn == null ? "identity" : fn.toString().toLowerCase(Locale.ROOT);
     }
 
+    /** The op of a DL4J layer, as the op classes listed in {@link Ops} read it. */
     static LayerOp toOp(Layer layer, String name) {
-        if (layer instanceof ConvolutionLayer c && c.getClass() == ConvolutionLayer.class) {
-            int[] k = c.getKernelSize(), s = c.getStride(), d = c.getDilation();
-            if (d[0] != 1 || d[1] != 1) throw unsupported(name, "dilated convolution");
-            int[] pad = padding(c.getConvolutionMode(), k, c.getPadding());
-            return new LayerOp.Conv2d((int) c.getNIn(), (int) c.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], 1,
-                    c.hasBias(), activation(layer));
-        }
-        if (layer instanceof DepthwiseConvolution2D dw) {
-            int[] k = dw.getKernelSize(), s = dw.getStride(), d = dw.getDilation();
-            if (d[0] != 1 || d[1] != 1) throw unsupported(name, "dilated convolution");
-            int[] pad = padding(dw.getConvolutionMode(), k, dw.getPadding());
-            int in = (int) dw.getNIn();
-            return new LayerOp.Conv2d(in, (int) dw.getNOut(), k[0], k[1], s[0], s[1], pad[0], pad[1], in, dw.hasBias(), activation(layer));
-        }
-        if (layer instanceof SubsamplingLayer p && p.getClass() == SubsamplingLayer.class) {
-            String mode = switch (p.getPoolingType()) {
-                case MAX -> "max";
-                case AVG -> "avg";
-                default -> throw unsupported(name, p.getPoolingType() + " pooling");
-            };
-            int[] k = p.getKernelSize(), s = p.getStride();
-            int[] pad = padding(p.getConvolutionMode(), k, p.getPadding());
-            return new LayerOp.Pooling(mode, k[0], k[1], s[0], s[1], pad[0], pad[1]);
-        }
-        if (layer instanceof BatchNormalization bn) return new LayerOp.BatchNorm((int) bn.getNOut());
-        if (layer instanceof ActivationLayer) return new LayerOp.Activation(activation(layer));
-        if (layer instanceof DropoutLayer) return new LayerOp.Activation("dropout");
-        if (layer instanceof OutputLayer o) return new LayerOp.Dense((int) o.getNIn(), (int) o.getNOut(), o.hasBias(), activation(layer));
-        if (layer instanceof DenseLayer dl) return new LayerOp.Dense((int) dl.getNIn(), (int) dl.getNOut(), dl.hasBias(), activation(layer));
-        if (layer instanceof GlobalPoolingLayer g) {
-            if (g.getPoolingType() != PoolingType.MAX && g.getPoolingType() != PoolingType.AVG) throw unsupported(name, g.getPoolingType() + " global pooling");
-            return new LayerOp.GlobalPooling(g.getPoolingType() == PoolingType.MAX ? "max" : "avg");
-        }
-        if (layer instanceof SelfAttentionLayer a) {
-            if (!a.isProjectInput()) throw unsupported(name, "self-attention without input projection");
-            return new LayerOp.Attention((int) a.getNIn(), a.getNHeads(), (int) a.getHeadSize(), (int) a.getNOut(), false);
-        }
-        throw unsupported(name, layer.getClass().getSimpleName());
+        return Ops.of(layer, name).orElseThrow(() -> unsupported(name, layer.getClass().getSimpleName()));
     }
 
     /** Symmetric padding equivalent to DL4J's mode (Same with stride 1 and odd kernels, or explicit). */
-    private static int[] padding(ConvolutionMode mode, int[] kernel, int[] explicit) {
+    static int[] padding(ConvolutionMode mode, int[] kernel, int[] explicit) {
         if (mode == ConvolutionMode.Same) return new int[]{(kernel[0] - 1) / 2, (kernel[1] - 1) / 2};
         return new int[]{explicit[0], explicit[1]};
     }
 
-    private static SqueezeException unsupported(String layer, String what) {
+    static SqueezeException unsupported(String layer, String what) {
         return new SqueezeException("layer '" + layer + "' is a " + what + ", which squeeze cannot analyse yet; "
                 + "supported: conv2d, depthwise and separable conv2d, dense, output, pooling, global pooling, batchnorm, activation, dropout, self-attention");
     }

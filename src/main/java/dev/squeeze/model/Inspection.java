@@ -51,7 +51,7 @@ public final class Inspection {
         var groups = g.groups().stream().map(gr -> new Group(gr.id(), gr.unit().label(), gr.units(), gr.producers(),
                 gr.layers(DependencyGroup.Role.FOLLOWER), gr.layers(DependencyGroup.Role.CONSUMER),
                 gr.layers(DependencyGroup.Role.FOLLOWER).stream().filter(l -> g.node(l).type().equals("add")).toList())).toList();
-        long embedding = g.nodes().stream().filter(n -> n.op() instanceof LayerOp.Embedding).mapToLong(LayerNode::params).sum();
+        long embedding = g.nodes().stream().filter(n -> n.op() instanceof EmbeddingOp).mapToLong(LayerNode::params).sum();
         var input = g.inputs().values().iterator().next().dims();
         var blocks = new java.util.LinkedHashMap<String, Block>();
         for (LayerNode n : g.nodes()) {

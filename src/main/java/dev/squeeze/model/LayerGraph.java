@@ -20,6 +20,9 @@ public final class LayerGraph {
     private final Map<String, LayerNode> byName;
     private final List<DependencyGroup> groups;
     private final Map<String, DependencyGroup> groupOfProducer;
+    /** Deployed blocks: each block's first layer to its layers in order (itself, then what a runtime fuses into it). */
+    private final Map<String, List<String>> blocks;
+    private final Map<String, String> blockOf;
 
     private LayerGraph(String name, Map<String, TensorShape> inputs, List<LayerNode> nodes) {
         this.name = name;
@@ -34,6 +37,41 @@ public final class LayerGraph {
             for (String p : g.producers()) owners.put(p, g);
         }
         this.groupOfProducer = Collections.unmodifiableMap(owners);
+        var readers = new HashMap<String, Integer>();
+        for (LayerNode n : nodes) for (String in : n.inputs()) readers.merge(in, 1, Integer::sum);
+        var blocks = new LinkedHashMap<String, List<String>>();
+        var blockOf = new HashMap<String, String>();
+        for (LayerNode n : nodes) {
+            String producer = n.inputs().get(0);
+            String head = n.name();
+            // Deployment runtimes (TensorRT, TFLite, ONNX Runtime, the Edge TPU compiler) fold a batch norm into the op before
+            // it and fuse activations into it, when nothing else reads that op's output (CostTerms.takesFusion).
+            if (n.op().costTerms(n).fusesIntoProducer() && byName.containsKey(producer) && readers.get(producer) == 1) {
+                LayerNode p = byName.get(producer);
+                if (p.op().costTerms(p).takesFusion()) head = blockOf.get(producer);
+            }
+            blockOf.put(n.name(), head);
+            blocks.computeIfAbsent(head, k -> new ArrayList<>()).add(n.name());
+        }
+        blocks.replaceAll((k, v) -> List.copyOf(v));
+        this.blocks = Collections.unmodifiableMap(blocks);
+        this.blockOf = Collections.unmodifiableMap(blockOf);
+    }
+
+    /**
+     * The layer whose deployed block {@code layer} is fused into (a batch norm or activation after a convolution, a dense
+     * layer or an add, with nothing else reading what it follows), or empty when it heads its own block. Cost model,
+     * compression and importance all read blocks from here.
+     */
+    public Optional<String> fusedInto(String layer) {
+        String head = blockOf.get(node(layer).name());
+        return head.equals(layer) ? Optional.empty() : Optional.of(head);
+    }
+
+    /** The last layer of the block {@code layer} heads (itself when nothing is fused into it): where its output leaves the block. */
+    public String blockEnd(String layer) {
+        List<String> block = blocks.get(layer);
+        return block == null ? layer : block.get(block.size() - 1);
     }
 
     public static Builder builder(String name) {
@@ -73,6 +111,12 @@ public final class LayerGraph {
 
     public long macs() {
         return nodes.stream().mapToLong(LayerNode::macs).sum();
+    }
+
+    /** The output shape of a layer, or a graph input's shape. */
+    public TensorShape shapeOf(String layerOrInput) {
+        TensorShape in = inputs.get(layerOrInput);
+        return in != null ? in : node(layerOrInput).outShape();
     }
 
     /** Nodes that read the given layer's (or graph input's) output. */

@@ -1,18 +1,19 @@
 package dev.squeeze.model;
 
+import org.deeplearning4j.nn.api.Layer;
+
 import java.util.List;
 
 /**
- * What a layer computes, with the hyper-parameters that fix its parameter count and cost.
- * The same records are built from a DL4J network and from a weights-free architecture spec,
- * so both give identical {@link LayerGraph}s. MACs count multiply-accumulates of one example
- * (biases, normalisation, activations and pooling count zero, as in the usual published figures).
+ * What a layer computes, with the hyper-parameters that fix its parameter count and cost. Each op type is one class
+ * that holds all of squeeze's knowledge of it: how it is spelled in specs and read from DL4J (its {@link OpType}, listed
+ * in {@link Ops}), its shapes, parameters and MACs, its feature flow (which decides the dependency groups), which DL4J
+ * parameter axes pruning cuts and how it resizes the DL4J layer, and its {@link CostTerms}. The same records are built
+ * from a DL4J network and from a weights-free architecture spec, so both give identical {@link LayerGraph}s. MACs count
+ * multiply-accumulates of one example (biases, normalisation, activations and pooling count zero, as in the usual
+ * published figures).
  */
-public sealed interface LayerOp {
-
-    /** Every op type name, as specs and space selectors spell them. */
-    java.util.List<String> TYPES = java.util.List.of("conv2d", "dense", "pooling", "global_pooling", "flatten", "add",
-            "batchnorm", "layernorm", "activation", "embedding", "attention");
+public interface LayerOp {
 
     /** The op's name in specs and JSON ({@code conv2d}, {@code dense}, ...). */
     String type();
@@ -49,6 +50,47 @@ public sealed interface LayerOp {
         return this;
     }
 
+    /** How a cost model prices one execution of this op (see {@link CostTerms}). */
+    default CostTerms costTerms(LayerNode node) {
+        return CostTerms.elementwise();
+    }
+
+    /** The DL4J parameter keys of the op's weight matrices, as weight quantisation and importance see them. */
+    default List<String> weightKeys() {
+        return List.of();
+    }
+
+    /** The axis of weight {@code key} that indexes output channels (per-channel quantisation); -1: rows are (head, position) pairs. */
+    default int outputAxis(String key) {
+        throw new IllegalArgumentException(type() + " has no weight " + key);
+    }
+
+    /**
+     * Every DL4J parameter axis that a dependency group's units index in this op, for its role in the group
+     * ({@code m}); {@code layer} is the DL4J layer holding the parameters. Layouts as DL4J stores them, checked by
+     * PruningTest. Ops that take no part in pruning pass features through without parameters.
+     */
+    default List<ParamAxis> prunedAxes(DependencyGroup.Member m, Layer layer) {
+        if (m.role() == DependencyGroup.Role.FOLLOWER && layer.paramTable().isEmpty()) return List.of();
+        throw notPrunable(m);
+    }
+
+    /**
+     * The axes masking must zero so the network computes what the physically pruned one does: the readers' input rows
+     * (an op whose own output a removed unit never leaves overrides this: attention's heads).
+     */
+    default List<ParamAxis> maskedAxes(DependencyGroup.Member m, Layer layer) {
+        return m.role() == DependencyGroup.Role.CONSUMER ? prunedAxes(m, layer) : List.of();
+    }
+
+    /** Sets the DL4J layer configuration's sizes to this (pruned) op's; ops without sizes leave it alone. */
+    default void resize(org.deeplearning4j.nn.conf.layers.Layer conf) {}
+
+    default IllegalArgumentException notPrunable(DependencyGroup.Member m) {
+        return new IllegalArgumentException("layer '" + m.layer() + "' (" + type() + ") cannot take part in structured pruning as "
+                + m.role().name().toLowerCase(java.util.Locale.ROOT));
+    }
+
     /** Feature-dimension behaviour, which decides the dependency groups. */
     enum FeatureFlow {
         /** Consumes the input features and makes a new feature space (conv, dense). */
@@ -58,7 +100,24 @@ public sealed interface LayerOp {
         /** Keeps the input's features one-to-one (batchnorm, activation, pooling, flatten, depthwise conv). */
         PASSES,
         /** Ties the feature spaces of all inputs together (elementwise add). */
-        MERGES
+        MERGES,
+        /** Lays its inputs' features side by side, each keeping its own space (concat). */
+        CONCATENATES
+    }
+
+    /** Whether a CREATES op reads its input's features (an embedding's table is indexed by token ids instead). */
+    default boolean consumesFeatures() {
+        return true;
+    }
+
+    /** For an op that passes features on: output positions per unit, given {@code rows} input positions per unit. */
+    default long passedRows(long rows, TensorShape in) {
+        return rows;
+    }
+
+    /** For an op that passes features on: where input feature position {@code offset} lands in the output. */
+    default long passedOffset(long offset, TensorShape in) {
+        return offset;
     }
 
     static TensorShape single(String op, List<TensorShape> inputs) {
@@ -72,254 +131,13 @@ public sealed interface LayerOp {
         if (!ok) throw new IllegalArgumentException(message);
     }
 
-    /** 2-D convolution over {@code [C, H, W]}; {@code groups == in == out} is depthwise. */
-    record Conv2d(int inChannels, int outChannels, int kernelH, int kernelW, int strideH, int strideW,
-                  int padH, int padW, int groups, boolean bias, String activation) implements LayerOp {
-        public Conv2d {
-            require(inChannels > 0 && outChannels > 0, "conv2d channels must be positive");
-            require(kernelH > 0 && kernelW > 0 && strideH > 0 && strideW > 0, "conv2d kernel and stride must be positive");
-            require(padH >= 0 && padW >= 0, "conv2d padding must be >= 0");
-            require(groups > 0 && inChannels % groups == 0 && outChannels % groups == 0,
-                    "conv2d groups (" + groups + ") must divide in (" + inChannels + ") and out (" + outChannels + ") channels");
-        }
-
-        public String type() { return "conv2d"; }
-
-        public boolean depthwise() {
-            return groups > 1 && groups == inChannels && groups == outChannels;
-        }
-
-        public long params() {
-            return (long) outChannels * (inChannels / groups) * kernelH * kernelW + (bias ? outChannels : 0);
-        }
-
-        public long macs(TensorShape in, TensorShape out) {
-            return out.elements() * (inChannels / groups) * kernelH * kernelW;
-        }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("conv2d", inputs);
-            require(in.rank() == 3, "conv2d needs an image input [C,H,W], got " + in);
-            require(in.dim(0) == inChannels, "conv2d expects " + inChannels + " input channels, its input has " + in.dim(0));
-            int h = (in.dim(1) + 2 * padH - kernelH) / strideH + 1;
-            int w = (in.dim(2) + 2 * padW - kernelW) / strideW + 1;
-            require(h > 0 && w > 0, "conv2d kernel " + kernelH + "x" + kernelW + " does not fit input " + in);
-            return TensorShape.of(outChannels, h, w);
-        }
-
-        public FeatureFlow flow() { return depthwise() ? FeatureFlow.PASSES : FeatureFlow.CREATES; }
-        public PrunableUnit unit() { return depthwise() ? PrunableUnit.NONE : PrunableUnit.CHANNELS; }
-        public int unitCount() { return depthwise() ? 0 : outChannels; }
-
-        public LayerOp resized(TensorShape in, int units) {
-            int c = in.dim(0);
-            if (depthwise()) return new Conv2d(c, c, kernelH, kernelW, strideH, strideW, padH, padW, c, bias, activation);
-            return new Conv2d(c, units < 0 ? outChannels : units, kernelH, kernelW, strideH, strideW, padH, padW, groups, bias, activation);
-        }
+    /** Whether {@code layer}'s parameter table holds {@code key}. */
+    static boolean has(Layer layer, String key) {
+        return layer.paramTable().containsKey(key);
     }
 
-    /** Fully connected layer over the last dimension (applied per token for sequences). */
-    record Dense(int in, int out, boolean bias, String activation) implements LayerOp {
-        public Dense {
-            require(in > 0 && out > 0, "dense in and out must be positive");
-        }
-
-        public String type() { return "dense"; }
-
-        public long params() {
-            return (long) in * out + (bias ? out : 0);
-        }
-
-        public long macs(TensorShape inShape, TensorShape outShape) {
-            return outShape.elements() * in;
-        }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape s = single("dense", inputs);
-            require(s.rank() != 3, "dense needs a vector or sequence input; add a flatten after " + s);
-            require(s.last() == in, "dense expects " + in + " inputs, its input has " + s.last());
-            var dims = new java.util.ArrayList<>(s.dims());
-            dims.set(dims.size() - 1, out);
-            return new TensorShape(dims);
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.CREATES; }
-        public PrunableUnit unit() { return PrunableUnit.UNITS; }
-        public int unitCount() { return out; }
-
-        public LayerOp resized(TensorShape inShape, int units) {
-            return new Dense(inShape.last(), units < 0 ? out : units, bias, activation);
-        }
-    }
-
-    /** Max or average pooling over {@code [C, H, W]}. */
-    record Pooling(String mode, int kernelH, int kernelW, int strideH, int strideW, int padH, int padW) implements LayerOp {
-        public Pooling {
-            require(mode.equals("max") || mode.equals("avg"), "pooling mode must be max or avg, got " + mode);
-            require(kernelH > 0 && kernelW > 0 && strideH > 0 && strideW > 0, "pooling kernel and stride must be positive");
-        }
-
-        public String type() { return "pooling"; }
-        public long params() { return 0; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("pooling", inputs);
-            require(in.rank() == 3, "pooling needs an image input [C,H,W], got " + in);
-            int h = (in.dim(1) + 2 * padH - kernelH) / strideH + 1;
-            int w = (in.dim(2) + 2 * padW - kernelW) / strideW + 1;
-            require(h > 0 && w > 0, "pooling kernel does not fit input " + in);
-            return TensorShape.of(in.dim(0), h, w);
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.PASSES; }
-    }
-
-    /** Global pooling: {@code [C,H,W] -> [C]} or {@code [L,D] -> [D]}. */
-    record GlobalPooling(String mode) implements LayerOp {
-        public String type() { return "global_pooling"; }
-        public long params() { return 0; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("global_pooling", inputs);
-            require(in.rank() >= 2, "global_pooling needs an image or sequence input, got " + in);
-            return TensorShape.of(in.features());
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.PASSES; }
-    }
-
-    /** Flattens {@code [C,H,W]} channel-major into a vector (what DL4J's CnnToFeedForward does). */
-    record Flatten() implements LayerOp {
-        public String type() { return "flatten"; }
-        public long params() { return 0; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("flatten", inputs);
-            return TensorShape.of(Math.toIntExact(in.elements()));
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.PASSES; }
-    }
-
-    /** Elementwise sum of inputs of one shape (residual connections). */
-    record Add() implements LayerOp {
-        public String type() { return "add"; }
-        public long params() { return 0; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            require(inputs.size() >= 2, "add takes at least two inputs, got " + inputs.size());
-            for (TensorShape s : inputs) {
-                require(s.equals(inputs.get(0)), "add inputs must have one shape, got " + inputs);
-            }
-            return inputs.get(0);
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.MERGES; }
-    }
-
-    /** Batch normalisation over the feature axis: gamma and beta are parameters. */
-    record BatchNorm(int features) implements LayerOp {
-        public String type() { return "batchnorm"; }
-        public long params() { return 2L * features; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("batchnorm", inputs);
-            require(in.features() == features, "batchnorm has " + features + " features, its input has " + in.features());
-            return in;
-        }
-
-        public LayerOp resized(TensorShape in, int units) {
-            return new BatchNorm(in.features());
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.PASSES; }
-    }
-
-    /** Layer normalisation over the last dimension: gamma and beta are parameters. */
-    record LayerNorm(int features) implements LayerOp {
-        public String type() { return "layernorm"; }
-        public long params() { return 2L * features; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("layernorm", inputs);
-            require(in.last() == features, "layernorm has " + features + " features, its input has " + in.last());
-            return in;
-        }
-
-        public LayerOp resized(TensorShape in, int units) {
-            return new LayerNorm(in.last());
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.PASSES; }
-    }
-
-    /** A parameter-free nonlinearity (relu, gelu, softmax, ...) or dropout, shape-preserving. */
-    record Activation(String function) implements LayerOp {
-        public String type() { return "activation"; }
-        public long params() { return 0; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            return single("activation", inputs);
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.PASSES; }
-    }
-
-    /** Table lookup: token ids {@code [L]} to {@code [L, width]}. */
-    record Embedding(int vocabulary, int width) implements LayerOp {
-        public Embedding {
-            require(vocabulary > 0 && width > 0, "embedding vocabulary and width must be positive");
-        }
-
-        public String type() { return "embedding"; }
-        public long params() { return (long) vocabulary * width; }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("embedding", inputs);
-            require(in.rank() == 1, "embedding needs token ids [L], got " + in);
-            return TensorShape.of(in.dim(0), width);
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.CREATES_FIXED; }
-    }
-
-    /**
-     * Multi-head self-attention over {@code [L, inWidth]}: Q, K, V projections to
-     * {@code heads x headSize}, scaled dot-product attention, output projection to {@code outWidth}.
-     */
-    record Attention(int inWidth, int heads, int headSize, int outWidth, boolean bias) implements LayerOp {
-        public Attention {
-            require(inWidth > 0 && heads > 0 && headSize > 0 && outWidth > 0, "attention sizes must be positive");
-        }
-
-        public String type() { return "attention"; }
-
-        public long params() {
-            long inner = (long) heads * headSize;
-            return 3 * inner * inWidth + inner * outWidth + (bias ? 3 * inner + outWidth : 0);
-        }
-
-        public long macs(TensorShape in, TensorShape out) {
-            long length = in.dim(0);
-            long inner = (long) heads * headSize;
-            return 3 * length * inWidth * inner      // Q, K, V projections
-                    + 2 * length * length * inner    // scores and weighted sum
-                    + length * inner * outWidth;     // output projection
-        }
-
-        public TensorShape outputShape(List<TensorShape> inputs) {
-            TensorShape in = single("attention", inputs);
-            require(in.rank() == 2, "attention needs a sequence input [L,D], got " + in);
-            require(in.dim(1) == inWidth, "attention expects width " + inWidth + ", its input has " + in.dim(1));
-            return TensorShape.of(in.dim(0), outWidth);
-        }
-
-        public FeatureFlow flow() { return FeatureFlow.CREATES_FIXED; }
-        public PrunableUnit unit() { return PrunableUnit.HEADS; }
-        public int unitCount() { return heads; }
-
-        public LayerOp resized(TensorShape in, int units) {
-            return new Attention(in.last(), units < 0 ? heads : units, headSize, outWidth, bias);
-        }
+    /** The last axis of parameter {@code key}: where biases and normalisation vectors index features. */
+    static int last(Layer layer, String key) {
+        return layer.getParam(key).rank() - 1;
     }
 }

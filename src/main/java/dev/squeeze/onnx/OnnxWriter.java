@@ -62,7 +62,7 @@ import java.util.Set;
 
 /**
  * Writes a DL4J network, a {@link MultiLayerNetwork} or a {@link ComputationGraph} (walked in its {@link Topology}
- * order: layers, each written by its class's {@link Emitter}, and residual adds), as an ONNX model (opset 13, IR version
+ * order: layers, each written by its class's {@link Emitter}, residual adds and concats), as an ONNX model (opset 13, IR version
  * 7) that computes what {@code net.output(x, false)} computes: input {@value #INPUT} in DL4J's layout with a dynamic batch dimension,
  * output {@value #OUTPUT}. Weights are copied as float32, except those named in a weight-quantisation map, which
  * are stored as a deployment ships them, in the form {@link Deployment} gives each: for an integer kernel, int8
@@ -234,6 +234,8 @@ public final class OnnxWriter {
                         unclipped = in.unclipped();
                     }
                 }
+            } else if (n.kind() == Topology.Kind.CONCAT) {
+                x = concat(g, n, outs);
             } else {
                 x = add(g, n, outs, deployment.integerAdd(name));
             }
@@ -311,6 +313,22 @@ public final class OnnxWriter {
             rank = v.rank;
         }
         return new Value(g.node("Add", n.name() + "/add", inputs), rank);
+    }
+
+    /**
+     * A concat (DL4J's MergeVertex) along the channels of NCHW images or the features of [N, D] vectors. Its output lies on
+     * no grid (each input has its own quantiser), so quantised inputs reach it dequantised and its reader runs float.
+     */
+    private static Value concat(Graph g, Topology.Node n, Map<String, Out> outs) {
+        var inputs = new ArrayList<String>();
+        int rank = -1;
+        for (String in : n.inputs()) {
+            Out o = outs.get(in);
+            Value v = o.unclipped() != null ? clipCodes(g, n.name() + "/" + in, o.value(), o.unclipped(), false) : o.value();
+            inputs.add(v.name);
+            rank = v.rank;
+        }
+        return new Value(g.node("Concat", n.name() + "/concat", inputs, attr("axis", 1)), rank);
     }
 
     private static void checkKnown(String what, Set<String> asked, List<String> names) {

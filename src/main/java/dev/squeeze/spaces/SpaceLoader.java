@@ -6,7 +6,6 @@ import dev.squeeze.Yaml;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -111,7 +110,7 @@ public final class SpaceLoader {
                         + "; see `squeeze inspect` for the layer names");
             }
         }
-        var known = LayerOp.TYPES;
+        var known = dev.squeeze.model.Ops.names();
         for (String t : types) {
             if (!known.contains(t)) {
                 String close = Yaml.closest(t, known);

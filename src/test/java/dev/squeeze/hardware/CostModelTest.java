@@ -4,7 +4,8 @@ import dev.squeeze.model.ArchitectureSpecs;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.CompressionPlan.LayerPlan;
 import dev.squeeze.model.LayerGraph;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.Conv2dOp;
+import dev.squeeze.model.DenseOp;
 import dev.squeeze.model.TensorShape;
 import org.junit.jupiter.api.Test;
 
@@ -66,7 +67,7 @@ class CostModelTest {
     /** A stack of 3x3 convs, 256 channels at 14x14: ~0.59 M parameters (0.59 MB at int8) and 116 M MACs per layer. */
     static LayerGraph convStack(int layers) {
         var b = LayerGraph.builder("stack" + layers).input("input", TensorShape.of(256, 14, 14));
-        for (int i = 0; i < layers; i++) b.add("conv" + i, new LayerOp.Conv2d(256, 256, 3, 3, 1, 1, 1, 1, 1, false, "relu"));
+        for (int i = 0; i < layers; i++) b.add("conv" + i, new Conv2dOp(256, 256, 3, 3, 1, 1, 1, 1, 1, false, "relu"));
         return b.build();
     }
 
@@ -127,7 +128,7 @@ class CostModelTest {
     void memoryBoundDenseLayersGainFromFewerWeightBitsWhereComputeDoesNot() {
         // Four 8192x8192 layers: 268 MB of int8 weights, far beyond any cache here (the H100's L2 is 50 MB).
         var b = LayerGraph.builder("big-mlp").input("input", TensorShape.of(8192));
-        for (String fc : new String[]{"fc", "fc2", "fc3", "fc4"}) b.add(fc, new LayerOp.Dense(8192, 8192, true, "relu"));
+        for (String fc : new String[]{"fc", "fc2", "fc3", "fc4"}) b.add(fc, new DenseOp(8192, 8192, true, "relu"));
         LayerGraph big = b.build();
         // H100: no int4 compute, so w4a8 and w8a8 both run int8 GEMMs; at batch 1 reading the weights dominates.
         LayerCost w8 = layer(cost(big, "nvidia-h100", "w8a8"), "fc"), w4 = layer(cost(big, "nvidia-h100", "w4a8"), "fc");
@@ -155,6 +156,28 @@ class CostModelTest {
         PlanCost bert = cost(BERT, "nvidia-t4", "w8a8");
         assertEquals(layer(bert, "encoder.3.attention").macs() / 2, layer(heads, "encoder.3.attention").macs());
         assertEquals(layer(bert, "encoder.4.attention").macs(), layer(heads, "encoder.4.attention").macs());
+    }
+
+    /**
+     * After a concat, a reader's cost scales with each merged input's share: pruning half of the 10-channel branch of 16
+     * merged channels costs the conv after the merge 5/16 of its MACs, exactly as the physically pruned graph counts them;
+     * nothing fuses into a concat.
+     */
+    @Test
+    void concatReadersScaleWithEachInputsShare(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path spec = java.nio.file.Files.writeString(dir.resolve("inception.yaml"), dev.squeeze.model.ConcatGraphs.SPEC);
+        LayerGraph g = ArchitectureSpecs.load(spec.toString());
+        CompressionPlan plan = new CompressionPlan(new LayerPlan(0, 32, 32), Map.of("b", new LayerPlan(0.5, 32, 32), "d2", new LayerPlan(0.5, 32, 32)),
+                CompressionPlan.Distillation.DEFAULT).validate(g, "test");
+        LayerGraph pruned = g.pruned(plan, 1);
+        PlanCost c = cost(g, "raspberry-pi-4", plan);
+        for (var node : pruned.nodes()) assertEquals(node.macs(), layer(c, node.name()).macs(), node.name());
+        assertEquals(cost(g, "raspberry-pi-4", "w32a32").layers().stream().filter(l -> l.name().equals("mix")).findFirst().orElseThrow().macs() * 11 / 16,
+                layer(c, "mix").macs());
+        assertEquals(pruned.params() * 4 / 1e6, c.total().sizeMb(), 1e-12);
+        assertEquals(pruned.macs(), c.total().macs());
+        assertEquals("b", layer(c, "b_relu").fusedInto());
+        assertEquals(null, layer(c, "cat_bn").fusedInto(), "a batch norm after a concat runs on its own");
     }
 
     @Test

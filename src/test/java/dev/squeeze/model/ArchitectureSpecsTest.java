@@ -62,6 +62,37 @@ class ArchitectureSpecsTest {
         assertTrue(spec.sameStructure(model));
     }
 
+    /** A conv2d with one channel per group is the depthwise op (its own class), still typed conv2d; a depth multiplier is a grouped conv. */
+    @Test
+    void depthwiseIsAConv2dWithOneChannelPerGroup() throws Exception {
+        LayerGraph g = ArchitectureSpecs.load(spec("""
+                schema: squeeze-arch/v1
+                name: dw
+                input: {shape: [4, 8, 8]}
+                layers:
+                  - {name: dw, op: conv2d, out: 4, kernel: 3, padding: 1, groups: 4, bias: false}
+                  - {name: grouped, op: conv2d, out: 8, kernel: 3, groups: 4}
+                """).toString());
+        assertEquals(new DepthwiseConv2dOp(4, 3, 3, 1, 1, 1, 1, false, "identity"), g.node("dw").op());
+        assertEquals("conv2d", g.node("dw").type());
+        assertEquals(4 * 9, g.node("dw").params());
+        assertEquals(8 * 8 * 4 * 9, g.node("dw").macs());
+        assertTrue(g.node("grouped").op() instanceof Conv2dOp);
+        assertEquals(8 * 9 + 8, g.node("grouped").params());
+        assertThrows(IllegalArgumentException.class, () -> new Conv2dOp(4, 4, 3, 3, 1, 1, 1, 1, 4, false, "identity"));
+    }
+
+    /** Concat is spelled {@code op: concat} with its inputs: the spec's graph is the DL4J MergeVertex network's, groups and offsets included. */
+    @Test
+    void concatSpecEqualsTheDl4jGraph() throws Exception {
+        LayerGraph spec = ArchitectureSpecs.load(spec(ConcatGraphs.SPEC).toString());
+        LayerGraph model = Dl4jGraphs.of("inception", ConcatGraphs.build(1), ConcatGraphs.INPUT);
+        assertEquals(model.nodes(), spec.nodes());
+        assertEquals(model.groups(), spec.groups());
+        assertEquals(TensorShape.of(16, 14, 14), spec.node("cat").outShape());
+        assertEquals(TensorShape.of(16), spec.node("vcat").outShape());
+    }
+
     @Test
     void unknownOpIsOneLineErrorWithSuggestion() throws Exception {
         Path f = spec("""

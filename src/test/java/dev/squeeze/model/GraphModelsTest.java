@@ -39,8 +39,8 @@ class GraphModelsTest {
     void paramsEqualDl4jsCountLessRunningStatistics(Architecture arch) {
         Model net = arch.build(1, 10, 1);
         LayerGraph g = Dl4jGraphs.of(arch.builtInName(), net, arch.inputShape());
-        long runningStats = g.nodes().stream().filter(n -> n.op() instanceof LayerOp.BatchNorm)
-                .mapToLong(n -> 2L * ((LayerOp.BatchNorm) n.op()).features()).sum();
+        long runningStats = g.nodes().stream().filter(n -> n.op() instanceof BatchNormOp)
+                .mapToLong(n -> 2L * ((BatchNormOp) n.op()).features()).sum();
         assertEquals(net.numParams(), g.params() + runningStats);
         assertEquals(arch.builtInName(), g.name());
     }
@@ -97,13 +97,12 @@ class GraphModelsTest {
                 g.groups().stream().map(DependencyGroup::id).toList());
     }
 
-    /** A depthwise conv is a grouped conv whose channels follow its input's; MACs per output need one input channel. */
+    /** A depthwise conv (its own op, spelled as a conv2d of 64 groups) is one whose channels follow its input's; MACs per output need one input channel. */
     @Test
     void mobilenetDepthwiseConvsFollowTheirInput() {
         LayerGraph g = built(Architecture.MOBILENET);
-        var dw = (LayerOp.Conv2d) g.node("block3.dw").op();
-        assertTrue(dw.depthwise());
-        assertEquals(64, dw.groups());
+        var dw = (DepthwiseConv2dOp) g.node("block3.dw").op();
+        assertEquals(64, dw.channels());
         assertEquals(64 * 9, g.node("block3.dw").params());
         assertEquals(7 * 7 * 64 * 9, g.node("block3.dw").macs());
         assertEquals(64 * 128, g.node("block3.pw").params());
@@ -132,7 +131,7 @@ class GraphModelsTest {
         net.init();
         LayerGraph g = Dl4jGraphs.of("separable", net, TensorShape.of(4, 6, 6));
         assertEquals(List.of("sep.depthwise", "sep", "pool", "out"), g.layerNames());
-        assertEquals(new LayerOp.Conv2d(4, 8, 3, 3, 1, 1, 1, 1, 4, false, "identity"), g.node("sep.depthwise").op());
+        assertEquals(new Conv2dOp(4, 8, 3, 3, 1, 1, 1, 1, 4, false, "identity"), g.node("sep.depthwise").op());
         assertEquals(TensorShape.of(8, 6, 6), g.node("sep").inShape());
         assertEquals(net.numParams(), g.params());
         assertEquals(6 * 6 * 8 * 9 + 6 * 6 * 8 * 8 + 8 * 3, g.macs());

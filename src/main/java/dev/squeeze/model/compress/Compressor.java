@@ -6,7 +6,7 @@ import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.AddOp;
 import dev.squeeze.model.ModelHandle;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
@@ -162,10 +162,10 @@ public final class Compressor {
         var weightBits = new HashMap<String, Map<String, Integer>>();
         for (LayerNode n : graph.nodes()) {
             int bits = plan.forLayer(n.name()).weightBits();
-            if (bits == 32 || ParamAxes.weights(n.op()).length == 0) continue;
+            if (bits == 32 || n.op().weightKeys().isEmpty()) continue;
             checkQuantisable(n, layers.get(Networks.layerOf(n.name(), layers)));
             var keys = new HashMap<String, Integer>();
-            for (String key : ParamAxes.weights(n.op())) keys.put(key, bits);
+            for (String key : n.op().weightKeys()) keys.put(key, bits);
             weightBits.put(n.name(), keys);
         }
         Deployment deployment = Deployment.ofBits(Topology.of(net), weightBits, quantisationPoints(graph, plan), inputGrid);
@@ -175,7 +175,7 @@ public final class Compressor {
             int bits = plan.forLayer(n.name()).weightBits();
             Layer layer = layers.get(n.name());
             var perKey = new LinkedHashMap<String, WeightQuant>();
-            for (String key : ParamAxes.weights(n.op())) {
+            for (String key : n.op().weightKeys()) {
                 INDArray w = layer.getParam(key);
                 if (bits == 16) {
                     INDArray half = Quantization.fp16(w);
@@ -184,7 +184,7 @@ public final class Compressor {
                     perKey.put(key, WeightQuant.fp16());
                     continue;
                 }
-                int axis = ParamAxes.outputAxis(n.op(), key);
+                int axis = n.op().outputAxis(key);
                 // Wq/Wk/Wv [heads, headSize, in]: each (head, position) pair is an output channel.
                 INDArray shaped = axis < 0 ? w.reshape('c', w.size(0) * w.size(1), w.size(2)) : w;
                 int a = Math.max(axis, 0);
@@ -206,7 +206,7 @@ public final class Compressor {
     }
 
     /**
-     * Weight quantisation knows a weight's layout from its op ({@link ParamAxes}): a separable convolution (two weights in
+     * Weight quantisation knows a weight's layout from its op ({@code LayerOp.outputAxis}): a separable convolution (two weights in
      * one DL4J layer) and a depthwise one with a depth multiplier are refused rather than quantised along the wrong axis.
      */
     private static void checkQuantisable(LayerNode n, Layer layer) {
@@ -234,23 +234,17 @@ public final class Compressor {
         for (LayerNode n : graph.nodes()) {
             if (outputs.contains(n)) continue;
             int bits;
-            if (n.op() instanceof LayerOp.Add) {
+            if (n.op() instanceof AddOp) {
                 if (!n.inputs().stream().allMatch(points::containsKey)) continue;
                 bits = plan.layers().containsKey(n.name()) ? plan.forLayer(n.name()).actBits()
                         : n.inputs().stream().mapToInt(points::get).max().orElseThrow();
-            } else if (ParamAxes.weights(n.op()).length > 0) {
+            } else if (!n.op().weightKeys().isEmpty()) {
                 bits = plan.forLayer(n.name()).actBits();
             } else {
                 continue;
             }
             if (bits == 32) continue;
-            LayerNode end = n;
-            while (true) {
-                List<LayerNode> next = graph.successors(end.name());
-                if (next.size() != 1 || !(next.get(0).op() instanceof LayerOp.BatchNorm || next.get(0).op() instanceof LayerOp.Activation)) break;
-                end = next.get(0);
-            }
-            points.put(end.name(), bits);
+            points.put(graph.blockEnd(n.name()), bits);
         }
         return points;
     }

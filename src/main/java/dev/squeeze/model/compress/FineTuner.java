@@ -183,8 +183,7 @@ public final class FineTuner {
                 if (node.preprocessor() != null) owned.add(in = node.preprocessor().preProcess(in, n, mgr));
                 a = layers.get(node.name()).activate(in, true, mgr);
             } else {
-                a = acts.get(node.inputs().get(0)).dup();
-                for (String other : node.inputs().subList(1, node.inputs().size())) a.addi(acts.get(other));
+                a = Topology.merge(node, node.inputs().stream().map(acts::get).toList());
             }
             owned.add(a);
             acts.put(node.name(), a);
@@ -216,8 +215,16 @@ public final class FineTuner {
                 INDArray toInput = back.getSecond();
                 if (toInput != null && node.preprocessor() != null) toInput = node.preprocessor().backprop(toInput, n, mgr);
                 accumulate(eps, node.input(), toInput, t, owned);
-            } else {
+            } else if (node.kind() == Topology.Kind.ADD) {
                 for (String in : node.inputs()) accumulate(eps, in, e, t, owned);
+            } else { // a concat: each input receives its own features' slice of the gradient
+                long from = 0;
+                for (String in : node.inputs()) {
+                    long width = acts.get(in).size(1);
+                    accumulate(eps, in, e.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                            org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + width)).dup(), t, owned);
+                    from += width;
+                }
             }
         }
         Networks.update(net, gradient, n, mgr);
@@ -256,9 +263,15 @@ public final class FineTuner {
 
     /** The teacher units present at a layer's output in the student: its dependency group's kept units, or all. */
     private static int[] keptAt(LayerGraph teacherGraph, UnitSelection selection, String layer) {
+        var carried = teacherGraph.groups().stream().flatMap(g -> g.members().stream())
+                .filter(m -> m.layer().equals(layer) && m.role() != DependencyGroup.Role.CONSUMER).toList();
+        if (carried.size() > 1 || carried.stream().anyMatch(m -> m.offset() != 0)) {
+            throw new dev.squeeze.SqueezeException("distillation feature_layers: '" + layer + "' holds a concat's channels, which feature "
+                    + "distillation cannot match yet; name a layer before the concat or after the next convolution");
+        }
         for (DependencyGroup g : teacherGraph.groups()) {
             boolean carries = g.members().stream().anyMatch(m -> m.layer().equals(layer) && m.role() != DependencyGroup.Role.CONSUMER);
-            if (carries && !(teacherGraph.node(layer).op() instanceof dev.squeeze.model.LayerOp.Attention)) return selection.keptOf(g.id());
+            if (carries && !(teacherGraph.node(layer).op() instanceof dev.squeeze.model.AttentionOp)) return selection.keptOf(g.id());
         }
         return null;
     }

@@ -5,7 +5,11 @@ import dev.squeeze.data.InputEncoding;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.ActivationOp;
+import dev.squeeze.model.AttentionOp;
+import dev.squeeze.model.BatchNormOp;
+import dev.squeeze.model.ConcatOp;
+import dev.squeeze.model.ParamAxis;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -82,7 +86,7 @@ public enum Importance {
             if (m.role() != DependencyGroup.Role.PRODUCER) continue; // producers are always DL4J layers
             String owner = Networks.layerOf(m.layer(), layers);
             Layer layer = layers.get(owner);
-            for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layer)) {
+            for (ParamAxis a : graph.node(m.layer()).op().prunedAxes(m, layer)) {
                 if (a.key().equals("Wo") || a.key().equals("b")) continue;
                 INDArray w = layer.getParam(a.key());
                 INDArray v = this == TAYLOR ? w.mul(gradients.get(owner + "/" + a.key())) : w;
@@ -108,13 +112,15 @@ public enum Importance {
 
     private static double[] activationScores(Model net, LayerGraph graph, DependencyGroup g, Map<String, INDArray> acts, INDArray x) {
         LayerNode producer = graph.node(g.id());
-        if (producer.op() instanceof LayerOp.Attention) return headContributions((MultiLayerNetwork) net, graph, g, x);
-        // The producer's output after its fused followers (BN, activation), as the next layer reads it.
+        if (producer.op() instanceof AttentionOp) return headContributions((MultiLayerNetwork) net, graph, g, x);
+        // The producer's output after the batch norms and activations that follow it, as the next layer reads it (not the
+        // deployed block, LayerGraph.blockEnd: a depthwise conv's and a residual add's followers count too). A concat's
+        // output holds other groups' channels too: the score is read before it.
         String at = producer.name();
         for (DependencyGroup.Member m : g.members()) {
-            if (m.role() == DependencyGroup.Role.CONSUMER) break;
             var op = graph.node(m.layer()).op();
-            if (m.role() == DependencyGroup.Role.FOLLOWER && (op instanceof LayerOp.BatchNorm || op instanceof LayerOp.Activation)) at = m.layer();
+            if (m.role() == DependencyGroup.Role.CONSUMER || op instanceof ConcatOp || m.offset() != 0) break;
+            if (m.role() == DependencyGroup.Role.FOLLOWER && (op instanceof BatchNormOp || op instanceof ActivationOp)) at = m.layer();
         }
         INDArray a = acts.get(at);
         INDArray abs = org.nd4j.linalg.ops.transforms.Transforms.abs(a, true);
@@ -127,7 +133,7 @@ public enum Importance {
      * projection, so each head is scored by the mean |output| with every other head's rows of Wo zeroed.
      */
     private static double[] headContributions(MultiLayerNetwork net, LayerGraph graph, DependencyGroup g, INDArray x) {
-        var a = (LayerOp.Attention) graph.node(g.id()).op();
+        var a = (AttentionOp) graph.node(g.id()).op();
         int layerIndex = Networks.indexByName(net).get(g.id());
         MultiLayerNetwork probe = Networks.copyOf(net);
         Layer layer = probe.getLayer(layerIndex);

@@ -41,8 +41,7 @@ final class Inference {
                 computed = layers.get(n.name()).activate(read, false, mgr);
                 temporaries.addAll(List.of(pre, read));
             } else {
-                computed = values.get(n.inputs().get(0)).dup();
-                for (String other : n.inputs().subList(1, n.inputs().size())) computed.addi(values.get(other));
+                computed = Topology.merge(n, n.inputs().stream().map(values::get).toList());
             }
             INDArray out = after.apply(n.name(), computed);
             temporaries.add(computed);

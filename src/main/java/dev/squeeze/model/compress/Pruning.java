@@ -3,16 +3,14 @@ package dev.squeeze.model.compress;
 import dev.squeeze.model.DependencyGroup;
 import dev.squeeze.model.LayerGraph;
 import dev.squeeze.model.LayerNode;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.ParamAxis;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.conf.layers.SeparableConvolution2D;
-import org.deeplearning4j.nn.conf.layers.SelfAttentionLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -50,8 +48,10 @@ public final class Pruning {
                 String owner = Networks.layerOf(m.layer(), layers);
                 if (owner == null) continue; // a graph-only node (flatten preprocessor, add): no parameters
                 Layer layer = layers.get(owner);
-                for (ParamAxes.Axis a : ParamAxes.masked(m, graph.node(m.layer()).op(), layer)) {
-                    layer.getParam(a.key()).assign(Tensors.zero(layer.getParam(a.key()), a.axis(), removed, a.block()));
+                for (ParamAxis a : graph.node(m.layer()).op().maskedAxes(m, layer)) {
+                    long[] rows = Tensors.rows(removed, a.block());
+                    for (int r = 0; r < rows.length; r++) rows[r] += m.offset(); // after a concat: the group's rows start later
+                    layer.getParam(a.key()).assign(Tensors.zeroRows(layer.getParam(a.key()), a.axis(), rows));
                 }
             }
         }
@@ -76,7 +76,7 @@ public final class Pruning {
         for (int i = 0; i < conf.getConfs().size(); i++) {
             var layerConf = conf.getConf(i).getLayer();
             LayerNode node = target.node(layerConf.getLayerName());
-            resize(layerConf, node.op());
+            node.op().resize(layerConf);
             InputPreProcessor pp = conf.getInputPreProcess(i);
             if (pp instanceof CnnToFeedForwardPreProcessor flatten) flatten.setNumChannels(imageChannels(target, node));
         }
@@ -100,11 +100,10 @@ public final class Pruning {
             var layerConf = vertex.getLayerConf().getLayer();
             LayerNode node = target.node(e.getKey());
             if (layerConf instanceof SeparableConvolution2D sc) {
-                var depthwise = (LayerOp.Conv2d) target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).op();
-                sc.setNIn(depthwise.inChannels());
-                sc.setNOut(((LayerOp.Conv2d) node.op()).outChannels());
+                sc.setNIn(target.node(e.getKey() + Networks.DEPTHWISE_SUFFIX).inShape().dim(0));
+                sc.setNOut(node.outShape().dim(0));
             } else {
-                resize(layerConf, node.op());
+                node.op().resize(layerConf);
             }
             if (vertex.getPreProcessor() instanceof CnnToFeedForwardPreProcessor flatten) flatten.setNumChannels(imageChannels(target, node));
         }
@@ -114,7 +113,23 @@ public final class Pruning {
         return pruned;
     }
 
-    /** Copies of every layer's parameters (by DL4J layer name, then key), cut to the kept slices: one gather per (group member, axis). */
+    /**
+     * The part of one parameter axis a group owns, from {@code offset}, {@code block} positions per unit: the whole axis, or
+     * after a concat one input's share of it, the other inputs' positions around it being cut by their own groups or kept.
+     */
+    private record Cut(long offset, long block, int units, int[] kept) {
+        boolean covers(long position) {
+            return position >= offset && position < offset + units * block;
+        }
+
+        boolean keeps(long position) {
+            return java.util.Arrays.binarySearch(kept, (int) ((position - offset) / block)) >= 0;
+        }
+    }
+
+    private record AxisOf(String layer, String key, int axis) {}
+
+    /** Copies of every layer's parameters (by DL4J layer name, then key), cut to the kept slices: one gather per parameter axis. */
     private static Map<String, Map<String, INDArray>> keptParams(Model net, LayerGraph graph, UnitSelection selection) {
         var layers = Networks.layersByName(net);
         var params = new HashMap<String, Map<String, INDArray>>();
@@ -123,20 +138,28 @@ public final class Pruning {
             layer.paramTable().forEach((k, v) -> table.put(k, v.dup('c')));
             params.put(name, table);
         });
+        var cuts = new java.util.LinkedHashMap<AxisOf, java.util.List<Cut>>();
         for (DependencyGroup g : graph.groups()) {
             int[] kept = selection.keptOf(g.id());
             if (kept == null) continue;
             for (DependencyGroup.Member m : g.members()) {
                 String owner = Networks.layerOf(m.layer(), layers);
                 if (owner == null) continue;
-                var table = params.get(owner);
-                for (ParamAxes.Axis a : ParamAxes.of(m, graph.node(m.layer()).op(), layers.get(owner))) {
-                    INDArray whole = table.get(a.key());
-                    table.put(a.key(), Tensors.take(whole, a.axis(), kept, a.block()));
-                    dev.squeeze.model.Backend.release(whole);
+                for (ParamAxis a : graph.node(m.layer()).op().prunedAxes(m, layers.get(owner))) {
+                    cuts.computeIfAbsent(new AxisOf(owner, a.key(), a.axis()), k -> new java.util.ArrayList<>())
+                            .add(new Cut(m.offset(), a.block(), g.units(), kept));
                 }
             }
         }
+        cuts.forEach((at, onAxis) -> {
+            var table = params.get(at.layer());
+            INDArray whole = table.get(at.key());
+            long length = whole.size(at.axis());
+            long[] keep = java.util.stream.LongStream.range(0, length).filter(p -> onAxis.stream()
+                    .allMatch(c -> !c.covers(p) || c.keeps(p))).toArray();
+            table.put(at.key(), Tensors.takeRows(whole, at.axis(), keep));
+            dev.squeeze.model.Backend.release(whole);
+        });
         return params;
     }
 
@@ -163,23 +186,5 @@ public final class Pruning {
             n = target.node(from);
         }
         return n.inShape().dim(0);
-    }
-
-    private static void resize(org.deeplearning4j.nn.conf.layers.Layer conf, LayerOp op) {
-        if (op instanceof LayerOp.Conv2d c && conf instanceof FeedForwardLayer f) {
-            f.setNIn(c.inChannels());
-            f.setNOut(c.outChannels());
-        } else if (op instanceof LayerOp.Dense d && conf instanceof FeedForwardLayer f) {
-            f.setNIn(d.in());
-            f.setNOut(d.out());
-        } else if (op instanceof LayerOp.BatchNorm b && conf instanceof FeedForwardLayer f) {
-            f.setNIn(b.features());
-            f.setNOut(b.features());
-        } else if (op instanceof LayerOp.Attention a && conf instanceof SelfAttentionLayer s) {
-            s.setNIn(a.inWidth());
-            s.setNHeads(a.heads());
-            s.setNOut(a.outWidth());
-            s.setLayerParams(null); // cached parameter shapes: recomputed from the new sizes
-        }
     }
 }

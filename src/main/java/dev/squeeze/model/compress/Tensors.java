@@ -23,9 +23,13 @@ final class Tensors {
 
     /** A new array holding only the given units' positions along {@code axis}, in the order given. */
     static INDArray take(INDArray a, int axis, int[] units, long block) {
+        return takeRows(a, axis, rows(units, block));
+    }
+
+    /** A new array holding only the given positions along {@code axis}, in the order given. */
+    static INDArray takeRows(INDArray a, int axis, long[] keep) {
         long[] shape = a.shape();
         long outer = product(shape, 0, axis), inner = product(shape, axis + 1, shape.length), len = shape[axis];
-        long[] keep = rows(units, block);
         float[] src = flat(a);
         float[] dst = new float[(int) (outer * keep.length * inner)];
         for (long o = 0; o < outer; o++) {
@@ -58,11 +62,16 @@ final class Tensors {
 
     /** A copy of {@code a} with the given units' positions along {@code axis} set to zero. */
     static INDArray zero(INDArray a, int axis, int[] units, long block) {
+        return zeroRows(a, axis, rows(units, block));
+    }
+
+    /** A copy of {@code a} with the given positions along {@code axis} zeroed. */
+    static INDArray zeroRows(INDArray a, int axis, long[] rows) {
         long[] shape = a.shape();
         long outer = product(shape, 0, axis), inner = product(shape, axis + 1, shape.length), len = shape[axis];
         float[] data = flat(a);
         for (long o = 0; o < outer; o++) {
-            for (long row : rows(units, block)) {
+            for (long row : rows) {
                 int from = (int) ((o * len + row) * inner);
                 java.util.Arrays.fill(data, from, (int) (from + inner), 0f);
             }

@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
@@ -27,8 +28,8 @@ import java.util.Optional;
  * Structure only (no parameters), so it can be made from a configuration; immutable.
  */
 public final class Topology {
-    /** What a node computes: a DL4J layer, or the elementwise sum of its inputs. */
-    public enum Kind { LAYER, ADD }
+    /** What a node computes: a DL4J layer, the elementwise sum of its inputs, or their concatenation along the features. */
+    public enum Kind { LAYER, ADD, CONCAT }
 
     /**
      * @param name         the layer's name (a sequential network's configured name, a graph's vertex name)
@@ -47,7 +48,7 @@ public final class Topology {
             return kind == Kind.LAYER;
         }
 
-        /** The single input of a layer (an add has several). */
+        /** The single input of a layer (an add or a concat has several). */
         public String input() {
             return inputs.get(0);
         }
@@ -94,7 +95,7 @@ public final class Topology {
     }
 
     /**
-     * @throws SqueezeException naming the vertex when the graph has a vertex other than a layer or an elementwise add,
+     * @throws SqueezeException naming the vertex when the graph has a vertex other than a layer, an elementwise add or a merge,
      *                          or more than one input or output
      */
     public static Topology of(ComputationGraphConfiguration conf) {
@@ -110,9 +111,11 @@ public final class Topology {
                 nodes.add(new Node(name, Kind.LAYER, from, lv.getLayerConf().getLayer(), lv.getPreProcessor(), name));
             } else if (v instanceof ElementWiseVertex ew && ew.getOp() == ElementWiseVertex.Op.Add) {
                 nodes.add(new Node(name, Kind.ADD, from, null, null, name));
+            } else if (v instanceof MergeVertex) {
+                nodes.add(new Node(name, Kind.CONCAT, from, null, null, name));
             } else {
                 throw new SqueezeException("vertex '" + name + "' is a " + describe(v)
-                        + ", which squeeze cannot compress or export; supported vertices: layers and elementwise add");
+                        + ", which squeeze cannot compress or export; supported vertices: layers, elementwise add and merge (concat)");
             }
         }
         return new Topology(conf.getNetworkInputs().get(0), nodes, conf.getNetworkOutputs().get(0));
@@ -164,5 +167,14 @@ public final class Topology {
         if (r.size() != 1) return Optional.empty();
         Node next = r.get(0);
         return next.isLayer() && next.inputs().size() == 1 && next.preprocessor() == null ? Optional.of(next) : Optional.empty();
+    }
+
+    /** What an add or a concat node computes from its inputs' values (a new array): their sum, or them side by side along axis 1. */
+    static org.nd4j.linalg.api.ndarray.INDArray merge(Node n, List<org.nd4j.linalg.api.ndarray.INDArray> inputs) {
+        if (n.kind() == Kind.CONCAT) return org.nd4j.linalg.factory.Nd4j.concat(1, inputs.toArray(org.nd4j.linalg.api.ndarray.INDArray[]::new));
+        if (n.kind() != Kind.ADD) throw new IllegalArgumentException("'" + n.name() + "' is a layer, not an add or a concat");
+        var sum = inputs.get(0).dup();
+        for (var other : inputs.subList(1, inputs.size())) sum.addi(other);
+        return sum;
     }
 }

@@ -9,13 +9,13 @@ import dev.squeeze.model.Backend;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.Dl4jGraphs;
 import dev.squeeze.model.LayerGraph;
-import dev.squeeze.model.LayerOp;
+import dev.squeeze.model.BatchNormOp;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.model.TestData;
 import dev.squeeze.model.TrainedGraphs;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -55,8 +55,8 @@ class CompressorTest {
             assertEquals(predicted.params(), actual.params());
             assertEquals(predicted.macs(), actual.macs());
             assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
-            long runningStats = actual.nodes().stream().filter(n -> n.op() instanceof LayerOp.BatchNorm)
-                    .mapToLong(n -> 2L * ((LayerOp.BatchNorm) n.op()).features()).sum();
+            long runningStats = actual.nodes().stream().filter(n -> n.op() instanceof BatchNormOp)
+                    .mapToLong(n -> 2L * ((BatchNormOp) n.op()).features()).sum();
             assertEquals(predicted.params(), c.network().numParams() - runningStats);
             assertTrue(predicted.params() < m.graph().params());
             double floatMb = CompressedModel.uncompressed(m.network(), m.graph()).sizeMb();
@@ -117,14 +117,14 @@ class CompressorTest {
                 .addInputs("in")
                 .addLayer("a", new ConvolutionLayer.Builder(3, 3).nOut(4).convolutionMode(ConvolutionMode.Same).build(), "in")
                 .addLayer("b", new ConvolutionLayer.Builder(1, 1).nOut(4).build(), "in")
-                .addVertex("concat", new MergeVertex(), "a", "b")
-                .addLayer("pool", new GlobalPoolingLayer(), "concat")
+                .addVertex("product", new ElementWiseVertex(ElementWiseVertex.Op.Product), "a", "b")
+                .addLayer("pool", new GlobalPoolingLayer(), "product")
                 .addLayer("out", new OutputLayer.Builder().nOut(3).build(), "pool")
                 .setOutputs("out")
                 .setInputTypes(InputType.convolutional(6, 6, 1))
                 .build();
         var e = assertThrows(SqueezeException.class, () -> Topology.of(conf));
-        assertTrue(e.getMessage().contains("'concat'") && e.getMessage().contains("MergeVertex") && e.getMessage().contains("supported"), e.getMessage());
+        assertTrue(e.getMessage().contains("'product'") && e.getMessage().contains("elementwise Product vertex") && e.getMessage().contains("supported"), e.getMessage());
     }
 
     /** A separable convolution's weights are refused with a one-line error, not quantised along the wrong axis. */

@@ -83,6 +83,26 @@ class ImportanceTest {
      * On a residual graph every criterion ranks every group, and a residual add group's L1 ranking is that of the
      * summed L1 of all convs feeding the add (its stage's first projection and each block's last conv).
      */
+    /**
+     * Each input of a concat is ranked on its own channels by every criterion: activation importance reads the branch's
+     * output before the merge (whose tensor holds the other branch's channels too), so the 10-channel branch's order is
+     * a permutation of its 10 units.
+     */
+    @Test
+    void concatInputsAreRankedOnTheirOwnChannels() {
+        ComputationGraph net = dev.squeeze.model.ConcatGraphs.build(5);
+        var graph = Dl4jGraphs.of("inception", net, dev.squeeze.model.ConcatGraphs.INPUT);
+        Images calib = TestData.splits().calibration().head(64);
+        for (Importance criterion : Importance.values()) {
+            var order = criterion.order(net, graph, calib, dev.squeeze.data.InputEncoding.IMAGE);
+            for (var g : graph.groups()) {
+                int[] sorted = order.get(g.id()).clone();
+                Arrays.sort(sorted);
+                assertArrayEquals(IntStream.range(0, g.units()).toArray(), sorted, criterion + " " + g.id());
+            }
+        }
+    }
+
     @Test
     void residualGroupsAreRankedOverAllTheirProducers() {
         Backend.init();

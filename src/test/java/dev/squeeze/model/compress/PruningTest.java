@@ -10,6 +10,7 @@ import dev.squeeze.model.TestData;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.model.Architecture;
 import dev.squeeze.model.Backend;
+import dev.squeeze.model.ConcatGraphs;
 import dev.squeeze.model.DependencyGroup;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -143,6 +144,51 @@ class PruningTest {
         LayerGraph predicted = graph.pruned(selection.counts());
         assertEquals(predicted.params(), Dl4jGraphs.of("separable", physical, dev.squeeze.model.TensorShape.of(1, 12, 12)).params());
         assertEquals(predicted.params(), physical.numParams());
+    }
+
+    /**
+     * Concat (MergeVertex): each merged input keeps its own channels, and the readers of the merge (a batch norm over the
+     * merged channels, the conv after it; the classifier after a vector concat) lose the matching rows at each input's
+     * offset. Random weights and statistics, a random half of every group.
+     */
+    @Test
+    void concatPhysicalEqualsMaskedAndMatchesTheGraph() {
+        ComputationGraph net = ConcatGraphs.build(11);
+        Nd4j.getRandom().setSeed(11);
+        net.setParams(Nd4j.randn(DataType.FLOAT, 1, net.numParams()).muli(0.3));
+        for (var l : net.getLayers()) {
+            if (l.paramTable().containsKey("var")) l.getParam("var").assign(Nd4j.rand(DataType.FLOAT, l.getParam("var").shape()).addi(0.5));
+        }
+        INDArray before = net.params().dup();
+        LayerGraph graph = Dl4jGraphs.of("inception", net, ConcatGraphs.INPUT);
+        DependencyGroup a = graph.groupOf("a").orElseThrow(), b = graph.groupOf("b").orElseThrow(), d2 = graph.groupOf("d2").orElseThrow();
+        assertTrue(a.members().contains(new DependencyGroup.Member("mix", DependencyGroup.Role.CONSUMER, 1, 0)), a.toString());
+        assertTrue(b.members().contains(new DependencyGroup.Member("mix", DependencyGroup.Role.CONSUMER, 1, 6)), b.toString());
+        assertTrue(b.members().contains(new DependencyGroup.Member("cat_bn", DependencyGroup.Role.FOLLOWER, 1, 6)), b.toString());
+        assertTrue(d2.members().contains(new DependencyGroup.Member("output", DependencyGroup.Role.CONSUMER, 1, 8)), d2.toString());
+        var selection = randomSelection(graph, new Random(11), units -> units / 2);
+        assertEquals(6, selection.counts().size(), graph.groups().toString()); // stem, a, b, mix, d1, d2
+
+        ComputationGraph masked = Pruning.masked(net, graph, selection);
+        ComputationGraph physical = Pruning.physical(net, graph, selection);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 16, 1, 28, 28);
+        INDArray zMasked = logits(masked, x), zPhysical = logits(physical, x);
+        double diff = zMasked.sub(zPhysical).amaxNumber().doubleValue();
+        LayerGraph predicted = graph.pruned(selection.counts());
+        System.out.printf("inception (concat), %d groups halved: max |logit difference| physical vs masked %.2e, params %,d -> %,d, MACs %,d -> %,d%n",
+                selection.counts().size(), diff, graph.params(), predicted.params(), graph.macs(), predicted.macs());
+        assertTrue(diff <= 1e-4, "max |logit difference| " + diff);
+        assertTrue(logits(net, x).sub(zMasked).amaxNumber().doubleValue() > 1e-3, "pruning changed nothing");
+
+        LayerGraph actual = Dl4jGraphs.of("inception", physical, ConcatGraphs.INPUT);
+        assertEquals(predicted.params(), actual.params());
+        assertEquals(predicted.macs(), actual.macs());
+        assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
+        // mix reads 3 of a's 6 channels and 5 of b's 10; the classifier 4 + 4 of the 16 merged units
+        assertEquals(8, ((dev.squeeze.model.Conv2dOp) predicted.node("mix").op()).inChannels());
+        assertEquals(8, ((dev.squeeze.model.DenseOp) predicted.node("output").op()).in());
+        assertEquals(9L * 8 * 6 + 6, predicted.node("mix").params());
+        assertArrayEquals(before.toFloatVector(), net.params().toFloatVector(), "the input network was modified");
     }
 
     /** Keeps {@code kept(units)} of every group but the classifier's outputs, in a random order of importance. */
