@@ -39,7 +39,7 @@ public final class Trainer {
     }
 
     /**
-     * Trains from {@code from}: a resumed run draws the same shuffles and augmentations for its remaining epochs as an
+     * Trains from {@code start}: a resumed run draws the same shuffles and augmentations for its remaining epochs as an
      * uninterrupted one (the skipped epochs' draws are replayed), and its network carries its updater state and step
      * count, so it ends with the weights the uninterrupted run would have.
      */

@@ -4,7 +4,6 @@ import dev.squeeze.Progress;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.Version;
 import dev.squeeze.data.DataSplits;
-
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 import java.nio.file.Path;

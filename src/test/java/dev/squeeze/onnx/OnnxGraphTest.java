@@ -57,44 +57,29 @@ class OnnxGraphTest {
         InputType type = Dl4jGraphs.toInputType(arch.inputShape());
         Images test = OnnxFixtures.images(IMAGES);
         INDArray x = m.encoding().features(test, 0, IMAGES);
-        // as export does it: prune, fine-tune (briefly: these networks lose most of their accuracy to pruning), quantise
-        var compressor = new Compressor(m, Compressor.Options.DEFAULT, TestData.splits().calibration());
-        Images all = TestData.splits().train(); // its last 640: TrainedGraphs trained on its head (3,000 images on the embedded data)
-        Images train = all.subset(java.util.stream.IntStream.range(all.count() - 640, all.count()).toArray());
-        var tune = new dev.squeeze.model.compress.FineTuner.Settings(20.0 * 32 / train.count(), 32, 1e-3, true, 1.0, 5);
-        var pruned = compressor.pruneAndFineTune(plan, 1, train, tune, dev.squeeze.Progress.NONE);
-        try (CompressedModel c = compressor.quantize(pruned, plan)) {
-            byte[] onnx = OnnxWriter.write(c, type);
-            INDArray simulated = c.output(x), ort;
-            try (var r = OnnxRunner.of(onnx, 2)) {
-                ort = r.output(x);
-            }
-            int[] a = dev.squeeze.model.Accuracy.classes(simulated.dup()), b = dev.squeeze.model.Accuracy.classes(ort.dup());
-            int same = 0;
-            for (int i = 0; i < a.length; i++) if (a[i] == b[i]) same++;
-            double agree = (double) same / IMAGES;
-            double max = OnnxFixtures.maxAbsDiff(simulated, ort);
-            double mean = org.nd4j.linalg.ops.transforms.Transforms.abs(simulated.sub(ort), false).meanNumber().doubleValue();
-            double accuracy = c.accuracy(test, m.encoding());
-            List<String> ops = OnnxRunner.optimisedOps(onnx);
-            System.out.printf("%s %s (accuracy %.4f): simulation vs ONNX Runtime on %d test images: %.2f%% of predictions agree,"
-                            + " |probability difference| max %.2e mean %.2e; ONNX Runtime runs %s%n",
-                    m.name(), which, accuracy, IMAGES, 100 * agree, max, mean, ops);
-            assertTrue(agree >= AGREEMENT, "agreement " + agree);
-            assertTrue(mean < 2e-3, "mean |probability difference| " + mean);
-            int[] perClass = new int[dev.squeeze.data.FashionMnist.CLASSES];
-            for (int k : a) perClass[k]++;
-            int top = java.util.Arrays.stream(perClass).max().orElseThrow();
-            assertTrue(top < 0.6 * IMAGES, "degenerate predictions (accuracy " + accuracy + "): " + java.util.Arrays.toString(perClass));
-            if (which.equals("pruned")) {
-                long convs = m.graph().nodes().stream()
-                        .filter(n -> n.op() instanceof dev.squeeze.model.Conv2dOp || n.op() instanceof dev.squeeze.model.DepthwiseConv2dOp).count();
-                long adds = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.AddOp).count();
-                assertEquals(convs, count(ops, "QLinearConv"), ops.toString());
-                assertEquals(adds, count(ops, "QLinearAdd"), ops.toString());
-                assertEquals(0, count(ops, "Conv") + count(ops, "FusedConv") + count(ops, "BatchNormalization") + count(ops, "DequantizeLinear(weight)"),
-                        ops.toString());
-            }
+        Exported e = exportedAsExportDoes(m, plan, type, test, x);
+        double max = OnnxFixtures.maxAbsDiff(e.simulated(), e.ort());
+        double mean = org.nd4j.linalg.ops.transforms.Transforms.abs(e.simulated().sub(e.ort()), false).meanNumber().doubleValue();
+        double agree = e.agreement(), accuracy = e.accuracy();
+        int[] a = e.predicted();
+        List<String> ops = e.ops();
+        System.out.printf("%s %s (accuracy %.4f): simulation vs ONNX Runtime on %d test images: %.2f%% of predictions agree,"
+                        + " |probability difference| max %.2e mean %.2e; ONNX Runtime runs %s%n",
+                m.name(), which, accuracy, IMAGES, 100 * agree, max, mean, ops);
+        assertTrue(agree >= AGREEMENT, "agreement " + agree);
+        assertTrue(mean < 2e-3, "mean |probability difference| " + mean);
+        int[] perClass = new int[dev.squeeze.data.FashionMnist.CLASSES];
+        for (int k : a) perClass[k]++;
+        int top = java.util.Arrays.stream(perClass).max().orElseThrow();
+        assertTrue(top < 0.6 * IMAGES, "degenerate predictions (accuracy " + accuracy + "): " + java.util.Arrays.toString(perClass));
+        if (which.equals("pruned")) {
+            long convs = m.graph().nodes().stream()
+                    .filter(n -> n.op() instanceof dev.squeeze.model.Conv2dOp || n.op() instanceof dev.squeeze.model.DepthwiseConv2dOp).count();
+            long adds = m.graph().nodes().stream().filter(n -> n.op() instanceof dev.squeeze.model.AddOp).count();
+            assertEquals(convs, count(ops, "QLinearConv"), ops.toString());
+            assertEquals(adds, count(ops, "QLinearAdd"), ops.toString());
+            assertEquals(0, count(ops, "Conv") + count(ops, "FusedConv") + count(ops, "BatchNormalization") + count(ops, "DequantizeLinear(weight)"),
+                    ops.toString());
         }
     }
 
@@ -120,6 +105,28 @@ class OnnxGraphTest {
             return;
         }
         CompressionPlan plan = CompressionPlan.uniform("w8a8p0.25").validate(m.graph(), "test");
+        Exported e = exportedAsExportDoes(m, plan, type, test, x);
+        double agree = e.agreement(), accuracy = e.accuracy();
+        List<String> ops = e.ops();
+        System.out.printf("inception pruned w8a8 (accuracy %.4f, uncompressed %.4f): simulation vs ONNX Runtime on %d test images: "
+                        + "%.2f%% of predictions agree, max |probability difference| %.2e; ONNX Runtime runs %s%n",
+                accuracy, dev.squeeze.model.Accuracy.of(m.network(), test, m.encoding()), IMAGES, 100 * agree,
+                OnnxFixtures.maxAbsDiff(e.simulated(), e.ort()), ops);
+        assertTrue(agree >= AGREEMENT, "agreement " + agree);
+        assertTrue(accuracy > 0.3, "accuracy " + accuracy);
+        assertEquals(2, count(ops, "Concat"), ops.toString());
+        assertEquals(3, count(ops, "QLinearConv"), ops.toString()); // stem, a, b; mix reads the float merge
+    }
+
+    /** What the file export writes does against the simulation: both outputs, the share of predictions alike, the ops ONNX Runtime runs. */
+    private record Exported(INDArray simulated, INDArray ort, int[] predicted, double agreement, double accuracy, List<String> ops) {}
+
+    /**
+     * As export does it: prune, fine-tune (briefly, quantisation-aware, 20 steps of 32 on the train split's last 640
+     * images: TrainedGraphs trained on its head, 3,000 images on the embedded data), quantise, write, run. The pruned
+     * network's params are what {@code LayerGraph.pruned} predicts.
+     */
+    private static Exported exportedAsExportDoes(ModelHandle m, CompressionPlan plan, InputType type, Images test, INDArray x) {
         var compressor = new Compressor(m, Compressor.Options.DEFAULT, TestData.splits().calibration());
         Images all = TestData.splits().train();
         Images train = all.subset(java.util.stream.IntStream.range(all.count() - 640, all.count()).toArray());
@@ -135,17 +142,7 @@ class OnnxGraphTest {
             int[] a = dev.squeeze.model.Accuracy.classes(simulated.dup()), b = dev.squeeze.model.Accuracy.classes(ort.dup());
             int same = 0;
             for (int i = 0; i < a.length; i++) if (a[i] == b[i]) same++;
-            double agree = (double) same / IMAGES;
-            double accuracy = c.accuracy(test, m.encoding());
-            List<String> ops = OnnxRunner.optimisedOps(onnx);
-            System.out.printf("inception pruned w8a8 (accuracy %.4f, uncompressed %.4f): simulation vs ONNX Runtime on %d test images: "
-                            + "%.2f%% of predictions agree, max |probability difference| %.2e; ONNX Runtime runs %s%n",
-                    accuracy, dev.squeeze.model.Accuracy.of(m.network(), test, m.encoding()), IMAGES, 100 * agree,
-                    OnnxFixtures.maxAbsDiff(simulated, ort), ops);
-            assertTrue(agree >= AGREEMENT, "agreement " + agree);
-            assertTrue(accuracy > 0.3, "accuracy " + accuracy);
-            assertEquals(2, count(ops, "Concat"), ops.toString());
-            assertEquals(3, count(ops, "QLinearConv"), ops.toString()); // stem, a, b; mix reads the float merge
+            return new Exported(simulated, ort, a, (double) same / a.length, c.accuracy(test, m.encoding()), OnnxRunner.optimisedOps(onnx));
         }
     }
 

@@ -101,23 +101,8 @@ class PruningTest {
                 || arch == Architecture.MOBILENET, "no residual group: " + graph.groups());
         var selection = randomSelection(graph, new Random(7), units -> units / 2);
 
-        ComputationGraph masked = Pruning.masked(net, graph, selection);
-        ComputationGraph physical = Pruning.physical(net, graph, selection);
-
-        INDArray x = Nd4j.rand(DataType.FLOAT, 16, 1, 28, 28);
-        INDArray zMasked = logits(masked, x), zPhysical = logits(physical, x);
-        double diff = zMasked.sub(zPhysical).amaxNumber().doubleValue();
-        LayerGraph predicted = graph.pruned(selection.counts());
-        System.out.printf("%s, %d groups halved: max |logit difference| physical vs masked %.2e, params %,d -> %,d%n", arch.builtInName(),
-                selection.counts().size(), diff, graph.params(), predicted.params());
-        assertTrue(diff <= 1e-4, "max |logit difference| " + diff);
-        assertTrue(logits(net, x).sub(zMasked).amaxNumber().doubleValue() > 1e-3, "pruning changed nothing");
-
-        LayerGraph actual = Dl4jGraphs.of(arch.builtInName(), physical, arch.inputShape());
-        assertEquals(predicted.params(), actual.params());
-        assertEquals(predicted.macs(), actual.macs());
+        LayerGraph predicted = assertMaskedEqualsPhysical(net, graph, selection, arch.builtInName(), arch.inputShape());
         assertTrue(predicted.params() < graph.params());
-        assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
         assertArrayEquals(before.toFloatVector(), net.params().toFloatVector(), "the input network was modified");
     }
 
@@ -169,26 +154,36 @@ class PruningTest {
         var selection = randomSelection(graph, new Random(11), units -> units / 2);
         assertEquals(6, selection.counts().size(), graph.groups().toString()); // stem, a, b, mix, d1, d2
 
+        LayerGraph predicted = assertMaskedEqualsPhysical(net, graph, selection, "inception (concat)", ConcatGraphs.INPUT);
+        // mix reads 3 of a's 6 channels and 5 of b's 10; the classifier 4 + 4 of the 16 merged units
+        assertEquals(8, ((dev.squeeze.model.Conv2dOp) predicted.node("mix").op()).inChannels());
+        assertEquals(8, ((dev.squeeze.model.DenseOp) predicted.node("output").op()).in());
+        assertEquals(9L * 8 * 6 + 6, predicted.node("mix").params());
+        assertArrayEquals(before.toFloatVector(), net.params().toFloatVector(), "the input network was modified");
+    }
+
+    /**
+     * Masked and physical pruning of a graph by {@code selection} give the same logits (max |difference| <= 1e-4) on
+     * random images, and the physical network's params, MACs and structure are what {@code LayerGraph.pruned} predicts,
+     * which it returns.
+     */
+    private static LayerGraph assertMaskedEqualsPhysical(ComputationGraph net, LayerGraph graph, UnitSelection selection, String name,
+                                                         dev.squeeze.model.TensorShape input) {
         ComputationGraph masked = Pruning.masked(net, graph, selection);
         ComputationGraph physical = Pruning.physical(net, graph, selection);
         INDArray x = Nd4j.rand(DataType.FLOAT, 16, 1, 28, 28);
         INDArray zMasked = logits(masked, x), zPhysical = logits(physical, x);
         double diff = zMasked.sub(zPhysical).amaxNumber().doubleValue();
         LayerGraph predicted = graph.pruned(selection.counts());
-        System.out.printf("inception (concat), %d groups halved: max |logit difference| physical vs masked %.2e, params %,d -> %,d, MACs %,d -> %,d%n",
-                selection.counts().size(), diff, graph.params(), predicted.params(), graph.macs(), predicted.macs());
+        System.out.printf("%s, %d groups halved: max |logit difference| physical vs masked %.2e, params %,d -> %,d, MACs %,d -> %,d%n",
+                name, selection.counts().size(), diff, graph.params(), predicted.params(), graph.macs(), predicted.macs());
         assertTrue(diff <= 1e-4, "max |logit difference| " + diff);
         assertTrue(logits(net, x).sub(zMasked).amaxNumber().doubleValue() > 1e-3, "pruning changed nothing");
-
-        LayerGraph actual = Dl4jGraphs.of("inception", physical, ConcatGraphs.INPUT);
+        LayerGraph actual = Dl4jGraphs.of(graph.name(), physical, input);
         assertEquals(predicted.params(), actual.params());
         assertEquals(predicted.macs(), actual.macs());
         assertTrue(predicted.sameStructure(actual), () -> predicted.nodes() + "\n" + actual.nodes());
-        // mix reads 3 of a's 6 channels and 5 of b's 10; the classifier 4 + 4 of the 16 merged units
-        assertEquals(8, ((dev.squeeze.model.Conv2dOp) predicted.node("mix").op()).inChannels());
-        assertEquals(8, ((dev.squeeze.model.DenseOp) predicted.node("output").op()).in());
-        assertEquals(9L * 8 * 6 + 6, predicted.node("mix").params());
-        assertArrayEquals(before.toFloatVector(), net.params().toFloatVector(), "the input network was modified");
+        return predicted;
     }
 
     /** Keeps {@code kept(units)} of every group but the classifier's outputs, in a random order of importance. */
