@@ -74,6 +74,12 @@ public record Conv2dOp(int inChannels, int outChannels, int kernelH, int kernelW
     }
 
     public TensorShape outputShape(List<TensorShape> inputs) {
+        return convolved(inputs, inChannels, outChannels, kernelH, kernelW, strideH, strideW, padH, padW);
+    }
+
+    /** A convolution's output {@code [out, H', W']} over its one image input of {@code in} channels (grouped or not). */
+    static TensorShape convolved(List<TensorShape> inputs, int inChannels, int outChannels, int kernelH, int kernelW,
+                                 int strideH, int strideW, int padH, int padW) {
         TensorShape in = LayerOp.single("conv2d", inputs);
         require(in.rank() == 3, "conv2d needs an image input [C,H,W], got " + in);
         require(in.dim(0) == inChannels, "conv2d expects " + inChannels + " input channels, its input has " + in.dim(0));

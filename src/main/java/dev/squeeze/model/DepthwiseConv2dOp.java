@@ -54,13 +54,7 @@ public record DepthwiseConv2dOp(int channels, int kernelH, int kernelW, int stri
     }
 
     public TensorShape outputShape(List<TensorShape> inputs) {
-        TensorShape in = LayerOp.single("conv2d", inputs);
-        require(in.rank() == 3, "conv2d needs an image input [C,H,W], got " + in);
-        require(in.dim(0) == channels, "conv2d expects " + channels + " input channels, its input has " + in.dim(0));
-        int h = (in.dim(1) + 2 * padH - kernelH) / strideH + 1;
-        int w = (in.dim(2) + 2 * padW - kernelW) / strideW + 1;
-        require(h > 0 && w > 0, "conv2d kernel " + kernelH + "x" + kernelW + " does not fit input " + in);
-        return TensorShape.of(channels, h, w);
+        return Conv2dOp.convolved(inputs, channels, channels, kernelH, kernelW, strideH, strideW, padH, padW);
     }
 
     public FeatureFlow flow() { return FeatureFlow.PASSES; }

@@ -304,15 +304,22 @@ public final class OnnxWriter {
      * com.microsoft QLinearAdd.
      */
     private static Value add(Graph g, Topology.Node n, Map<String, Out> outs, boolean integer) {
-        var inputs = new ArrayList<String>();
-        int rank = -1;
+        List<Value> inputs = merged(g, n, outs, integer);
+        return new Value(g.node("Add", n.name() + "/add", names(inputs)), inputs.get(inputs.size() - 1).rank);
+    }
+
+    /** A merging node's inputs, each clipped to its codes' range first where its producer left it unclipped. */
+    private static List<Value> merged(Graph g, Topology.Node n, Map<String, Out> outs, boolean integer) {
+        var inputs = new ArrayList<Value>();
         for (String in : n.inputs()) {
             Out o = outs.get(in);
-            Value v = o.unclipped() != null ? clipCodes(g, n.name() + "/" + in, o.value(), o.unclipped(), integer) : o.value();
-            inputs.add(v.name);
-            rank = v.rank;
+            inputs.add(o.unclipped() != null ? clipCodes(g, n.name() + "/" + in, o.value(), o.unclipped(), integer) : o.value());
         }
-        return new Value(g.node("Add", n.name() + "/add", inputs), rank);
+        return inputs;
+    }
+
+    private static List<String> names(List<Value> values) {
+        return values.stream().map(v -> v.name).toList();
     }
 
     /**
@@ -320,15 +327,8 @@ public final class OnnxWriter {
      * no grid (each input has its own quantiser), so quantised inputs reach it dequantised and its reader runs float.
      */
     private static Value concat(Graph g, Topology.Node n, Map<String, Out> outs) {
-        var inputs = new ArrayList<String>();
-        int rank = -1;
-        for (String in : n.inputs()) {
-            Out o = outs.get(in);
-            Value v = o.unclipped() != null ? clipCodes(g, n.name() + "/" + in, o.value(), o.unclipped(), false) : o.value();
-            inputs.add(v.name);
-            rank = v.rank;
-        }
-        return new Value(g.node("Concat", n.name() + "/concat", inputs, attr("axis", 1)), rank);
+        List<Value> inputs = merged(g, n, outs, false);
+        return new Value(g.node("Concat", n.name() + "/concat", names(inputs), attr("axis", 1)), inputs.get(inputs.size() - 1).rank);
     }
 
     private static void checkKnown(String what, Set<String> asked, List<String> names) {
