@@ -85,8 +85,8 @@ public final class ClusterBenchmark {
         Images images = splits.calibration().head(r.images());
         var spec = new EvaluatorSpec("bench cluster", 42, r.images(), dev.squeeze.model.compress.Importance.L1, dev.squeeze.model.compress.ActivationCalibration.MINMAX, null, r.images(), null);
         dev.squeeze.model.Backend.oneThreadPerCandidate();
-        var one = new AccuracyRungs.Inputs(model, spec, images, null, 1, plan -> Map.of(), new StopRequest());
-        var two = new AccuracyRungs.Inputs(model, spec, images, null, 2, one.costs(), one.stop());
+        var one = new AccuracyRungs.Inputs(model, spec, dev.squeeze.results.Objective.ACCURACY, images, null, 1, plan -> Map.of(), new StopRequest());
+        var two = new AccuracyRungs.Inputs(model, spec, one.quality(), images, null, 2, one.costs(), one.stop());
 
         Path work = tempDir();
         String name = "bench-" + ProcessHandle.current().pid();

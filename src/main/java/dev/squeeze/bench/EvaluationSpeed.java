@@ -78,7 +78,7 @@ public final class EvaluationSpeed {
         var onnxShared = MeasuredAccuracy.Shared.of(m, images, options, MeasuredAccuracy.Runtime.ONNX_RUNTIME);
         var dl4j = new MeasuredAccuracy(dl4jShared);
         var onnx = new MeasuredAccuracy(onnxShared);
-        for (CompressionPlan p : plans.subList(0, 3)) maxDiff = Math.max(maxDiff, Math.abs(dl4j.accuracy(p) - onnx.accuracy(p)));
+        for (CompressionPlan p : plans.subList(0, 3)) maxDiff = Math.max(maxDiff, Math.abs(dl4j.quality(p) - onnx.quality(p)));
 
         progress.update("DL4J rung, " + r.threads() + " candidates in parallel");
         double dl4jRate = throughput(() -> new MeasuredAccuracy(dl4jShared), plans, r, images.count());
@@ -95,11 +95,11 @@ public final class EvaluationSpeed {
         try {
             // warm-up, untimed: one round over the plans, so every worker has built its proxy and the JIT has seen every path
             var warm = new ArrayList<Future<Double>>();
-            for (CompressionPlan p : plans) warm.add(pool.submit(() -> local.get().accuracy(p)));
+            for (CompressionPlan p : plans) warm.add(pool.submit(() -> local.get().quality(p)));
             for (var f : warm) f.get();
             long t = System.nanoTime();
             var jobs = new ArrayList<Future<Double>>();
-            for (int round = 0; round < r.rounds(); round++) for (CompressionPlan p : plans) jobs.add(pool.submit(() -> local.get().accuracy(p)));
+            for (int round = 0; round < r.rounds(); round++) for (CompressionPlan p : plans) jobs.add(pool.submit(() -> local.get().quality(p)));
             for (var f : jobs) f.get();
             return (double) jobs.size() * images / ((System.nanoTime() - t) / 1e9);
         } catch (Exception e) {

@@ -85,14 +85,15 @@ final class ExportCommand implements Callable<Integer> {
         o.printf("  measured here: %.4f ms per inference, uniform int8 %.4f ms (%.2fx); %s%n", m.measured().latencyMs(),
                 m.measured().uniformInt8LatencyMs(), m.measured().speedupOverUniformInt8(), m.measured().method());
         var f = m.finetune();
-        o.printf("  kept the %s model%s%n", f.kept(), f.fineTunedAccuracy() == null ? ""
-                : String.format(" (%,d calibration images: fine-tuned %.4f, not fine-tuned %.4f; fine-tuned %.2f epochs of %,d)",
-                f.validationImages(), f.fineTunedAccuracy(), f.untunedAccuracy(), f.epochs(), f.fineTuneImages()));
-        o.printf("  test accuracy (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f; agreement %.2f%%%n",
-                m.accuracy().testImages(), m.accuracy().baseline(), m.accuracy().dl4j(), m.accuracy().onnxruntime(), 100 * m.agreement());
-        if (m.accuracy().search() != null) {
-            o.printf("  the search measured %.4f (%s fidelity, calibration split)%n", m.accuracy().search(), m.accuracy().searchFidelity().key());
+        o.printf("  kept the %s model%s%n", f.kept(), f.fineTuned() == null ? ""
+                : String.format(" (%s on %,d calibration images: fine-tuned %.4f, not fine-tuned %.4f; fine-tuned %.2f epochs of %,d)",
+                f.metric(), f.validationImages(), f.fineTuned(), f.untuned(), f.epochs(), f.fineTuneImages()));
+        for (var q : m.accuracy() == null || m.accuracy() == m.quality() ? java.util.List.of(m.quality()) : java.util.List.of(m.quality(), m.accuracy())) {
+            o.printf("  test %s (%d images): baseline %.4f, DL4J simulation %.4f, ONNX Runtime %.4f%n",
+                    q.metric(), q.testImages(), q.baseline(), q.dl4j(), q.onnxruntime());
+            if (q.search() != null) o.printf("    the search measured %.4f (%s fidelity, calibration split)%n", q.search(), q.searchFidelity().key());
         }
+        o.printf("  ONNX Runtime and the DL4J simulation agree on %.2f%% of test predictions%n", 100 * m.agreement());
         o.println(PeakMemory.closing("  export done"));
         return 0;
     }

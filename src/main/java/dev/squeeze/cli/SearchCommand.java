@@ -46,7 +46,8 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--device", description = "Hardware profile name or file.")
     String device;
 
-    @Option(names = "--objectives", split = ",", description = "Comma-separated: accuracy, latency_ms, energy_mj, size_mb, peak_memory_mb.")
+    @Option(names = "--objectives", split = ",", description = "Comma-separated: one quality metric (accuracy, top5_accuracy; or, needing no labels, agreement, "
+            + "output_cosine, output_kl) and costs (latency_ms, energy_mj, size_mb, peak_memory_mb).")
     List<String> objectives;
 
     @Option(names = "--population", description = "Population size.")
@@ -67,7 +68,7 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--max-latency-ms", description = "Constraint: predicted latency at most this.")
     Double maxLatencyMs;
 
-    @Option(names = "--max-accuracy-drop", description = "Constraint: accuracy drop against the uncompressed model at most this (0.01 = 1 point).")
+    @Option(names = "--max-accuracy-drop", description = "Constraint: the quality metric's drop against the uncompressed model at most this (accuracy: 0.01 = 1 point).")
     Double maxAccuracyDrop;
 
     @Option(names = "--max-size-mb", description = "Constraint: model size at most this.")

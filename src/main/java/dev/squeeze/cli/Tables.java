@@ -77,8 +77,8 @@ final class Tables {
         }
         if (r.card() != null) {
             var c = r.card();
-            sb.append(String.format("%ncard: test accuracy %.4f on %d images (%s), seed %d, %d epochs, %.0f s%n  reproduce: %s%n",
-                    c.testAccuracy(), c.testExamples(), c.data().source(), c.seed(), c.epochs(), c.trainSeconds(), c.command()));
+            sb.append(String.format("%ncard: test accuracy %s on %d images (%s), seed %d, %d epochs, %.0f s%n  reproduce: %s%n",
+                    c.testAccuracy() == null ? "- (no labels)" : String.format("%.4f", c.testAccuracy()), c.testExamples(), c.data().source(), c.seed(), c.epochs(), c.trainSeconds(), c.command()));
         }
         return sb.toString();
     }

@@ -39,14 +39,15 @@ final class LadderEvaluator implements PlanEvaluator {
 
     @Override
     public List<Evaluation> evaluate(List<CompressionPlan> plans) {
+        Objective quality = table.quality();
         var out = new Evaluation[plans.size()];
         var toMeasure = new ArrayList<Integer>();
         double[] predicted = new double[plans.size()];
         for (int i = 0; i < plans.size(); i++) {
             predicted[i] = table.predict(plans.get(i), space);
-            if (screenDrop != null && table.baseline() - predicted[i] > screenDrop) {
+            if (screenDrop != null && quality.drop(table.baseline(), predicted[i]) > screenDrop) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
-                values.put(Objective.ACCURACY.key(), predicted[i]);
+                values.put(quality.key(), predicted[i]);
                 out[i] = new Evaluation(values, Fidelity.PREDICTED, 0, predictedBy);
             } else {
                 toMeasure.add(i);
@@ -56,7 +57,7 @@ final class LadderEvaluator implements PlanEvaluator {
         for (int k = 0; k < toMeasure.size(); k++) {
             int i = toMeasure.get(k);
             var values = new LinkedHashMap<>(results.get(k).values());
-            values.put(Objective.ACCURACY.keyAt(Fidelity.PREDICTED), predicted[i]);
+            values.put(quality.keyAt(Fidelity.PREDICTED), predicted[i]);
             out[i] = results.get(k).withValues(values);
         }
         return List.of(out);

@@ -16,12 +16,13 @@ import dev.squeeze.model.compress.Compressor;
 import dev.squeeze.model.compress.FineTuner;
 import dev.squeeze.model.compress.TeacherOutputs;
 import dev.squeeze.results.Fidelity;
+import dev.squeeze.results.Objective;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 
 /**
  * The {@code measured} rung: each plan applied by {@link Compressor} exactly as export applies it (physical
- * pruning, per-channel weight quantisation, calibrated activation quantisers), then evaluated on the
- * calibration images. With {@code recovery}, the {@code recovered} rung: a short distillation fine-tune
+ * pruning, per-channel weight quantisation, calibrated activation quantisers), then its quality metric
+ * ({@link QualityMeasure}: accuracy, or a label-free one) measured on the calibration images. With {@code recovery}, the {@code recovered} rung: a short distillation fine-tune
  * (quantisation-aware, the plan's temperature and alpha, seeded by the plan) between pruning and quantising.
  *
  * <p>The search runs calibration and inference in ONNX Runtime ({@link Runtime#ONNX_RUNTIME}), one thread per
@@ -40,14 +41,21 @@ public final class MeasuredAccuracy implements AccuracyProxy {
 
     /**
      * What the workers' proxies share, read-only: the compressor (its unit ranking and encoded calibration
-     * features) and the encoded images, built once for all of them.
+     * features) and the quality measure (the encoded images, and the uncompressed network's outputs on them when the
+     * metric compares with those), built once for all of them.
      */
-    public record Shared(ModelHandle model, Compressor compressor, Accuracy.Encoded images, Runtime runtime, InputType inputType,
+    public record Shared(ModelHandle model, Compressor compressor, QualityMeasure measure, Runtime runtime, InputType inputType,
                   Compressor.Calibrator calibrator) {
+        /** Measuring top-1 accuracy. */
         public static Shared of(ModelHandle model, Images images, Compressor.Options options, Runtime runtime) {
+            return of(model, images, options, runtime, Objective.ACCURACY);
+        }
+
+        public static Shared of(ModelHandle model, Images images, Compressor.Options options, Runtime runtime, Objective metric) {
             InputType inputType = Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next());
+            var encoded = Accuracy.Encoded.of(images, model.encoding(), runtime == Runtime.DL4J ? Accuracy.BATCH : OnnxRunner.FRESH_SESSION_BATCH);
             return new Shared(model, new Compressor(model, options, images),
-                    Accuracy.Encoded.of(images, model.encoding(), runtime == Runtime.DL4J ? Accuracy.BATCH : OnnxRunner.FRESH_SESSION_BATCH),
+                    QualityMeasure.of(metric, encoded, features -> Accuracy.output(model.network(), features)),
                     runtime, inputType, runtime == Runtime.DL4J ? Compressor.DL4J : new OnnxCalibrator(inputType, 1));
         }
     }
@@ -83,9 +91,14 @@ public final class MeasuredAccuracy implements AccuracyProxy {
     }
 
     @Override
-    public double accuracy(CompressionPlan plan) {
+    public Objective metric() {
+        return shared.measure().metric();
+    }
+
+    @Override
+    public double quality(CompressionPlan plan) {
         try (CompressedModel c = compress(plan)) {
-            return accuracy(c);
+            return quality(c);
         }
     }
 
@@ -122,10 +135,10 @@ public final class MeasuredAccuracy implements AccuracyProxy {
         };
     }
 
-    private double accuracy(CompressedModel c) {
-        if (shared.runtime() == Runtime.DL4J) return shared.images().accuracy(c::predict);
+    private double quality(CompressedModel c) {
+        if (shared.runtime() == Runtime.DL4J) return shared.measure().of(c::output);
         try (OnnxRunner runner = OnnxRunner.of(OnnxWriter.write(c, shared.inputType()), 1)) {
-            return shared.images().accuracy(runner::predict);
+            return shared.measure().of(runner::output);
         }
     }
 }

@@ -105,7 +105,7 @@ public final class ParallelEvaluator implements Rung {
         AccuracyProxy proxy = proxies.take();
         try {
             var values = new LinkedHashMap<>(costs.apply(plan));
-            values.put(Objective.ACCURACY.key(), proxy.accuracy(plan));
+            values.put(proxy.metric().key(), proxy.quality(plan));
             return new Evaluation(values, proxy.fidelity(), (System.nanoTime() - start) / 1e9, evaluatedBy);
         } finally {
             proxies.add(proxy);

@@ -16,10 +16,12 @@ import java.util.List;
 final class RecoveryPromoter implements Promoter {
     private final PlanEvaluator recovered;
     private final EvaluatorSpec.Recovery rule;
+    private final Objective quality;
 
-    RecoveryPromoter(PlanEvaluator recovered, EvaluatorSpec.Recovery rule) {
+    RecoveryPromoter(PlanEvaluator recovered, EvaluatorSpec.Recovery rule, Objective quality) {
         this.recovered = recovered;
         this.rule = rule;
+        this.quality = quality;
     }
 
     @Override
@@ -28,7 +30,7 @@ final class RecoveryPromoter implements Promoter {
         var out = new ArrayList<Evaluation>();
         for (int i = 0; i < candidates.size(); i++) {
             var values = new LinkedHashMap<>(results.get(i).values());
-            values.put(Objective.ACCURACY.keyAt(Fidelity.MEASURED), candidates.get(i).value(Objective.ACCURACY));
+            values.put(quality.keyAt(Fidelity.MEASURED), candidates.get(i).value(quality));
             out.add(results.get(i).withValues(values));
         }
         return out;

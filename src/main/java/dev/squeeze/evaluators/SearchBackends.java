@@ -12,6 +12,7 @@ import dev.squeeze.data.Images;
 import dev.squeeze.model.CompressionPlan;
 import dev.squeeze.model.ModelHandle;
 import dev.squeeze.results.EvaluatedBy;
+import dev.squeeze.results.Objective;
 import dev.squeeze.spaces.SearchSpace;
 
 import java.util.Map;
@@ -57,11 +58,12 @@ public final class SearchBackends implements AutoCloseable {
     public static final int RUNGS_VERSION = 6;
 
     /**
+     * @param quality the quality objective the rungs measure
      * @param rungs where the measured and recovered rungs run ({@link AccuracyRungs#LOCAL}: on {@code threads} threads here)
      * @param stop  ends the rungs' batches early, and abandons recovered-rung fine-tunes under way (see {@link ParallelEvaluator})
      */
     public static SearchBackends of(ModelHandle model, SearchSpace space, EvaluatorSpec spec, DataSplits splits, String device,
-                                    int batch, int threads, boolean strict, Progress progress, StopRequest stop, AccuracyRungs rungs) {
+                                    Objective quality, int batch, int threads, boolean strict, Progress progress, StopRequest stop, AccuracyRungs rungs) {
         HardwareProfile profile = Profiles.load(device);
         if (strict) checkBits(space, profile);
         CostModel costModel = CostModel.of(model.graph(), profile);
@@ -73,8 +75,8 @@ public final class SearchBackends implements AutoCloseable {
             train = splits.trainHead(r.steps() * r.batch());
             warnIfTooLittleTrainingData(spec, r, train.count(), splits.description(), progress);
         }
-        var opened = rungs.open(new AccuracyRungs.Inputs(model, spec, images, train, threads, costs, stop));
-        Promoter promoter = opened.recovered() == null ? Promoter.NONE : new RecoveryPromoter(opened.recovered(), spec.recovery());
+        var opened = rungs.open(new AccuracyRungs.Inputs(model, spec, quality, images, train, threads, costs, stop));
+        Promoter promoter = opened.recovered() == null ? Promoter.NONE : new RecoveryPromoter(opened.recovered(), spec.recovery(), quality);
         return new SearchBackends(opened.measured(), opened.recovered(), costs, promoter, Profiles.sha256(device), spec.screenDrop(),
                 spec.evaluatedBy("predicted from the sensitivity table, screen drop " + spec.screenDrop()));
     }

@@ -11,21 +11,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code predicted} rung: accuracy with only one layer's one setting changed, measured once per
- * (knob, value); a plan's predicted accuracy is the baseline minus the sum of its settings' drops.
+ * The {@code predicted} rung: the quality metric (accuracy, agreement, ...) with only one layer's one setting changed,
+ * measured once per (knob, value); a plan's predicted value is the baseline less the sum of its settings' drops.
  * Near-free once built, and it ranks plans for screening and for seeding the first population.
  */
 public final class SensitivityTable {
+    private final Objective quality;
     private final double baseline;
-    private final Map<String, Double> drops; // "layer.kind=value" -> accuracy drop
+    private final Map<String, Double> drops; // "layer.kind=value" -> drop of the quality metric (Objective.drop)
 
-    private SensitivityTable(double baseline, Map<String, Double> drops) {
+    private SensitivityTable(Objective quality, double baseline, Map<String, Double> drops) {
+        this.quality = quality;
         this.baseline = baseline;
         this.drops = Map.copyOf(drops);
     }
 
     /** Measures every (layer knob, value) alone with {@code evaluator} (distillation knobs do not act without fine-tuning). */
-    public static SensitivityTable measure(SearchSpace space, PlanEvaluator evaluator, double baseline) {
+    public static SensitivityTable measure(SearchSpace space, PlanEvaluator evaluator, Objective quality, double baseline) {
         var keys = new java.util.ArrayList<String>();
         var plans = new java.util.ArrayList<CompressionPlan>();
         for (Knob k : space.genes()) {
@@ -39,8 +41,8 @@ public final class SensitivityTable {
         }
         List<Evaluation> results = evaluator.evaluate(plans);
         var drops = new HashMap<String, Double>();
-        for (int i = 0; i < keys.size(); i++) drops.put(keys.get(i), baseline - results.get(i).values().get(Objective.ACCURACY.key()));
-        return new SensitivityTable(baseline, drops);
+        for (int i = 0; i < keys.size(); i++) drops.put(keys.get(i), quality.drop(baseline, results.get(i).values().get(quality.key())));
+        return new SensitivityTable(quality, baseline, drops);
     }
 
     /** The plan that changes one layer's one setting. */
@@ -53,17 +55,22 @@ public final class SensitivityTable {
         return drops.size();
     }
 
-        /** Baseline minus the summed single-setting drops of the plan's settings. */
+    /** The baseline less the summed single-setting drops of the plan's settings. */
     public double predict(CompressionPlan plan, SearchSpace space) {
-        double acc = baseline;
+        double drop = 0;
         for (Knob k : space.genes()) {
             if (k.layer() == null) continue;
-            acc -= drops.getOrDefault(key(k, k.valueIn(plan)), 0.0);
+            drop += drops.getOrDefault(key(k, k.valueIn(plan)), 0.0);
         }
-        return acc;
+        return quality.behind(baseline, drop);
     }
 
-    /** Accuracy drop of one (knob, value) measured alone; 0 for the uncompressed value. */
+    /** The quality objective the table holds drops of. */
+    public Objective quality() {
+        return quality;
+    }
+
+    /** Drop of one (knob, value) measured alone; 0 for the uncompressed value. */
     public double drop(Knob k, double value) {
         return drops.getOrDefault(key(k, value), 0.0);
     }

@@ -11,6 +11,7 @@ import dev.squeeze.SqueezeException;
 import dev.squeeze.data.DataSplits;
 import dev.squeeze.data.Images;
 import dev.squeeze.evaluators.EvaluatorSpec;
+import dev.squeeze.evaluators.QualityMeasure;
 import dev.squeeze.hardware.CostModel;
 import dev.squeeze.hardware.Profiles;
 import dev.squeeze.model.CompressionPlan;
@@ -37,6 +38,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * {@code squeeze export}: from a run's stored plan (never from genes), prune physically, fine-tune with the plan's
@@ -56,7 +58,12 @@ public final class Exporting {
      */
     public record Request(String run, Path results, TrialChoice choice, Double epochs, boolean force, Path dataDir, int threads) {}
 
-    public record Accuracy(double baseline, double dl4j, double onnxruntime, Double search, Fidelity searchFidelity, int testImages) {}
+    /**
+     * One quality metric on the test split: the uncompressed network's, the exported model's in the DL4J simulation and
+     * in ONNX Runtime, and what the search measured (on the calibration split, at its fidelity; null when the run did not
+     * measure this metric).
+     */
+    public record Quality(String metric, double baseline, double dl4j, double onnxruntime, Double search, Fidelity searchFidelity, int testImages) {}
 
     public record Layer(String name, String type, Integer keptUnits, Integer units, int weightBits, int actBits,
                         Map<String, float[]> weightScales, Float actScale, Integer actZeroPoint, String actAfter) {}
@@ -76,11 +83,16 @@ public final class Exporting {
      * the calibration split: images of the training file that neither the baseline nor the fine-tune learnt from
      * (never the test split).
      */
-    public record FineTuneChoice(String kept, double epochs, int fineTuneImages, int validationImages, Double fineTunedAccuracy,
-                                 double untunedAccuracy) {}
+    public record FineTuneChoice(String kept, String metric, double epochs, int fineTuneImages, int validationImages, Double fineTuned,
+                                 double untuned) {}
 
+    /**
+     * @param quality  the run's quality metric (accuracy, agreement, ...) on the test split
+     * @param accuracy top-1 accuracy on the test split, whatever the run measured; null when the data has no labels
+     */
     public record Manifest(String trial, String run, String model, String device, CompressionPlan plan, Map<String, Double> predicted,
-                           Map<String, Double> predictedLocalCpu, Measured measured, Accuracy accuracy, double agreement, FineTuneChoice finetune,
+                           Map<String, Double> predictedLocalCpu, Measured measured, Quality quality, Quality accuracy, double agreement,
+                           FineTuneChoice finetune,
                            long params, long macs, double sizeMb, String onnxOpset,
                            List<Layer> layers, Provenance provenance, Map<String, String> files) {}
 
@@ -110,23 +122,27 @@ public final class Exporting {
 
         var compressor = new Compressor(model, spec.compressorOptions(), splits.calibration());
         double epochs = r.epochs() != null ? r.epochs() : spec.exportEpochs(splits.train().count());
-        var chosen = fineTuneOrNot(compressor, plan, epochs, splits, spec.dataSeed(), model, progress);
+        Objective metric = report.quality();
+        var chosen = fineTuneOrNot(compressor, plan, epochs, splits, spec.dataSeed(), model, metric, progress);
         CompressedModel c = chosen.model();
 
         progress.update("measuring on the test split: DL4J simulation");
         Images test = splits.test();
         var encoded = dev.squeeze.model.Accuracy.Encoded.of(test, model.encoding()); // once for the three classifiers below
-        double baseline = encoded.accuracy(features -> dev.squeeze.model.Accuracy.predict(model.network(), features));
-        int[] dl4j = encoded.predictions(c::predict);
+        Function<INDArray, INDArray> uncompressed = features -> dev.squeeze.model.Accuracy.output(model.network(), features);
+        var measure = QualityMeasure.of(metric, encoded, uncompressed);
+        var base = measure.outputs(uncompressed);
+        var dl4j = measure.outputs(c::output);
         byte[] onnx = OnnxWriter.write(c, Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next()));
         progress.update("measuring on the test split: ONNX Runtime");
-        int[] ort;
+        QualityMeasure.Outputs ort;
         try (OnnxRunner runner = OnnxRunner.of(onnx, r.threads())) {
-            ort = encoded.predictions(runner::predict);
+            ort = measure.outputs(runner::output);
         }
-        double agreement = dev.squeeze.model.Accuracy.share(dl4j, ort);
-        var accuracy = new Accuracy(baseline, dev.squeeze.model.Accuracy.share(dl4j, test.labels()),
-                dev.squeeze.model.Accuracy.share(ort, test.labels()), trial.values().get(Objective.ACCURACY.key()), trial.fidelity(), test.count());
+        double agreement = dev.squeeze.model.Accuracy.share(dl4j.classes(), ort.classes());
+        var quality = quality(measure, base, dl4j, ort, trial);
+        var accuracy = !test.labelled() ? null : metric == Objective.ACCURACY ? quality
+                : quality(QualityMeasure.of(Objective.ACCURACY, encoded, uncompressed), base, dl4j, ort, trial);
 
         int batch = job.has("batch") ? job.get("batch").asInt() : 1;
         var predicted = predicted(model, device, plan, batch);
@@ -146,7 +162,7 @@ public final class Exporting {
         var files = new LinkedHashMap<String, String>();
         files.put("dl4j", "model.zip");
         files.put("onnx", "model.onnx");
-        var manifest = new Manifest(trial.id(), report.run(), model.name(), device, plan, predicted, predictedHere, measured, accuracy, agreement,
+        var manifest = new Manifest(trial.id(), report.run(), model.name(), device, plan, predicted, predictedHere, measured, quality, accuracy, agreement,
                 chosen.choice(), c.graph().params(), c.graph().macs(), c.sizeMb(), "ai.onnx " + OnnxWriter.opset(c), layers(c, model),
                 provenance, files);
 
@@ -158,25 +174,35 @@ public final class Exporting {
         return new Result(out, manifest);
     }
 
+    /** One metric of the three networks' test outputs, beside what the search measured of it (when it did). */
+    private static Quality quality(QualityMeasure measure, QualityMeasure.Outputs base, QualityMeasure.Outputs dl4j, QualityMeasure.Outputs ort,
+                                   Trial trial) {
+        Double search = trial.values().get(measure.metric().key());
+        return new Quality(measure.metric().key(), measure.of(base), measure.of(dl4j), measure.of(ort), search,
+                search == null ? null : trial.fidelity(), measure.count());
+    }
+
     /** The profile of this machine that {@code squeeze profiles calibrate} writes; predictions on it are checked by the timing. */
     static final String LOCAL_CPU = "local-cpu";
 
     private record Chosen(CompressedModel model, FineTuner.Settings settings, FineTuneChoice choice) {}
 
     /**
-     * The plan applied with and without fine-tuning, and the one whose DL4J simulation is more accurate on the
-     * calibration split (a tie keeps the untuned one: fine-tuning that does not help is not worth its risk). With no
+     * The plan applied with and without fine-tuning, and the one whose DL4J simulation reads better on the run's
+     * quality metric on the calibration split (a tie keeps the untuned one: fine-tuning that does not help is not worth its risk). With no
      * fine-tune asked for, the untuned one. The choice is not made on train images: the baseline learnt those, so the
      * untuned network, closest to it, read better there whatever the fine-tune did (t0146 of the rpi4 job: 0.9492
      * untuned against 0.9346 fine-tuned on held-out train images).
      */
     private static Chosen fineTuneOrNot(Compressor compressor, CompressionPlan plan, double epochs, DataSplits splits, long seed,
-                                        ModelHandle model, Progress progress) {
+                                        ModelHandle model, Objective metric, Progress progress) {
         Images check = splits.calibration();
+        var measure = QualityMeasure.of(metric, dev.squeeze.model.Accuracy.Encoded.of(check, model.encoding()),
+                features -> dev.squeeze.model.Accuracy.output(model.network(), features));
         CompressedModel untuned = compressor.quantize(compressor.prune(plan), plan);
-        double untunedAccuracy = untuned.accuracy(check, model.encoding());
+        double untunedAccuracy = measure.of(untuned::output);
         if (epochs <= 0) {
-            return new Chosen(untuned, null, new FineTuneChoice("not fine-tuned (none asked for)", 0, 0, check.count(), null,
+            return new Chosen(untuned, null, new FineTuneChoice("not fine-tuned (none asked for)", metric.key(), 0, 0, check.count(), null,
                     untunedAccuracy));
         }
         Images train = splits.train();
@@ -188,19 +214,19 @@ public final class Exporting {
         var pruned = compressor.pruneAndFineTune(plan, 1, train, settings, progress);
         CompressedModel tuned = compressor.quantize(pruned, plan);
         dev.squeeze.model.Backend.release(pruned.network());
-        double tunedAccuracy = tuned.accuracy(check, model.encoding());
-        boolean keepTuned = tunedAccuracy > untunedAccuracy;
-        progress.log(String.format("on the %,d calibration images: fine-tuned %.4f, not fine-tuned %.4f; keeping the %s model",
-                check.count(), tunedAccuracy, untunedAccuracy, keepTuned ? "fine-tuned" : "not fine-tuned"));
+        double tunedAccuracy = measure.of(tuned::output);
+        boolean keepTuned = metric.better(tunedAccuracy, untunedAccuracy);
+        progress.log(String.format("%s on the %,d calibration images: fine-tuned %.4f, not fine-tuned %.4f; keeping the %s model",
+                metric.key(), check.count(), tunedAccuracy, untunedAccuracy, keepTuned ? "fine-tuned" : "not fine-tuned"));
         (keepTuned ? untuned : tuned).close();
-        return new Chosen(keepTuned ? tuned : untuned, settings, new FineTuneChoice(keepTuned ? "fine-tuned" : "not fine-tuned", epochs,
+        return new Chosen(keepTuned ? tuned : untuned, settings, new FineTuneChoice(keepTuned ? "fine-tuned" : "not fine-tuned", metric.key(), epochs,
                 train.count(), check.count(), tunedAccuracy, untunedAccuracy));
     }
 
     private static Map<String, Double> predicted(ModelHandle model, String device, CompressionPlan plan, int batch) {
         var costs = CostModel.of(model.graph(), Profiles.load(device)).objectives(plan, batch);
         var out = new LinkedHashMap<String, Double>();
-        for (Objective o : Objective.values()) if (o != Objective.ACCURACY && costs.containsKey(o.key())) out.put(o.key(), costs.get(o.key()));
+        for (Objective o : Objective.values()) if (!o.quality() && costs.containsKey(o.key())) out.put(o.key(), costs.get(o.key()));
         return out;
     }
 
@@ -243,7 +269,8 @@ public final class Exporting {
     private static void write(Path out, CompressedModel c, ModelHandle model, Manifest manifest, byte[] onnx, DataSplits splits) {
         try {
             Files.createDirectories(out);
-            var card = c.card(model, model.name() + "-" + manifest.trial(), manifest.accuracy().dl4j(), manifest.accuracy().testImages(),
+            var card = c.card(model, model.name() + "-" + manifest.trial(), manifest.accuracy() == null ? null : manifest.accuracy().dl4j(),
+                    manifest.quality().testImages(),
                     splits.description(), 0, 0, "squeeze export " + manifest.run() + " --trial " + manifest.trial());
             ModelStore.save(c.network(), card, out.resolve("model.zip"));
             Files.write(out.resolve("model.onnx"), onnx);

@@ -46,11 +46,11 @@ public final class Accuracy {
         return (double) correct / predicted.length;
     }
 
-    /** Images encoded once, for measuring many classifiers on the same set (the search's hot path). */
+    /** Images encoded once, for measuring many classifiers on the same set (the search's hot path); labels null when the data has none. */
     public record Encoded(List<INDArray> batches, int[] labels) {
         public Encoded {
             batches = List.copyOf(batches);
-            labels = labels.clone();
+            labels = labels == null ? null : labels.clone();
         }
 
         public static Encoded of(Images images, InputEncoding encoding) {
@@ -60,7 +60,12 @@ public final class Accuracy {
         public static Encoded of(Images images, InputEncoding encoding, int batch) {
             var batches = new ArrayList<INDArray>();
             for (int from = 0; from < images.count(); from += batch) batches.add(encoding.features(images, from, Math.min(images.count(), from + batch)));
-            return new Encoded(batches, images.labels());
+            return new Encoded(batches, images.labelled() ? images.labels() : null);
+        }
+
+        /** How many images were encoded. */
+        public int count() {
+            return batches.stream().mapToInt(b -> (int) b.size(0)).sum();
         }
 
         public double accuracy(Function<INDArray, int[]> classify) {
@@ -69,7 +74,7 @@ public final class Accuracy {
 
         /** Predicted classes for every image, a batch at a time. */
         public int[] predictions(Function<INDArray, int[]> classify) {
-            int[] predicted = new int[labels.length];
+            int[] predicted = new int[count()];
             int at = 0;
             for (INDArray batch : batches) {
                 int[] p = classify.apply(batch);
@@ -99,12 +104,21 @@ public final class Accuracy {
      * give up) is freed.
      */
     public static int[] classes(INDArray scores) {
-        int rows = (int) scores.size(0), n = (int) scores.size(1);
+        return classes(rows(scores), (int) scores.size(0), (int) scores.size(1));
+    }
+
+    /** The scores ([N, classes]) as row-major floats; their buffer (the caller's to give up) is freed. */
+    public static float[] rows(INDArray scores) {
         INDArray asFloat = scores.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
         INDArray dense = asFloat.dup('c');
         float[] v = dense.data().asFloat();
         Backend.releaseUnlessShared(asFloat, scores);
         Backend.release(dense, scores);
+        return v;
+    }
+
+    /** {@link #classes(INDArray)} of {@code rows} row-major scores of {@code n} classes each. */
+    public static int[] classes(float[] v, int rows, int n) {
         int[] out = new int[rows];
         for (int r = 0; r < rows; r++) {
             float max = Float.NEGATIVE_INFINITY;

@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 final class ReportHtml {
     private ReportHtml() {}
 
-    private static final String ACCURACY = Objective.ACCURACY.key();
 
     /** Per-layer settings the heatmaps show; strength maps a value to 0 (untouched) .. 1 (most compressed). */
     private record Knob(String key, ToDoubleFunction<LayerPlan> value, java.util.function.DoubleUnaryOperator strength) {}
@@ -52,7 +51,7 @@ final class ReportHtml {
         sb.append("<h2>Accuracy against cost</h2>\n<p class=\"note\">Grey: every trial (hollow: infeasible); blue: ")
                 .append(r.front().feasible() ? "the front" : "the least-violating plans").append("; diamonds: baselines. The front is non-dominated over all objectives at once, so in one projection some of its points can look dominated. "
                         + "The accuracy axis spans the front and the baselines: trials below it are drawn on its lower edge as triangles (hover for their values).</p>\n<div class=\"row\">\n");
-        for (String key : r.valueKeys()) if (!key.equals(ACCURACY) && !key.equals(Objective.PEAK_MEMORY_MB.key())) sb.append(scatter(r, key));
+        for (String key : r.valueKeys()) if (!key.equals(r.quality().key()) && !key.equals(Objective.PEAK_MEMORY_MB.key())) sb.append(scatter(r, key));
         sb.append("</div>\n");
 
         sb.append("<h2>Per-layer plan of each front member</h2>\n<div class=\"row\">\n");
@@ -91,33 +90,34 @@ final class ReportHtml {
      * on the lower edge as downward triangles, their values in the tooltip.
      */
     private static String scatter(RunReport r, String xKey) {
+        Objective q = r.quality();
         Set<String> members = r.members().stream().map(FrontReport.Point::id).collect(Collectors.toSet());
         var anchors = new ArrayList<Map<String, Double>>();
         r.front().baselines().forEach(b -> anchors.add(b.values()));
         r.members().forEach(p -> anchors.add(p.values()));
-        double floor = anchors.stream().filter(v -> plottable(v, xKey)).mapToDouble(v -> v.get(ACCURACY)).min().orElse(Double.NEGATIVE_INFINITY);
+        double floor = anchors.stream().filter(v -> plottable(q, v, xKey)).mapToDouble(v -> y(q, v)).min().orElse(Double.NEGATIVE_INFINITY);
         var all = new ArrayList<>(anchors);
         r.trials().forEach(t -> all.add(t.values()));
-        List<Map<String, Double>> plotted = all.stream().filter(v -> plottable(v, xKey)).toList();
+        List<Map<String, Double>> plotted = all.stream().filter(v -> plottable(q, v, xKey)).toList();
         Axes ax = Axes.around(plotted.stream().mapToDouble(v -> v.get(xKey)).toArray(),
-                plotted.stream().mapToDouble(v -> v.get(ACCURACY)).filter(a -> a >= floor).toArray());
-        var sb = new StringBuilder(ax.open("scatter-" + xKey, "accuracy against " + xKey)).append(ax.frame(xKey, ACCURACY));
+                plotted.stream().mapToDouble(v -> y(q, v)).filter(a -> a >= floor).toArray());
+        var sb = new StringBuilder(ax.open("scatter-" + xKey, q.key() + " against " + xKey)).append(ax.frame(xKey, yLabel(q)));
         for (Trial t : r.trials()) {
-            if (members.contains(t.id()) || !plottable(t.values(), xKey)) continue;
+            if (members.contains(t.id()) || !plottable(q, t.values(), xKey)) continue;
             String cls = "point trial" + (t.feasible() ? "" : " infeasible");
             String tip = tip(t.id() + " · " + t.fidelity().key() + (t.feasible() ? "" : " · infeasible"), t.values());
-            sb.append(t.values().get(ACCURACY) < ax.y0() ? below(ax, t.values(), xKey, cls + " below", t.id(), tip)
-                    : circle(ax, t.values(), xKey, cls, t.id(), tip));
+            sb.append(y(q, t.values()) < ax.y0() ? below(ax, t.values(), xKey, cls + " below", t.id(), tip)
+                    : circle(q, ax, t.values(), xKey, cls, t.id(), tip));
         }
         for (FrontReport.Point p : r.members()) {
-            if (plottable(p.values(), xKey)) {
-                sb.append(circle(ax, p.values(), xKey, "point front", p.id(), tip(p.id() + " · front · " + p.fidelity().key(), p.values())));
+            if (plottable(q, p.values(), xKey)) {
+                sb.append(circle(q, ax, p.values(), xKey, "point front", p.id(), tip(p.id() + " · front · " + p.fidelity().key(), p.values())));
             }
         }
         int i = 0;
         for (FrontReport.Baseline b : r.front().baselines()) {
-            if (!plottable(b.values(), xKey)) continue;
-            double x = ax.px(b.values().get(xKey)), y = ax.py(b.values().get(ACCURACY));
+            if (!plottable(q, b.values(), xKey)) continue;
+            double x = ax.px(b.values().get(xKey)), y = ax.py(y(q, b.values()));
             sb.append(String.format("<g class=\"point baseline\" data-baseline=\"%s\"><path d=\"M%.1f %.1f l7 7 -7 7 -7 -7z\"/>"
                             + "<text x=\"%.1f\" y=\"%.1f\">%s</text><title>%s</title></g>\n",
                     esc(b.name()), x, y - 7, x + 9, y + 4 + 12 * (i++ % 3 - 1), esc(b.name()), esc(tip(b.name() + " · baseline", b.values()))));
@@ -125,13 +125,22 @@ final class ReportHtml {
         return sb.append("</svg>\n").toString();
     }
 
-    private static boolean plottable(Map<String, Double> values, String xKey) {
-        return values.containsKey(xKey) && values.containsKey(ACCURACY);
+    private static boolean plottable(Objective q, Map<String, Double> values, String xKey) {
+        return values.containsKey(xKey) && values.containsKey(q.key());
     }
 
-    private static String circle(Axes ax, Map<String, Double> v, String xKey, String cls, String id, String tip) {
+    /** The quality axis, higher better: the metric itself, or exp(-KL) for KL divergence (Objective#toUnit). */
+    private static double y(Objective q, Map<String, Double> values) {
+        return q.toUnit(values.get(q.key()));
+    }
+
+    private static String yLabel(Objective q) {
+        return q.maximize() ? q.key() : "exp(-" + q.key() + ")";
+    }
+
+    private static String circle(Objective q, Axes ax, Map<String, Double> v, String xKey, String cls, String id, String tip) {
         return String.format("<circle class=\"%s\" data-trial=\"%s\" cx=\"%.1f\" cy=\"%.1f\" r=\"%s\"><title>%s</title></circle>\n",
-                cls, esc(id), ax.px(v.get(xKey)), ax.py(v.get(ACCURACY)), cls.contains("front") ? "5" : "3.5", esc(tip));
+                cls, esc(id), ax.px(v.get(xKey)), ax.py(y(q, v)), cls.contains("front") ? "5" : "3.5", esc(tip));
     }
 
     /** A trial below the accuracy axis: a small downward triangle on its lower edge. */

@@ -68,7 +68,18 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     static final String THIS_MACHINE = "the search's machine";
 
-    private static final String ACCURACY = Objective.ACCURACY.key();
+    /** The run's quality objective: the first quality metric any of these values hold (accuracy for runs that hold none). */
+    static Objective qualityIn(java.util.Collection<Map<String, Double>> values) {
+        for (Objective o : Objective.values()) {
+            if (o.quality() && values.stream().anyMatch(v -> v.containsKey(o.key()))) return o;
+        }
+        return Objective.ACCURACY;
+    }
+
+    /** The quality objective the run measured (accuracy, agreement, ...), as its trials hold it. */
+    public Objective quality() {
+        return qualityIn(trials.stream().map(Trial::values).toList());
+    }
 
     /** Column headers and rows of one table, shared by the terminal, markdown and HTML renderings. */
     public record Table(List<String> header, List<List<String>> rows) {}
@@ -149,24 +160,25 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
 
     static List<RankAgreement> rankAgreement(List<Trial> lines) {
         var out = new ArrayList<RankAgreement>();
+        String quality = qualityIn(lines.stream().map(Trial::values).toList()).key();
         // the fidelity ladder, lowest first (Fidelity's order): each rung is judged by how well it ranked the plans the next measured
         Fidelity[] rungs = Fidelity.values();
         for (int i = 0; i + 1 < rungs.length; i++) {
             Fidelity from = rungs[i], to = rungs[i + 1];
-            String key = Objective.ACCURACY.keyAt(from);
+            String key = Objective.parse(quality, "trials").keyAt(from);
             List<Trial> pairs = lines.stream().filter(t -> t.fidelity() == to && t.values().containsKey(key)
-                    && t.values().containsKey(ACCURACY)).toList();
-            out.add(agreement(from.key(), to.key(), pairs, key));
+                    && t.values().containsKey(quality)).toList();
+            out.add(agreement(from.key(), to.key(), pairs, key, quality));
         }
         // the search's accuracy model: its prediction, made before the plan was measured, against the measurement
         out.add(agreement("surrogate", Fidelity.MEASURED.key(), lines.stream().filter(t -> t.fidelity() == Fidelity.MEASURED
-                && t.values().containsKey(Trial.SURROGATE) && t.values().containsKey(ACCURACY)).toList(), Trial.SURROGATE));
+                && t.values().containsKey(Trial.SURROGATE) && t.values().containsKey(quality)).toList(), Trial.SURROGATE, quality));
         return out;
     }
 
-    private static RankAgreement agreement(String from, String to, List<Trial> pairs, String key) {
+    private static RankAgreement agreement(String from, String to, List<Trial> pairs, String key, String quality) {
         double[] x = pairs.stream().mapToDouble(t -> t.values().get(key)).toArray();
-        double[] y = pairs.stream().mapToDouble(t -> t.values().get(ACCURACY)).toArray();
+        double[] y = pairs.stream().mapToDouble(t -> t.values().get(quality)).toArray();
         Double tau = x.length < 2 ? null : new KendallsCorrelation().correlation(x, y);
         return new RankAgreement(from, to, x.length, tau == null || tau.isNaN() ? null : tau);
     }
@@ -189,7 +201,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         return Stream.of(Objective.values()).map(Objective::key).filter(seen::contains).toList();
     }
 
-    /** The front (or least-violating plans) with accuracy drop against the uncompressed baseline. */
+    /** The front (or least-violating plans) with the quality metric's drop against the uncompressed baseline. */
     public Table frontTable() {
         var rows = new ArrayList<List<String>>();
         for (FrontReport.Point p : members()) rows.add(row(p.id(), p.values(), p.fidelity(), p.plan()));
@@ -206,7 +218,7 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         var h = new ArrayList<>(List.of(first));
         for (String k : valueKeys()) {
             h.add(k);
-            if (k.equals(ACCURACY)) h.add("drop_pt");
+            if (k.equals(quality().key())) h.add(quality().maximize() ? "drop_pt" : "rise");
         }
         h.addAll(List.of("fidelity", "plan"));
         return h;
@@ -216,17 +228,22 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
         var r = new ArrayList<>(List.of(id));
         for (String k : valueKeys()) {
             r.add(values.containsKey(k) ? num(values.get(k)) : "-");
-            if (k.equals(ACCURACY)) r.add(dropPoints(values).map(d -> String.format("%.2f", d)).orElse("-"));
+            if (k.equals(quality().key())) r.add(dropPoints(values).map(d -> String.format(quality().maximize() ? "%.2f" : "%.4f", d)).orElse("-"));
         }
         r.add(fidelity.key());
         r.add(plan == null ? "-" : FrontReport.compact(plan));
         return r;
     }
 
-    /** Accuracy drop in percentage points against the uncompressed baseline (negative: better than it). */
+    /**
+     * The quality metric's drop against the uncompressed baseline (negative: better than it): in percentage points for
+     * accuracy and the other 0-to-1 metrics, as it is for KL divergence.
+     */
     public Optional<Double> dropPoints(Map<String, Double> values) {
-        return baseline("uncompressed").map(b -> b.values().get(ACCURACY))
-                .filter(base -> values.containsKey(ACCURACY)).map(base -> 100 * (base - values.get(ACCURACY)));
+        Objective q = quality();
+        double unit = q.maximize() ? 100 : 1;
+        return baseline("uncompressed").map(b -> b.values().get(q.key()))
+                .filter(base -> values.containsKey(q.key())).map(base -> unit * q.drop(base, values.get(q.key())));
     }
 
     /** One line on how the run ended and what its front holds. */

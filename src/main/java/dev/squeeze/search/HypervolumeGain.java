@@ -24,15 +24,14 @@ final class HypervolumeGain {
     private static final double[] WEIGHTS = {2.23458440077466e-05, 0.00278914132123177, 0.0499164067652178, 0.24409750289494,
             0.406349206349206, 0.24409750289494, 0.0499164067652178, 0.00278914132123177, 2.23458440077466e-05};
 
-    private static final String ACCURACY = Objective.ACCURACY.key();
-
     private final List<Objective> objectives;
     private final double[] reference;
     private final List<Constraint> constraints;
     private final double baselineAccuracy;
     private final double exploration;
     private final List<double[]> front; // normalised, non-dominated, feasible
-    private final int accuracy;        // index of the accuracy objective, -1 if it is not one
+    private final Objective quality;    // the quality objective (accuracy, agreement, ...), modelled on its 0-to-1 scale (Objective#toUnit)
+    private final int accuracy;        // index of the quality objective, -1 if it is not one
     private final String[] keys;       // the objectives' value keys
 
     private HypervolumeGain(List<Objective> objectives, double[] reference, List<Constraint> constraints, double baselineAccuracy,
@@ -43,7 +42,8 @@ final class HypervolumeGain {
         this.baselineAccuracy = baselineAccuracy;
         this.exploration = exploration;
         this.front = front;
-        this.accuracy = objectives.indexOf(Objective.ACCURACY);
+        this.quality = Objective.qualityOf(objectives);
+        this.accuracy = objectives.indexOf(quality);
         this.keys = objectives.stream().map(Objective::key).toArray(String[]::new);
     }
 
@@ -76,17 +76,17 @@ final class HypervolumeGain {
 
     Score score(Map<String, Double> costs, AccuracySurrogate.Prediction p) {
         var values = new HashMap<>(costs);
-        values.put(ACCURACY, 1.0); // the best accuracy can be: what is left violated is cost alone
+        values.put(quality.key(), quality.fromUnit(1.0)); // the best quality can be: what is left violated is cost alone
         double costViolation = violation(values);
         if (costViolation > 0) return new Score(costViolation, 0, Double.NEGATIVE_INFINITY);
         double sd = p.sd() * exploration;
-        double needed = neededAccuracy(values);
+        double needed = neededUnit(values);
         double reach = Double.isNaN(needed) ? Double.NEGATIVE_INFINITY : (p.mean() - AccuracySurrogate.logit(needed)) / sd;
         if (accuracy >= 0 && reach < NODES[0]) return new Score(0, 0, reach); // no node reaches the front: nothing to integrate
         double gain = 0;
         for (int j = 0; j < NODES.length; j++) {
             if (accuracy >= 0 && NODES[j] < -reach) continue; // below what it needs: adds nothing
-            values.put(ACCURACY, 1 / (1 + Math.exp(-(p.mean() + NODES[j] * sd))));
+            values.put(quality.key(), quality.fromUnit(1 / (1 + Math.exp(-(p.mean() + NODES[j] * sd)))));
             if (violation(values) > 0) continue;
             gain += WEIGHTS[j] * contribution(normalised(values));
         }
@@ -102,11 +102,11 @@ final class HypervolumeGain {
     }
 
     /**
-     * The accuracy above which a plan with these costs would add to the front: above every front point that costs no
-     * more in any objective, above the reference point and the accuracy-drop limit. NaN when its costs alone leave it
-     * outside the reference box.
+     * The quality, on its 0-to-1 scale, above which a plan with these costs would add to the front: above every front
+     * point that costs no more in any objective, above the reference point and the drop limit. NaN when its costs alone
+     * leave it outside the reference box.
      */
-    private double neededAccuracy(Map<String, Double> costs) {
+    private double neededUnit(Map<String, Double> costs) {
         double[] p = normalised(costs);
         for (int i = 0; i < p.length; i++) if (i != accuracy && p[i] >= 1) return Double.NaN;
         if (accuracy < 0) return 0;
@@ -116,8 +116,11 @@ final class HypervolumeGain {
             for (int i = 0; i < p.length && cheaper; i++) if (i != accuracy && f[i] > p[i]) cheaper = false;
             if (cheaper) bound = Math.min(bound, f[accuracy]);
         }
-        double needed = reference[accuracy] + (1 - bound) * Math.max(Math.abs(reference[accuracy]), 1e-12);
-        for (Constraint c : constraints) if (c.key().equals(Constraint.ACCURACY_DROP)) needed = Math.max(needed, baselineAccuracy - c.limit());
+        double scale = Math.max(Math.abs(reference[accuracy]), 1e-12); // Hypervolume.normalise, inverted
+        double needed = quality.toUnit(quality.maximize() ? reference[accuracy] + (1 - bound) * scale : bound * scale);
+        for (Constraint c : constraints) {
+            if (c.limitsDropOf() == quality) needed = Math.max(needed, quality.toUnit(quality.behind(baselineAccuracy, c.limit())));
+        }
         return needed;
     }
 

@@ -44,9 +44,19 @@ public record Job(String name, String model, String space, String evaluator, Str
         if (new java.util.HashSet<>(objectives).size() < objectives.size()) {
             throw new Invalid("objectives", "objectives lists one twice (" + objectives.stream().map(Objective::key).toList() + "); list each once");
         }
+        var qualities = objectives.stream().filter(Objective::quality).map(Objective::key).toList();
+        if (qualities.size() != 1) {
+            throw new Invalid("objectives", "objectives must list exactly one quality metric (accuracy, top5_accuracy, agreement, output_cosine "
+                    + "or output_kl), got " + (qualities.isEmpty() ? "none" : qualities) + ", e.g. [accuracy, latency_ms]");
+        }
         var limited = new java.util.HashSet<String>();
         for (Constraint c : constraints) {
             if (!limited.add(c.key())) throw new Invalid("constraints", "constraints limit " + c.key() + " twice; keep one limit per key");
+            Objective dropOf = c.limitsDropOf();
+            if (dropOf != null && !objectives.contains(dropOf)) {
+                throw new Invalid("constraints", "constraint " + c.key() + " limits " + dropOf.key() + ", which is not an objective; limit "
+                        + Objective.qualityOf(objectives).dropKey() + " instead");
+            }
         }
         if (population < 4) throw new Invalid("population", "population must be at least 4, got " + population);
         if (generations < 1) throw new Invalid("generations", "generations must be at least 1, got " + generations);
@@ -114,6 +124,11 @@ public record Job(String name, String model, String space, String evaluator, Str
         } catch (Invalid e) {
             throw doc.error(r.has(e.field()) ? r.get(e.field()) : r, e.getMessage());
         }
+    }
+
+    /** The job's one quality objective (accuracy, agreement, ...), measured by the rungs. */
+    public Objective quality() {
+        return Objective.qualityOf(objectives);
     }
 
     /** {@code cluster: HOST:PORT[,...]} (or a list of them, or {@code local}) and {@code cluster_name:}. */

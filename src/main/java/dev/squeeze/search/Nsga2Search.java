@@ -62,6 +62,7 @@ public final class Nsga2Search {
     private final StopRequest stopRequest;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final ToDoubleFunction<CompressionPlan> prior;
+    private final Objective quality; // the objective the accuracy model learns, on its 0-to-1 scale (Objective#toUnit)
     private final double exploration;
     private final RunLimit limit;
 
@@ -73,6 +74,7 @@ public final class Nsga2Search {
         this.stopRequest = b.stopRequest;
         this.costs = b.costs;
         this.prior = b.prior;
+        this.quality = Objective.qualityOf(b.settings.objectives());
         this.exploration = b.exploration;
         RunLimit own = RunLimit.of(b.settings);
         this.limit = (b.limit == null ? own : own.or(b.limit)).or(RunLimit.stopRequest(b.stopRequest));
@@ -303,11 +305,11 @@ public final class Nsga2Search {
         }
 
         /** The measured-rung accuracy of a trial (what the model learns and predicts), or null for a predicted one. */
-        private static Double measuredAccuracy(Trial t) {
+        private Double measuredAccuracy(Trial t) {
             return switch (t.fidelity()) {
-                case MEASURED -> t.values().get(Objective.ACCURACY.key());
+                case MEASURED -> t.values().get(quality.key());
                 case PREDICTED -> null;
-                case RECOVERED -> t.values().get(Objective.ACCURACY.keyAt(Fidelity.MEASURED));
+                case RECOVERED -> t.values().get(quality.keyAt(Fidelity.MEASURED));
             };
         }
 
@@ -323,7 +325,7 @@ public final class Nsga2Search {
                 Double a = measuredAccuracy(t);
                 if (a == null) continue;
                 points.add(point(idx, t.plan()));
-                accuracy.add(a);
+                accuracy.add(quality.toUnit(a));
             }
             surrogate = AccuracySurrogate.fit(points, accuracy.stream().mapToDouble(Double::doubleValue).toArray());
             List<Trial> front = Fronts.feasible(all, settings.objectives());
@@ -338,7 +340,7 @@ public final class Nsga2Search {
         private AccuracySurrogate.Point point(int[] idx, CompressionPlan plan) {
             double[] pos = new double[idx.length];
             for (int k = 0; k < idx.length; k++) pos[k] = positions[k][idx[k]];
-            return new AccuracySurrogate.Point(pos, prior == null ? Double.NaN : prior.applyAsDouble(plan));
+            return new AccuracySurrogate.Point(pos, prior == null ? Double.NaN : quality.toUnit(prior.applyAsDouble(plan)));
         }
 
         /** One generation's screen: candidates ranked by expected hypervolume gain, chosen greedily (lazily re-scored). */
@@ -410,9 +412,10 @@ public final class Nsga2Search {
                         continue;
                     }
                     picked.add(c.indices);
-                    proposed.put(c.plan.key(), c.prediction.accuracy());
+                    double believedQuality = quality.fromUnit(c.prediction.accuracy());
+                    proposed.put(c.plan.key(), believedQuality);
                     var believed = new LinkedHashMap<>(c.costs);
-                    believed.put(Objective.ACCURACY.key(), c.prediction.accuracy());
+                    believed.put(quality.key(), believedQuality);
                     gain = gain.with(believed);
                 }
                 return picked;

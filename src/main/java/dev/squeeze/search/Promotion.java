@@ -39,11 +39,12 @@ final class Promotion {
         int budget = promoter.budget(generation);
         if (budget <= 0) return;
         List<Trial> all = book.all();
-        Objective cost = objectives.stream().filter(o -> o != Objective.ACCURACY).findFirst().orElse(Objective.ACCURACY);
+        Objective quality = Objective.qualityOf(objectives);
+        Objective cost = objectives.stream().filter(o -> o != quality).findFirst().orElse(quality);
         List<Trial> pool = all.stream()
                 .filter(t -> t.fidelity() == Fidelity.MEASURED)
-                .filter(t -> {
-                    double drop = baselineAccuracy - t.value(Objective.ACCURACY);
+                .filter(t -> { // on the 0-to-1 scale, where a KL divergence's drop reads like an accuracy's
+                    double drop = quality.toUnit(baselineAccuracy) - quality.toUnit(t.value(quality));
                     return drop > 0.005 && drop <= 0.15;
                 })
                 .filter(t -> all.stream().noneMatch(o -> Fronts.dominates(o, t, objectives)))

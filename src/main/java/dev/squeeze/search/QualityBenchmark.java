@@ -30,7 +30,7 @@ public final class QualityBenchmark {
         var spec = new EvaluatorSpec("bench search-quality", 42, r.images(), dev.squeeze.model.compress.Importance.L1, dev.squeeze.model.compress.ActivationCalibration.MINMAX, null, r.images(), null);
         DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
         model.checkReads(splits);
-        try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), 1, r.threads(), false, progress,
+        try (var backends = SearchBackends.of(model, space, spec, splits, r.device(), Objective.ACCURACY, 1, r.threads(), false, progress,
                 new dev.squeeze.StopRequest(), dev.squeeze.evaluators.AccuracyRungs.LOCAL)) {
             var none = backends.measured().evaluate(List.of(CompressionPlan.none())).get(0).values();
             double baseline = none.get(Objective.ACCURACY.key());
@@ -40,7 +40,7 @@ public final class QualityBenchmark {
                 reference[i] = o == Objective.ACCURACY ? baseline - 0.10 : none.get(o.key());
             }
             // the first population as the real search seeds it: baselines, prune levels, sensitivity-guided plans
-            var table = dev.squeeze.evaluators.SensitivityTable.measure(space, backends.measured(), baseline);
+            var table = dev.squeeze.evaluators.SensitivityTable.measure(space, backends.measured(), Objective.ACCURACY, baseline);
             var seedPlans = SearchService.seeds(space, table, List.of(CompressionPlan.none(), CompressionPlan.uniform("w8a8")));
             var cache = new java.util.HashMap<String, dev.squeeze.evaluators.Evaluation>();
             if (r.cache() != null) cache.putAll(SearchService.readCache(r.cache()));

@@ -111,12 +111,13 @@ public final class SearchService {
                 baselinePlans.put("uniform-int8", CompressionPlan.uniform("w8a8"));
                 baselinePlans.put("uniform-fp16", CompressionPlan.uniform("w16a16"));
                 List<Evaluation> baseEvals = backends.measured().evaluate(new ArrayList<>(baselinePlans.values()));
-                double baselineAccuracy = baseEvals.get(0).values().get(Objective.ACCURACY.key());
+                Objective quality = job.quality();
+                double baselineAccuracy = baseEvals.get(0).values().get(quality.key());
                 int i = 0;
                 for (var e : baselinePlans.entrySet()) baselines.add(new FrontReport.Baseline(e.getKey(), baseEvals.get(i++).values(), e.getValue()));
 
                 progress.log("building the sensitivity table (each layer setting alone) ...");
-                SensitivityTable table = SensitivityTable.measure(setup.space(), backends.measured(), baselineAccuracy);
+                SensitivityTable table = SensitivityTable.measure(setup.space(), backends.measured(), quality, baselineAccuracy);
                 PlanEvaluator ladder = backends.ladder(table, setup.space(), baselineAccuracy);
                 List<CompressionPlan> seeds = seeds(setup.space(), table, baselinePlans.values());
 
@@ -124,7 +125,7 @@ public final class SearchService {
                 double[] reference = new double[job.objectives().size()];
                 for (int k = 0; k < reference.length; k++) {
                     Objective o = job.objectives().get(k);
-                    reference[k] = o == Objective.ACCURACY ? baselineAccuracy - 0.10 : uncompressed.get(o.key());
+                    reference[k] = o.quality() ? o.behind(baselineAccuracy, referenceDrop(o)) : uncompressed.get(o.key());
                 }
                 var search = Nsga2Search.builder(setup.space(), job.settings()).reference(reference).stopRequest(r.stop())
                         .costs(backends.costs()).prior(plan -> table.predict(plan, setup.space())).build();
@@ -301,6 +302,14 @@ public final class SearchService {
         }
     }
 
+    /**
+     * How far behind the uncompressed model the hypervolume's reference point sits on the quality axis: 10 points of a
+     * 0-to-1 metric, one nat of KL divergence.
+     */
+    static double referenceDrop(Objective quality) {
+        return quality == Objective.OUTPUT_KL ? 1.0 : 0.10;
+    }
+
     /** Everything resolved from a job before the search starts. */
     record Setup(Job job, ModelHandle model, SearchSpace space, EvaluatorSpec evaluator, DataSplits splits,
                  Map<String, String> inputs, SearchBackends backends) {
@@ -316,6 +325,10 @@ public final class SearchService {
             var dataset = joined(data);
             DataSplits splits = DataSplits.of(dataset, spec.dataSeed(), spec.calibration());
             model.checkReads(splits);
+            if (job.quality().needsLabels() && !splits.calibration().labelled()) {
+                throw new dev.squeeze.SqueezeException("objective " + job.quality().key() + " needs labels and the data (" + splits.description().source()
+                        + ") has none: use --objectives agreement,latency_ms (or output_cosine, output_kl: no labels needed), or give the data labels");
+            }
             var inputs = new LinkedHashMap<String, String>();
             inputs.put("model " + job.model(), ModelStore.sha256(job.model()));
             if (dataset.declaration() != null) inputs.put("data " + dataset.source().location(), dataset.declaration());
@@ -324,7 +337,7 @@ public final class SearchService {
             // on a cluster the secret comes from the environment, never from a file that could be committed
             AccuracyRungs rungs = job.cluster().isLocal() ? AccuracyRungs.LOCAL
                     : ClusterRungs.of(job.cluster(), ClusterSecret.fromEnvironment(), progress, stop);
-            SearchBackends backends = SearchBackends.of(model, space, spec, splits, job.device(), job.batch(), job.threads(),
+            SearchBackends backends = SearchBackends.of(model, space, spec, splits, job.device(), job.quality(), job.batch(), job.threads(),
                     job.strict(), progress, stop, rungs);
             inputs.put("device " + job.device(), backends.deviceSha256());
             progress.log(String.format("%s on %s: %s plans in the space (%d knobs searched), %d calibration images (%s data)",
@@ -348,6 +361,8 @@ public final class SearchService {
                 if (!k.startsWith("space ")) sb.append(k).append('=').append(v).append(';');
             });
             sb.append("rungs=").append(SearchBackends.RUNGS_VERSION).append(';');
+            // evaluations hold the metric the run measures; accuracy, the first, adds nothing, so earlier caches stay valid
+            if (job.quality() != Objective.ACCURACY) sb.append("quality=").append(job.quality().key()).append(';');
             sb.append("batch=").append(job.batch()).append(";align=").append(space.alignToDevice()).append(";data=").append(splits.description());
             return ConfigFiles.sha256(sb.toString().getBytes(StandardCharsets.UTF_8)).substring(0, 16);
         }

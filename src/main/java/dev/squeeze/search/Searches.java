@@ -34,12 +34,12 @@ public final class Searches {
                     List.of(), 24, 10, null, 0, 1, Runtime.getRuntime().availableProcessors(), false, 1, null));
         }
         job = job.with(f.overrides());
+        List<Objective> objectives = f.objectives() != null && !f.objectives().isEmpty() ? f.objectives() : job.objectives();
         var constraints = new ArrayList<>(job.constraints());
         replace(constraints, Objective.LATENCY_MS.key(), f.maxLatencyMs());
-        replace(constraints, Constraint.ACCURACY_DROP, f.maxAccuracyDrop());
+        replace(constraints, Objective.qualityOf(objectives).dropKey(), f.maxAccuracyDrop()); // the drop of whichever metric the run measures
         replace(constraints, Objective.SIZE_MB.key(), f.maxSizeMb());
         replace(constraints, Objective.ENERGY_MJ.key(), f.maxEnergyMj());
-        List<Objective> objectives = f.objectives() != null && !f.objectives().isEmpty() ? f.objectives() : job.objectives();
         Job base = job;
         return fromFlags(() -> new Job(base.name(), base.model(), base.space(), base.evaluator(), base.device(), objectives, constraints,
                 base.population(), base.generations(), base.timeBudget(), base.stagnation(), base.seed(), base.threads(),

@@ -32,7 +32,7 @@ class RecoveredRungTest {
         List<CompressionPlan> plans = List.of(plan("conv2", "dense1"), plan("conv1", "dense1"));
 
         double[] alone = new double[plans.size()];
-        for (int i = 0; i < alone.length; i++) alone[i] = new MeasuredAccuracy(shared, recovery, teacher, new dev.squeeze.StopRequest()).accuracy(plans.get(i));
+        for (int i = 0; i < alone.length; i++) alone[i] = new MeasuredAccuracy(shared, recovery, teacher, new dev.squeeze.StopRequest()).quality(plans.get(i));
         try (var parallel = new ParallelEvaluator(2, () -> new MeasuredAccuracy(shared, recovery, teacher, new dev.squeeze.StopRequest()), p -> Map.of(),
                 new dev.squeeze.results.EvaluatedBy("test", "-", "two workers"), new dev.squeeze.StopRequest())) {
             List<Evaluation> together = parallel.evaluate(plans);

@@ -131,7 +131,16 @@ class JobTest {
                         () -> valid(4, 1, null, 0, 1, 1, List.of(Objective.ACCURACY, Objective.LATENCY_MS, Objective.ACCURACY), List.of(), "m"),
                         null, "objectives lists one twice"),
                 new Case("constraints", null, () -> valid(4, 1, null, 0, 1, 1, TWO,
-                        List.of(new Constraint("latency_ms", 1), new Constraint("latency_ms", 2)), "m"), null, "constraints limit latency_ms twice"));
+                        List.of(new Constraint("latency_ms", 1), new Constraint("latency_ms", 2)), "m"), null, "constraints limit latency_ms twice"),
+                new Case("objectives", "objectives: [latency_ms, size_mb]",
+                        () -> valid(4, 1, null, 0, 1, 1, List.of(Objective.LATENCY_MS, Objective.SIZE_MB), List.of(), "m"),
+                        null, "objectives must list exactly one quality metric"),
+                new Case("objectives", "objectives: [accuracy, agreement, latency_ms]",
+                        () -> valid(4, 1, null, 0, 1, 1, List.of(Objective.ACCURACY, Objective.AGREEMENT, Objective.LATENCY_MS), List.of(), "m"),
+                        null, "objectives must list exactly one quality metric"),
+                new Case("constraints", null, () -> valid(4, 1, null, 0, 1, 1, List.of(Objective.AGREEMENT, Objective.LATENCY_MS),
+                        List.of(new Constraint("accuracy_drop", 0.01)), "m"), null,
+                        "constraint accuracy_drop limits accuracy, which is not an objective; limit agreement_drop instead"));
         for (Case c : cases) {
             var inCode = assertThrows(Job.Invalid.class, () -> c.code().get(), c.field());
             assertEquals(c.field(), inCode.field());

@@ -48,7 +48,7 @@ class RepeatabilityTest {
             EvaluatedBy by = t.evaluatedBy();
             assertTrue(by.evaluator().endsWith("tiny-evaluator.yaml") && by.specHash().equals(hash), t.id() + ": " + by);
             assertTrue(by.rung().startsWith(t.fidelity() == Fidelity.PREDICTED ? "predicted from the sensitivity table, screen drop 0.3"
-                    : "measured on 300 calibration images, l1 importance"), t.id() + " " + t.fidelity() + ": " + by.rung());
+                    : "accuracy measured on 300 calibration images, l1 importance"), t.id() + " " + t.fidelity() + ": " + by.rung());
         }
         assertTrue(made.stream().anyMatch(t -> t.fidelity() == Fidelity.MEASURED), "the run measured plans");
         assertEquals(made.stream().map(Trial::evaluatedBy).toList(), reused.stream().map(Trial::evaluatedBy).toList());

@@ -47,7 +47,7 @@ final class ClusterRung implements Rung {
             for (int i = 0; i < plans.size(); i++) {
                 var values = new LinkedHashMap<>(costs.apply(plans.get(i)));
                 Evaluated e = measured.get(i);
-                values.put(Objective.ACCURACY.key(), e.accuracy());
+                values.put(workload.qualityObjective().key(), e.quality());
                 out.add(new Evaluation(values, Fidelity.of(e.fidelity()), e.seconds(), e.worker(), evaluatedBy));
             }
             return out;

@@ -57,15 +57,14 @@ public final class ClusterRungs implements AccuracyRungs {
     public static Opened open(Coordinator c, Inputs in) {
         BlobShelf shelf = c.shelf();
         String train = in.trainImages() == null ? null : shelf.offer(ImagesBlob.encode(in.trainImages()));
-        var workload = new Workload(shelf.offer(ModelStore.bytes(in.model())), in.model().name(), Json.line(in.spec()),
+        var workload = new Workload(shelf.offer(ModelStore.bytes(in.model())), in.model().name(), Json.line(in.spec()), in.quality().key(),
                 shelf.offer(ImagesBlob.encode(in.measuredImages())), train, c.versions());
         boolean recovered = train != null && in.spec().recovery() != null;
         var open = new AtomicInteger(recovered ? 2 : 1);
         Runnable closeOne = () -> {
             if (open.decrementAndGet() == 0) c.close();
         };
-        String measuredHow = "measured on " + in.measuredImages().count() + " calibration images, " + in.spec().importance().label()
-                + " importance, on the cluster";
+        String measuredHow = dev.squeeze.evaluators.AccuracyRungs.measuredHow(in) + ", on the cluster";
         var measured = new ClusterRung(c, workload, Fidelity.MEASURED, in.costs(), in.spec().evaluatedBy(measuredHow), closeOne);
         if (!recovered) return new Opened(measured, null);
         var r = in.spec().recovery();

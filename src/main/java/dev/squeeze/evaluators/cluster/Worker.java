@@ -168,9 +168,9 @@ public final class Worker implements AutoCloseable {
                 Rung rung = fidelity == Fidelity.RECOVERED ? opened.recovered() : opened.measured();
                 if (rung == null) return TaskResult.failed("the workload's evaluator has no " + fidelity + " rung");
                 Evaluation e = rung.evaluate(List.of(plan)).get(0);
-                var r = new Evaluated(e.values().get(Objective.ACCURACY.key()), e.fidelity().key(), e.seconds(), address);
+                var r = new Evaluated(e.values().get(workload.qualityObjective().key()), e.fidelity().key(), e.seconds(), address);
                 results.set(key, r);
-                log.accept(String.format("%-9s accuracy %.4f  %5.2f s  for %s  %s", r.fidelity(), r.accuracy(), r.seconds(),
+                log.accept(String.format("%-9s %s %.4f  %5.2f s  for %s  %s", r.fidelity(), workload.quality(), r.quality(), r.seconds(),
                         Members.address(from), FrontReport.compact(plan)));
                 return TaskResult.done(r);
             } finally {
@@ -254,7 +254,7 @@ public final class Worker implements AutoCloseable {
             EvaluatorSpec spec = Json.json().readValue(w.spec(), EvaluatorSpec.class);
             Images images = ImagesBlob.decode(blobs.get(w.images(), "calibration images", from, fetch, log));
             Images train = w.train() == null ? null : ImagesBlob.decode(blobs.get(w.train(), "training images", from, fetch, log));
-            var opened = AccuracyRungs.LOCAL.open(new AccuracyRungs.Inputs(handle, spec, images, train, threads, plan -> Map.of(), leaving));
+            var opened = AccuracyRungs.LOCAL.open(new AccuracyRungs.Inputs(handle, spec, w.qualityObjective(), images, train, threads, plan -> Map.of(), leaving));
             log.accept(String.format("loaded workload %s: %s, %d calibration images%s, in %.1f s", w.id(), w.modelName(), images.count(),
                     train == null ? "" : ", recovered rung on " + train.count() + " training images", (System.nanoTime() - start) / 1e9));
             return opened;

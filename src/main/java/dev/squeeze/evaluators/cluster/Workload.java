@@ -17,15 +17,21 @@ import java.nio.charset.StandardCharsets;
  * @param model     SHA-256 of the model zip
  * @param modelName the model's name, for log lines
  * @param spec      the evaluator spec as JSON ({@link dev.squeeze.evaluators.EvaluatorSpec})
+ * @param quality   the key of the quality objective the rungs measure ({@link dev.squeeze.results.Objective}: accuracy, agreement, ...)
  * @param images    SHA-256 of the measured rung's calibration images ({@link ImagesBlob})
  * @param train     SHA-256 of the recovered rung's training images, or null when the evaluator has no recovered rung
  * @param versions  the versions the search runs: a worker of other versions refuses the workload
  */
-record Workload(String model, String modelName, String spec, String images, String train, Versions versions) implements Serializable {
+record Workload(String model, String modelName, String spec, String quality, String images, String train, Versions versions) implements Serializable {
     /** A short stable id: the hash of everything above. */
     String id() {
-        String all = String.join("\n", model, spec, images, String.valueOf(train), versions.squeeze(), Integer.toString(versions.rungs()));
+        String all = String.join("\n", model, spec, quality, images, String.valueOf(train), versions.squeeze(), Integer.toString(versions.rungs()));
         return ConfigFiles.sha256(all.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** {@link #quality} as the objective (a record of strings crosses the cluster as it is). */
+    dev.squeeze.results.Objective qualityObjective() {
+        return dev.squeeze.results.Objective.parse(quality, "the workload");
     }
 
     /**

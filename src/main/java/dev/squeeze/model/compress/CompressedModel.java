@@ -73,7 +73,7 @@ public record CompressedModel(Model network, LayerGraph graph, CompressionPlan p
      * The card of this model as made from {@code original}: the original's architecture, input and encoding; this
      * model's params, MACs and measured test accuracy.
      */
-    public dev.squeeze.model.ModelCard card(dev.squeeze.model.ModelHandle original, String name, double testAccuracy, int testImages,
+    public dev.squeeze.model.ModelCard card(dev.squeeze.model.ModelHandle original, String name, Double testAccuracy, int testImages,
                                             dev.squeeze.data.DataSplits.Description data, long seed, int batchSize, String command) {
         var from = original.card();
         return new dev.squeeze.model.ModelCard(name, from == null ? null : from.architecture(), original.encoding().name(),

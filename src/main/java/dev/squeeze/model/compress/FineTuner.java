@@ -92,7 +92,10 @@ public final class FineTuner {
         int steps = (int) Math.max(1, Math.round(s.epochs() * perEpoch));
         // Linear decay to zero over the fine-tune: a short recovery needs a large first step and a quiet finish.
         var schedule = new org.nd4j.linalg.schedule.PolySchedule(org.nd4j.linalg.schedule.ScheduleType.ITERATION, s.learningRate(), 1.0, steps);
-        Model net = trainable(student, schedule, new DistillationLoss(kd.temperature(), kd.alpha()));
+        // without labels, pure distillation: the hard-label term has nothing to learn from (alpha 0)
+        boolean labelled = train.labelled();
+        String trainMetric = labelled ? "accuracy" : "agreement with the teacher";
+        Model net = trainable(student, schedule, new DistillationLoss(kd.temperature(), labelled ? kd.alpha() : 0));
         Topology topology = Topology.of(net);
         var features = new HashMap<String, int[]>(); // student node -> teacher units it kept (null = all)
         for (String f : kd.featureLayers()) {
@@ -119,7 +122,11 @@ public final class FineTuner {
             boolean cached = teacher.outputs() != null && features.isEmpty();
             Map<String, INDArray> teacherActs = cached ? Map.of() : outputs(teacher.network(), teacherTopology, x, features.keySet());
             INDArray teacherProbs = cached ? teacher.outputs().rows(at) : teacherActs.get(teacherTopology.output().name());
-            INDArray labels = DistillationLoss.pack(InputEncoding.oneHot(batch, 0, batch.count()), teacherProbs, kd.temperature());
+            // unlabelled: the teacher's classes stand in for labels, at weight 0 in the loss and as what train agreement is read against
+            int[] targets = labelled ? batch.labels() : dev.squeeze.model.Accuracy.classes(teacherProbs.dup());
+            INDArray hard = labelled ? InputEncoding.oneHot(batch, 0, batch.count()) : oneHot(targets, (int) teacherProbs.size(1));
+            INDArray labels = DistillationLoss.pack(hard, teacherProbs, kd.temperature());
+            Backend.release(hard);
 
             INDArray floatParams = s.quantizationAware() ? net.params().dup() : null;
             INDArray quantParams = null;
@@ -137,15 +144,15 @@ public final class FineTuner {
 
             recent = recentCount < 100 ? recent + out.loss : recent * 0.99 + out.loss;
             recentCount = Math.min(100, recentCount + 1);
-            for (int i = 0; i < out.predicted.length; i++) if (out.predicted[i] == batch.labels()[i]) correct++;
+            for (int i = 0; i < out.predicted.length; i++) if (out.predicted[i] == targets[i]) correct++;
             seen += out.predicted.length;
             if (step % 10 == 0 || step == steps - 1) {
-                progress.update(String.format("fine-tune step %d/%d  epoch %.2f  loss %.4f  train accuracy %.3f",
-                        step + 1, steps, (step + 1) / (double) perEpoch, recent / recentCount, (double) correct / seen));
+                progress.update(String.format("fine-tune step %d/%d  epoch %.2f  loss %.4f  train %s %.3f",
+                        step + 1, steps, (step + 1) / (double) perEpoch, recent / recentCount, trainMetric, (double) correct / seen));
             }
             if ((step + 1) % perEpoch == 0 || step == steps - 1) {
-                progress.log(String.format("fine-tune epoch %.2f: loss %.4f, train accuracy %.4f", (step + 1) / (double) perEpoch,
-                        recent / recentCount, (double) correct / seen));
+                progress.log(String.format("fine-tune epoch %.2f: loss %.4f, train %s %.4f", (step + 1) / (double) perEpoch,
+                        recent / recentCount, trainMetric, (double) correct / seen));
                 correct = seen = 0;
             }
         }
@@ -155,6 +162,12 @@ public final class FineTuner {
     }
 
     record StepResult(double loss, int[] predicted) {}
+
+    private static INDArray oneHot(int[] classes, int n) {
+        float[] y = new float[classes.length * n];
+        for (int i = 0; i < classes.length; i++) y[i * n + classes[i]] = 1f;
+        return Nd4j.create(y, new long[]{classes.length, n}, 'c');
+    }
 
     /** The teacher's outputs (inference mode) at the feature layers and its output layer, by name. */
     private static Map<String, INDArray> outputs(Model teacher, Topology t, INDArray x, java.util.Set<String> features) {

@@ -103,7 +103,7 @@ class ClusterAdmissionTest {
             assertTrue(String.valueOf(e.getCause()).contains("SerializedLambda"), String.valueOf(e.getCause()));
             // squeeze's own task is accepted (it answers that the workload's blobs are not on offer)
             var plan = dev.squeeze.Json.line(dev.squeeze.model.CompressionPlan.none());
-            var own = new EvaluatePlan(new Workload("0".repeat(64), "m", "{}", "1".repeat(64), null, Versions.current()), plan, Fidelity.MEASURED,
+            var own = new EvaluatePlan(new Workload("0".repeat(64), "m", "{}", "accuracy", "1".repeat(64), null, Versions.current()), plan, Fidelity.MEASURED,
                     c.member().getCluster().getLocalMember().getUuid().toString());
             TaskResult r = executor.submitToMember(own, target).get();
             assertTrue(r.failure() != null && r.failure().contains("no longer offers"), String.valueOf(r));
