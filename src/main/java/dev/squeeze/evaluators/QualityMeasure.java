@@ -20,14 +20,14 @@ public final class QualityMeasure {
 
     private final Objective metric;
     private final Accuracy.Encoded images;
-    private final List<float[]> reference; // per batch, the uncompressed network's output rows; null for labelled metrics
+    private final Outputs reference; // the uncompressed network's output rows; null for labelled metrics
     private final int[] referenceClasses;
 
-    private QualityMeasure(Objective metric, Accuracy.Encoded images, List<float[]> reference, int[] referenceClasses) {
+    private QualityMeasure(Objective metric, Accuracy.Encoded images, Outputs reference) {
         this.metric = metric;
         this.images = images;
         this.reference = reference;
-        this.referenceClasses = referenceClasses;
+        this.referenceClasses = reference == null ? null : reference.classes();
     }
 
     /**
@@ -35,26 +35,23 @@ public final class QualityMeasure {
      *                     label-free metrics; not called for accuracy)
      */
     public static QualityMeasure of(Objective metric, Accuracy.Encoded images, Function<INDArray, INDArray> uncompressed) {
+        return againstLabels(metric, images) ? new QualityMeasure(metric, images, null) : new QualityMeasure(metric, images, read(images, uncompressed));
+    }
+
+    /** As {@link #of(Objective, Accuracy.Encoded, Function)}, with the uncompressed network's outputs already read ({@link #read}). */
+    public static QualityMeasure of(Objective metric, Accuracy.Encoded images, Outputs uncompressed) {
+        return new QualityMeasure(metric, images, againstLabels(metric, images) ? null : uncompressed);
+    }
+
+    /** Whether the metric is measured against labels (they are there; else a one-line error), not against the reference. */
+    private static boolean againstLabels(Objective metric, Accuracy.Encoded images) {
         if (!metric.quality()) throw new IllegalArgumentException(metric.key() + " is a cost, not a quality metric");
-        if (metric.needsLabels()) {
-            if (images.labels() == null) {
-                throw new SqueezeException(metric.key() + " needs labels and the data has none: measure agreement, output_cosine or output_kl "
-                        + "(no labels needed), or give the data labels");
-            }
-            return new QualityMeasure(metric, images, null, null);
+        if (!metric.needsLabels()) return false;
+        if (images.labels() == null) {
+            throw new SqueezeException(metric.key() + " needs labels and the data has none: measure agreement, output_cosine or output_kl "
+                    + "(no labels needed), or give the data labels");
         }
-        var reference = new java.util.ArrayList<float[]>();
-        var classes = new int[images.count()];
-        int at = 0;
-        for (INDArray batch : images.batches()) {
-            INDArray out = uncompressed.apply(batch);
-            int rows = (int) out.size(0), n = (int) (out.length() / rows);
-            float[] v = rowsOf(out, rows, n);
-            System.arraycopy(Accuracy.classes(v, rows, n), 0, classes, at, rows);
-            at += rows;
-            reference.add(v);
-        }
-        return new QualityMeasure(metric, images, List.copyOf(reference), classes);
+        return true;
     }
 
     public Objective metric() {
@@ -76,6 +73,11 @@ public final class QualityMeasure {
      * from one pass; the outputs are freed as they are read.
      */
     public Outputs outputs(Function<INDArray, INDArray> classifier) {
+        return read(images, classifier);
+    }
+
+    /** {@link #outputs} of a classifier on {@code images}, before any measure exists (the uncompressed network's, for {@link #of}). */
+    public static Outputs read(Accuracy.Encoded images, Function<INDArray, INDArray> classifier) {
         var rows = new java.util.ArrayList<float[]>();
         int width = 0;
         for (INDArray batch : images.batches()) {
@@ -113,7 +115,7 @@ public final class QualityMeasure {
         for (int b = 0; b < outputs.batches().size(); b++) {
             float[] v = outputs.batches().get(b);
             int rows = v.length / outputs.width();
-            sum += batchSum(v, rows, outputs.width(), at, reference == null ? null : reference.get(b));
+            sum += batchSum(v, rows, outputs.width(), at, reference == null ? null : reference.batches().get(b));
             at += rows;
         }
         return sum / at;

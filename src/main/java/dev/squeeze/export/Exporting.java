@@ -130,8 +130,8 @@ public final class Exporting {
         Images test = splits.test();
         var encoded = dev.squeeze.model.Accuracy.Encoded.of(test, model.encoding()); // once for the three classifiers below
         Function<INDArray, INDArray> uncompressed = features -> dev.squeeze.model.Accuracy.output(model.network(), features);
-        var measure = QualityMeasure.of(metric, encoded, uncompressed);
-        var base = measure.outputs(uncompressed);
+        var base = QualityMeasure.read(encoded, uncompressed); // once: the baseline's figures and the label-free metrics' reference
+        var measure = QualityMeasure.of(metric, encoded, base);
         var dl4j = measure.outputs(c::output);
         byte[] onnx = OnnxWriter.write(c, Dl4jGraphs.toInputType(model.graph().inputs().values().iterator().next()));
         progress.update("measuring on the test split: ONNX Runtime");
@@ -142,7 +142,7 @@ public final class Exporting {
         double agreement = dev.squeeze.model.Accuracy.share(dl4j.classes(), ort.classes());
         var quality = quality(measure, base, dl4j, ort, trial);
         var accuracy = !test.labelled() ? null : metric == Objective.ACCURACY ? quality
-                : quality(QualityMeasure.of(Objective.ACCURACY, encoded, uncompressed), base, dl4j, ort, trial);
+                : quality(QualityMeasure.of(Objective.ACCURACY, encoded, base), base, dl4j, ort, trial);
 
         int batch = job.has("batch") ? job.get("batch").asInt() : 1;
         var predicted = predicted(model, device, plan, batch);
