@@ -204,31 +204,33 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
     /** The front (or least-violating plans) with the quality metric's drop against the uncompressed baseline. */
     public Table frontTable() {
         var rows = new ArrayList<List<String>>();
-        for (FrontReport.Point p : members()) rows.add(row(p.id(), p.values(), p.fidelity(), p.plan()));
-        return new Table(header("trial"), rows);
+        Objective q = quality();
+        for (FrontReport.Point p : members()) rows.add(row(q, p.id(), p.values(), p.fidelity(), p.plan()));
+        return new Table(header(q, "trial"), rows);
     }
 
     public Table baselineTable() {
         var rows = new ArrayList<List<String>>();
-        for (FrontReport.Baseline b : front.baselines()) rows.add(row(b.name(), b.values(), Fidelity.MEASURED, b.plan()));
-        return new Table(header("baseline"), rows);
+        Objective q = quality();
+        for (FrontReport.Baseline b : front.baselines()) rows.add(row(q, b.name(), b.values(), Fidelity.MEASURED, b.plan()));
+        return new Table(header(q, "baseline"), rows);
     }
 
-    private List<String> header(String first) {
+    private List<String> header(Objective q, String first) {
         var h = new ArrayList<>(List.of(first));
         for (String k : valueKeys()) {
             h.add(k);
-            if (k.equals(quality().key())) h.add(quality().maximize() ? "drop_pt" : "rise");
+            if (k.equals(q.key())) h.add(q.maximize() ? "drop_pt" : "rise");
         }
         h.addAll(List.of("fidelity", "plan"));
         return h;
     }
 
-    private List<String> row(String id, Map<String, Double> values, Fidelity fidelity, dev.squeeze.model.CompressionPlan plan) {
+    private List<String> row(Objective q, String id, Map<String, Double> values, Fidelity fidelity, dev.squeeze.model.CompressionPlan plan) {
         var r = new ArrayList<>(List.of(id));
         for (String k : valueKeys()) {
             r.add(values.containsKey(k) ? num(values.get(k)) : "-");
-            if (k.equals(quality().key())) r.add(dropPoints(values).map(d -> String.format(quality().maximize() ? "%.2f" : "%.4f", d)).orElse("-"));
+            if (k.equals(q.key())) r.add(dropPoints(q, values).map(d -> String.format(q.maximize() ? "%.2f" : "%.4f", d)).orElse("-"));
         }
         r.add(fidelity.key());
         r.add(plan == null ? "-" : FrontReport.compact(plan));
@@ -240,7 +242,10 @@ public record RunReport(String run, String ref, Path dir, JsonNode job, JsonNode
      * accuracy and the other 0-to-1 metrics, as it is for KL divergence.
      */
     public Optional<Double> dropPoints(Map<String, Double> values) {
-        Objective q = quality();
+        return dropPoints(quality(), values);
+    }
+
+    private Optional<Double> dropPoints(Objective q, Map<String, Double> values) {
         double unit = q.maximize() ? 100 : 1;
         return baseline("uncompressed").map(b -> b.values().get(q.key()))
                 .filter(base -> values.containsKey(q.key())).map(base -> unit * q.drop(base, values.get(q.key())));
