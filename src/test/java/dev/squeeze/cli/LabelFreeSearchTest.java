@@ -42,16 +42,7 @@ class LabelFreeSearchTest {
         Files.createDirectories(data);
         Images fashion = TestData.splits().test();
         for (int i = 0; i < IMAGES; i++) png(fashion, i, data);
-        Path evaluator = Files.writeString(dir.resolve("small.yaml"), """
-                schema: squeeze-evaluator/v1
-                data: {seed: 42, calibration: 150}
-                pruning: {importance: l1}
-                activations: {calibration: minmax}
-                fidelity:
-                  predicted: {screen_drop: 0.5}
-                  measured: {images: 150}
-                  recovered: {steps: 10, batch: 32, per_generation: 1, total: 1}
-                """);
+        Path evaluator = OwnDataAcceptanceTest.smallEvaluator(dir);
         Path results = dir.resolve("results");
 
         CliTest.Run refused = squeeze("search", "--model", "fashion-cnn", "--data", data.toString(), "--space", "spaces/generic.yaml",

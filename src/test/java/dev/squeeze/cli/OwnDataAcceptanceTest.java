@@ -38,16 +38,7 @@ class OwnDataAcceptanceTest {
         Path data = dir.resolve("clothes");
         Images fashion = TestData.splits().test();
         for (int i = 0; i < TRAIN + TEST; i++) png(fashion, i, data.resolve(i < TRAIN ? "train" : "test"));
-        Path evaluator = Files.writeString(dir.resolve("small.yaml"), """
-                schema: squeeze-evaluator/v1
-                data: {seed: 42, calibration: 150}
-                pruning: {importance: l1}
-                activations: {calibration: minmax}
-                fidelity:
-                  predicted: {screen_drop: 0.5}
-                  measured: {images: 150}
-                  recovered: {steps: 10, batch: 32, per_generation: 1, total: 1}
-                """);
+        Path evaluator = smallEvaluator(dir);
 
         JsonNode found = squeeze("inspect", "--data", data.toString(), "--json").json();
         assertEquals("[3, 32, 32]", found.get("shape").asText(), found.toString());
@@ -81,6 +72,23 @@ class OwnDataAcceptanceTest {
             assertEquals(manifest.at("/accuracy/onnxruntime").asDouble(), ort, 1e-12);
         }
         assertTrue(manifest.get("agreement").asDouble() >= 0.995, manifest.get("agreement").toString());
+    }
+
+    /**
+     * The cheap evaluator the own-data acceptance tests search with, as {@code dir/small.yaml}: 150 calibration images,
+     * a recovered rung of 10 steps for one plan.
+     */
+    static Path smallEvaluator(Path dir) throws java.io.IOException {
+        return Files.writeString(dir.resolve("small.yaml"), """
+                schema: squeeze-evaluator/v1
+                data: {seed: 42, calibration: 150}
+                pruning: {importance: l1}
+                activations: {calibration: minmax}
+                fidelity:
+                  predicted: {screen_drop: 0.5}
+                  measured: {images: 150}
+                  recovered: {steps: 10, batch: 32, per_generation: 1, total: 1}
+                """);
     }
 
     /** Image {@code i}'s grey levels centred on a black 32x32 RGB canvas (R = G = B), in its class's subfolder. */
