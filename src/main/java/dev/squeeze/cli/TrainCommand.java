@@ -18,7 +18,7 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--arch", required = true, description = "cnn, attention (sequential networks), resnet or mobilenet (computation graphs).")
+    @Option(names = "--arch", required = true, description = "cnn, attention (sequential networks), resnet or mobilenet (computation graphs) for images; mlp for rows of features (CSV, flat NPY).")
     String arch;
 
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs over the train split (default: ${DEFAULT-VALUE}).")

@@ -36,10 +36,10 @@ import java.util.Locale;
 import java.util.stream.Collectors;
 
 /**
- * The baseline networks squeeze trains and ships: two sequential ones ({@link MultiLayerNetwork}) and two
+ * The baseline networks squeeze trains (and, but for {@link #MLP}, ships): three sequential ones ({@link MultiLayerNetwork}) and two
  * graphs ({@link ComputationGraph}) with residual adds and depthwise convolutions. Each is built for a
- * {@link Signature}: the image architectures for any {@code [C, H, W]} and class count, attention for Fashion-MNIST's
- * {@code [1, 28, 28]} only (its tokens are the 28 rows); built for {@link Signature#FASHION_MNIST} they are the shipped
+ * {@link Signature}: the image architectures for any {@code [C, H, W]} and class count, the MLP for any {@code [D]} row,
+ * attention for Fashion-MNIST's {@code [1, 28, 28]} only (its tokens are the 28 rows); built for {@link Signature#FASHION_MNIST} they are the shipped
  * models' networks.
  */
 public enum Architecture {
@@ -57,7 +57,12 @@ public enum Architecture {
      * A stem conv and six depthwise-separable blocks (3x3 depthwise conv-BN-ReLU, 1x1 pointwise conv-BN-ReLU),
      * every other one with stride 2 (28 -> 14 -> 7 -> 4), then global average pooling and the classifier.
      */
-    MOBILENET("fashion-mobilenet", InputEncoding.IMAGE, Augmentation.SHIFT_AND_FLIP);
+    MOBILENET("fashion-mobilenet", InputEncoding.IMAGE, Augmentation.SHIFT_AND_FLIP),
+    /**
+     * Two ReLU dense layers (256 and 128 units) and the classifier, for rows of features ({@code [D]} samples: CSV rows,
+     * flat NPY arrays), the model a user with tabular data starts from. Not shipped: nothing names it for Fashion-MNIST.
+     */
+    MLP("mlp", InputEncoding.IMAGE, Augmentation.NONE);
 
     /** ResNet stages: output channels; every stage starts with a stride-2 block. */
     private static final int[] RESNET_STAGES = {32, 64, 128};
@@ -67,6 +72,8 @@ public enum Architecture {
 
     private static final int WARMUP_PIECES = 4;
     private static final int SCHEDULE_PIECES = 50;
+    /** MLP hidden layers' units. */
+    private static final int[] MLP_UNITS = {256, 128};
     /** The smallest image side the image architectures take: the CNN's two 2x2 poolings need 4. */
     private static final int MIN_SIDE = 4;
 
@@ -110,8 +117,10 @@ public enum Architecture {
         String problem = null;
         if (encoding == InputEncoding.ROW_TOKENS && !s.equals(InputEncoding.ROW_TOKEN_IMAGE)) {
             problem = "reads " + InputEncoding.ROW_TOKEN_IMAGE + " grey images (one token per row); use --arch cnn, resnet or mobilenet";
+        } else if (this == MLP) {
+            if (s.rank() != 1) problem = "reads rows of features ([D] samples); use --arch cnn, resnet or mobilenet for images";
         } else if (!s.isImage()) {
-            problem = "reads [C, H, W] images; rows of features need a model of your own";
+            problem = "reads [C, H, W] images; use --arch mlp for rows of features";
         } else if (s.dim(1) < MIN_SIDE || s.dim(2) < MIN_SIDE) {
             problem = "needs images of at least " + MIN_SIDE + "x" + MIN_SIDE + "; resize them (input.resize in a data file)";
         } else if (data.classes() < 2) {
@@ -122,10 +131,10 @@ public enum Architecture {
 
     /**
      * The name a model of this architecture gets: the shipped model's ({@link #builtInName}) for Fashion-MNIST, else the
-     * architecture and the signature ({@code resnet-3x32x32-10}).
+     * architecture and the signature ({@code resnet-3x32x32-10}, {@code mlp-784-10}).
      */
     public String modelName(Signature data) {
-        if (data.equals(Signature.FASHION_MNIST)) return builtInName;
+        if (data.equals(Signature.FASHION_MNIST) && this != MLP) return builtInName;
         return label() + "-" + new TensorShape(data.sample().dims()) + "-" + data.classes();
     }
 
@@ -153,14 +162,14 @@ public enum Architecture {
 
     /**
      * An untrained network for data of signature {@code data}, weights initialised from {@code seed}: a
-     * {@link MultiLayerNetwork} for {@link #CNN} and {@link #ATTENTION}, a {@link ComputationGraph} for {@link #RESNET}
+     * {@link MultiLayerNetwork} for {@link #CNN}, {@link #ATTENTION} and {@link #MLP}, a {@link ComputationGraph} for {@link #RESNET}
      * and {@link #MOBILENET}. The learning rate schedule is fitted to a run of {@code epochs} epochs of
      * {@code batchesPerEpoch} batches.
      */
     public Model build(Signature data, long seed, int batchesPerEpoch, int epochs) {
         TensorShape in = inputShape(data);
         return switch (this) {
-            case CNN, ATTENTION -> sequential(in, data.classes(), seed, batchesPerEpoch);
+            case CNN, ATTENTION, MLP -> sequential(in, data.classes(), seed, batchesPerEpoch);
             case RESNET, MOBILENET -> graph(in, data.classes(), seed, batchesPerEpoch, epochs);
         };
     }
@@ -195,6 +204,12 @@ public enum Architecture {
                             .projectInput(true).build())
                     .layer(new GlobalPoolingLayer.Builder(PoolingType.MAX).name("pool").build())
                     .layer(new DenseLayer.Builder().name("dense1").nOut(128).activation(Activation.RELU).build())
+                    .layer(output(classes))
+                    .setInputType(Dl4jGraphs.toInputType(in))
+                    .build();
+            case MLP -> base
+                    .layer(new DenseLayer.Builder().name("dense1").nOut(MLP_UNITS[0]).activation(Activation.RELU).build())
+                    .layer(new DenseLayer.Builder().name("dense2").nOut(MLP_UNITS[1]).activation(Activation.RELU).build())
                     .layer(output(classes))
                     .setInputType(Dl4jGraphs.toInputType(in))
                     .build();

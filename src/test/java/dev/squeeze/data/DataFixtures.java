@@ -82,7 +82,7 @@ public final class DataFixtures {
     }
 
     /** Images {@code [from, to)} as CSV: a header {@code label,pixel0,...} (when asked), then label and 784 grey levels per row. */
-    static void csv(Images images, int from, int to, boolean header, Path file) throws IOException {
+    public static void csv(Images images, int from, int to, boolean header, Path file) throws IOException {
         var sb = new StringBuilder();
         if (header) {
             sb.append("label");
@@ -116,14 +116,14 @@ public final class DataFixtures {
         return npy("|u1", new int[]{to - from, 28, 28}, ByteBuffer.wrap(pixels(images), from * PIXELS, (to - from) * PIXELS));
     }
 
-    static byte[] npyFloats(Images images, int from, int to) {
+    public static byte[] npyFloats(Images images, int from, int to) {
         ByteBuffer b = ByteBuffer.allocate((to - from) * PIXELS * 4).order(ByteOrder.LITTLE_ENDIAN);
         byte[] px = pixels(images);
         for (int i = from * PIXELS; i < to * PIXELS; i++) b.putFloat(px[i] & 0xff);
         return npy("<f4", new int[]{to - from, PIXELS}, b.flip());
     }
 
-    static byte[] npyLabels(Images images, int from, int to) {
+    public static byte[] npyLabels(Images images, int from, int to) {
         ByteBuffer b = ByteBuffer.allocate((to - from) * 8).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = from; i < to; i++) b.putLong(images.labels()[i]);
         return npy("<i8", new int[]{to - from}, b.flip());
@@ -146,7 +146,7 @@ public final class DataFixtures {
         }
     }
 
-    static Path yaml(Path file, String... lines) throws IOException {
+    public static Path yaml(Path file, String... lines) throws IOException {
         Files.writeString(file, String.join("\n", lines) + "\n");
         return file;
     }
