@@ -1,6 +1,7 @@
 package dev.squeeze.cli;
 
 import dev.squeeze.Json;
+import dev.squeeze.PeakMemory;
 import dev.squeeze.data.DataInspection;
 import dev.squeeze.model.Inspection;
 import picocli.CommandLine.ArgGroup;
@@ -11,6 +12,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -40,8 +42,12 @@ final class InspectCommand implements Callable<Integer> {
         }
         var out = spec.commandLine().getOut();
         if (data != null) {
+            long start = System.nanoTime();
             DataInspection.Report report = DataInspection.of(data, skipBad);
             out.println(json ? Json.write(report) : Tables.inspectData(report));
+            // reading a large image folder is the memory-hungry part of any command on it: say what it took
+            spec.commandLine().getErr().println(PeakMemory.closing(String.format(Locale.ROOT, "read %s in %.1f s",
+                    data, (System.nanoTime() - start) / 1e9)));
             return 0;
         }
         Inspection.Report report;

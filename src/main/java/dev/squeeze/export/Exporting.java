@@ -110,12 +110,12 @@ public final class Exporting {
         if (Files.exists(out) && !r.force()) {
             throw new SqueezeException(out + " already exists: pass --force to overwrite it, or remove it");
         }
-        ModelHandle model = ModelStore.load(job.get("model").asText());
         String device = job.get("device").asText();
         var evalFile = ConfigFiles.find(job.get("evaluator").asText(), "evaluators", "evaluator");
         EvaluatorSpec spec = EvaluatorSpec.parse(evalFile.yaml(), evalFile.where());
-        CompressionPlan plan = trial.plan().validate(model.graph(), "trial " + trial.id());
         DataSplits splits = DataSplits.load(r.dataDir(), spec.dataSeed(), spec.calibration());
+        ModelHandle model = ModelStore.load(job.get("model").asText(), () -> splits.test().shape());
+        CompressionPlan plan = trial.plan().validate(model.graph(), "trial " + trial.id());
         model.checkReads(splits);
         progress.log(String.format("exporting trial %s of %s: %s on %s, %d test images", trial.id(), report.run(), model.name(), device,
                 splits.test().count()));

@@ -88,6 +88,24 @@ public final class Dl4jGraphs {
         return b.build();
     }
 
+    /** The network's first layer with weights (in the graph's topological order), or null if it has none. */
+    static Layer firstWeighted(Model net) {
+        if (net instanceof MultiLayerNetwork m) {
+            for (var c : m.getLayerWiseConfigurations().getConfs()) {
+                if (c.getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer) return c.getLayer();
+            }
+            return null;
+        }
+        var conf = ((ComputationGraph) net).getConfiguration();
+        for (String name : order(conf)) {
+            if (conf.getVertices().get(name) instanceof LayerVertex lv
+                    && lv.getLayerConf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.FeedForwardLayer) {
+                return lv.getLayerConf().getLayer();
+            }
+        }
+        return null;
+    }
+
     /**
      * The vertices in a topological order that keeps the configuration's own order wherever it can (Kahn's algorithm,
      * taking the earliest-declared ready vertex): a block reads conv1, bn1, ..., shortcut, add as it was written, which

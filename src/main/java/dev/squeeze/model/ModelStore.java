@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.squeeze.Json;
 import dev.squeeze.SqueezeException;
 import dev.squeeze.data.InputEncoding;
+import dev.squeeze.data.SampleShape;
 import org.deeplearning4j.nn.api.Model;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.util.ModelSerializer;
 
 import java.io.IOException;
@@ -18,6 +21,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 
@@ -36,10 +40,22 @@ public final class ModelStore {
         return BUILT_IN.stream().filter(n -> ModelStore.class.getResource("/models/" + n + ".zip") != null).toList();
     }
 
-    /** Loads a built-in model by name, or a DL4J model zip by path. */
+    /**
+     * Loads a built-in model by name, or a DL4J model zip by path. A zip without a squeeze card (a model squeeze did not
+     * train) is read as a model of rows of features when its first layer is a dense one; other card-less models need
+     * the data's shape, {@link #load(String, Supplier)}.
+     */
     public static ModelHandle load(String nameOrPath) {
+        return load(nameOrPath, () -> null);
+    }
+
+    /**
+     * {@link #load(String)} for a command that has data: a zip without a squeeze card takes its input shape from
+     * {@code samples}, the shape of the data's samples (asked for only then, so data loading may still be under way).
+     */
+    public static ModelHandle load(String nameOrPath, Supplier<SampleShape> samples) {
         if (BUILT_IN.contains(nameOrPath)) {
-            return loadFile(builtInFile(nameOrPath), nameOrPath, "built-in:" + nameOrPath);
+            return loadFile(builtInFile(nameOrPath), nameOrPath, "built-in:" + nameOrPath, samples);
         }
         Path p = Path.of(nameOrPath);
         if (!Files.isRegularFile(p)) {
@@ -47,7 +63,7 @@ public final class ModelStore {
                     + String.join(", ", BUILT_IN));
         }
         String file = p.getFileName().toString();
-        return loadFile(p, file.endsWith(".zip") ? file.substring(0, file.length() - 4) : file, p.toString());
+        return loadFile(p, file.endsWith(".zip") ? file.substring(0, file.length() - 4) : file, p.toString(), samples);
     }
 
     /** SHA-256 of a model's bytes (built-in or file), for provenance and cache keys. */
@@ -92,7 +108,7 @@ public final class ModelStore {
         }
     }
 
-    private static ModelHandle loadFile(Path file, String name, String source) {
+    private static ModelHandle loadFile(Path file, String name, String source, Supplier<SampleShape> samples) {
         ModelCard card;
         boolean graph;
         try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -105,10 +121,6 @@ public final class ModelStore {
         } catch (IOException e) {
             throw corrupt(source, e.getMessage());
         }
-        if (card == null) {
-            throw new SqueezeException("model " + source + " has no " + CARD_ENTRY + " (input shape and encoding): "
-                    + "train it with `squeeze train`, or add a card with the keys of a shipped model's card");
-        }
         Model net;
         try {
             net = graph ? ModelSerializer.restoreComputationGraph(file.toFile(), false)
@@ -116,9 +128,41 @@ public final class ModelStore {
         } catch (Exception | Error e) {
             throw corrupt(source, e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
         }
-        TensorShape input = new TensorShape(card.inputShape());
-        LayerGraph layers = Dl4jGraphs.of(name, net, input);
-        return new ModelHandle(name, source, net, card, layers, InputEncoding.valueOf(card.encoding()));
+        if (card != null) {
+            LayerGraph layers = Dl4jGraphs.of(name, net, new TensorShape(card.inputShape()));
+            return new ModelHandle(name, source, net, card, layers, InputEncoding.valueOf(card.encoding()));
+        }
+        TensorShape input = cardlessInput(net, source, samples);
+        LayerGraph layers;
+        try {
+            layers = Dl4jGraphs.of(name, net, input);
+        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+            throw new SqueezeException("model " + source + " (no " + CARD_ENTRY + ") does not read samples of shape " + input + ": "
+                    + e.getMessage().lines().findFirst().orElse("") + "; give it data of the shape it was trained on");
+        }
+        return new ModelHandle(name, source, net, null, layers, InputEncoding.IMAGE);
+    }
+
+    /**
+     * The input of a model without a card: the data's sample shape, or, with no data, the width of a first dense layer.
+     * The first weighted layer's input width is checked against it, so a mismatch is named before any work.
+     */
+    private static TensorShape cardlessInput(Model net, String source, Supplier<SampleShape> samples) {
+        var first = Dl4jGraphs.firstWeighted(net);
+        SampleShape data = samples.get();
+        if (data == null) {
+            if (first instanceof DenseLayer d) return TensorShape.of((int) d.getNIn());
+            throw new SqueezeException("model " + source + " has no " + CARD_ENTRY + ", so its input shape is unknown: give the data it reads "
+                    + "(--data; its samples' shape is used), or train it with `squeeze train`");
+        }
+        Long reads = first instanceof ConvolutionLayer c ? (Long) c.getNIn() : first instanceof DenseLayer d ? (Long) d.getNIn() : null;
+        long given = first instanceof ConvolutionLayer && data.rank() == 3 ? data.dim(0) : data.size();
+        if (reads != null && reads != given) {
+            throw new SqueezeException("model " + source + " (no " + CARD_ENTRY + ") reads " + reads + (first instanceof ConvolutionLayer
+                    ? " input channels" : " input features") + "; the data gives samples of shape " + data
+                    + ": give it data of the shape it was trained on");
+        }
+        return new TensorShape(data.dims());
     }
 
     private static SqueezeException corrupt(String source, String why) {

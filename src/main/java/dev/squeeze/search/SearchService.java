@@ -317,7 +317,7 @@ public final class SearchService {
             // reading and unpacking the dataset (~0.5 s) overlaps starting ND4J (~0.6 s) and loading the model (~1 s)
             var data = java.util.concurrent.CompletableFuture.supplyAsync(() -> dev.squeeze.data.DataSources.load(dataDir));
             dev.squeeze.model.Backend.init();
-            ModelHandle model = ModelStore.load(job.model());
+            ModelHandle model = ModelStore.load(job.model(), () -> joined(data).test().images().shape());
             var spaceFile = ConfigFiles.find(job.space(), "spaces", "space");
             SearchSpace space = SearchBackends.aligned(SpaceLoader.resolve(spaceFile.yaml(), model.graph()), model.graph(), job.device());
             var evalFile = ConfigFiles.find(job.evaluator(), "evaluators", "evaluator");

@@ -16,6 +16,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
 
 import static dev.squeeze.cli.CliTest.squeeze;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,14 +28,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Issue 17's CSV and NPY acceptance, as a new user runs it: Fashion-MNIST flattened into a CSV of 785 columns (a label,
  * then 784 grey levels) and into NPY arrays ({@code [n, 784]} floats, {@code int64} labels); {@code squeeze train --arch
  * mlp} on the CSV, then search with the generic space and export on each, ONNX Runtime's accuracy of every exported file
- * equal to its manifest's. Small for CI: 400 train and 200 test rows, two generations of eight plans.
+ * equal to its manifest's; the NPY run searches the same network as a plain DL4J zip without squeeze's card (issue 17
+ * item 4), and its export writes the card. Small for CI: 400 train and 200 test rows, two generations of eight plans.
  */
 class TabularDataAcceptanceTest {
     static final int TRAIN = 400, TEST = 200;
 
     @TempDir
     static Path dir;
-    static Path model, evaluator;
+    /** The MLP as squeeze wrote it, and the same network as a plain DL4J zip, without squeeze's card. */
+    static Path model, plain, evaluator;
 
     @BeforeAll
     static void trainAnMlpOnTheCsv() throws Exception {
@@ -55,16 +60,28 @@ class TabularDataAcceptanceTest {
                 "--out", model.toString());
         assertEquals(0, train.code(), train.err());
         assertEquals(new Signature(SampleShape.of(784), 10), ModelStore.load(model.toString()).signature());
+        plain = dir.resolve("plain-mlp.zip");
+        try (var in = new ZipInputStream(Files.newInputStream(model)); var out = new ZipOutputStream(Files.newOutputStream(plain))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                if (e.getName().equals(ModelStore.CARD_ENTRY)) continue;
+                out.putNextEntry(new ZipEntry(e.getName()));
+                in.transferTo(out);
+            }
+        }
     }
 
     @Test
     void csvOf785ColumnsSearchesAndExports() throws Exception {
-        searchAndExport("csv.yaml", "csv");
+        searchAndExport(model, "csv.yaml", "csv");
     }
 
     @Test
-    void npyArraysSearchAndExport() throws Exception {
-        searchAndExport("npy.yaml", "npy");
+    void npyArraysSearchAndExportAModelWithoutACard() throws Exception {
+        Path exported = searchAndExport(plain, "npy.yaml", "npy");
+        var card = ModelStore.load(exported.resolve("model.zip").toString()).card();
+        JsonNode manifest = Json.json().readTree(exported.resolve("manifest.json").toFile());
+        assertEquals(java.util.List.of(784), card.inputShape(), "the card written beside the export says what the model reads");
+        assertEquals(manifest.at("/accuracy/dl4j").asDouble(), card.testAccuracy(), 1e-12, "and what was measured");
     }
 
     @Test
@@ -74,9 +91,10 @@ class TabularDataAcceptanceTest {
         assertTrue(train.err().strip().lines().count() == 1 && train.err().contains("--arch cnn"), train.err());
     }
 
-    private static void searchAndExport(String dataFile, String run) throws Exception {
+    /** Search and export of {@code net} on {@code dataFile}; returns the export's folder. */
+    private static Path searchAndExport(Path net, String dataFile, String run) throws Exception {
         Path data = dir.resolve(dataFile), results = dir.resolve("results");
-        CliTest.Run search = squeeze("search", "--model", model.toString(), "--data", data.toString(), "--space", "spaces/generic.yaml",
+        CliTest.Run search = squeeze("search", "--model", net.toString(), "--data", data.toString(), "--space", "spaces/generic.yaml",
                 "--device", "raspberry-pi-4", "--generations", "2", "--population", "8", "--evaluator", evaluator.toString(),
                 "--threads", "1", "--results", results.toString(), "--run-id", run, "--quiet");
         assertEquals(0, search.code(), search.err());
@@ -90,10 +108,11 @@ class TabularDataAcceptanceTest {
         Images test = DataSplits.load(data, 42, 150).test();
         assertEquals(TEST, test.count());
         try (OnnxRunner runner = OnnxRunner.of(exported.resolve("model.onnx"), 1)) {
-            double ort = runner.accuracy(test, ModelStore.load(model.toString()).encoding());
+            double ort = runner.accuracy(test, ModelStore.load(net.toString()).encoding());
             System.out.printf("%s: exported %s, ONNX Runtime test accuracy %.4f, manifest %s%n", dataFile, exported.getFileName(), ort,
                     manifest.get("accuracy"));
             assertEquals(manifest.at("/accuracy/onnxruntime").asDouble(), ort, 1e-12);
         }
+        return exported;
     }
 }

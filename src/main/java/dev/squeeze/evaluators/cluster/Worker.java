@@ -250,9 +250,9 @@ public final class Worker implements AutoCloseable {
                 Files.write(tmp, model);
                 Files.move(tmp, zip, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
             }
-            ModelHandle handle = ModelStore.load(zip.toString());
-            EvaluatorSpec spec = Json.json().readValue(w.spec(), EvaluatorSpec.class);
             Images images = ImagesBlob.decode(blobs.get(w.images(), "calibration images", from, fetch, log));
+            ModelHandle handle = ModelStore.load(zip.toString(), images::shape);
+            EvaluatorSpec spec = Json.json().readValue(w.spec(), EvaluatorSpec.class);
             Images train = w.train() == null ? null : ImagesBlob.decode(blobs.get(w.train(), "training images", from, fetch, log));
             var opened = AccuracyRungs.LOCAL.open(new AccuracyRungs.Inputs(handle, spec, w.qualityObjective(), images, train, threads, plan -> Map.of(), leaving));
             log.accept(String.format("loaded workload %s: %s, %d calibration images%s, in %.1f s", w.id(), w.modelName(), images.count(),

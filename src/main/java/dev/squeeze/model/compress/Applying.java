@@ -41,12 +41,12 @@ public final class Applying {
                          double finetuneSeconds, CompressionProvenance provenance) {}
 
     public static Result run(Request r, Progress progress) {
-        ModelHandle m = ModelStore.load(r.model());
-        CompressionPlan plan = Plans.resolve(r.plan(), r.uniform(), m.graph());
         if (r.progressive() < 1) throw new SqueezeException("--progressive must be >= 1, got " + r.progressive());
         if (r.finetuneEpochs() < 0) throw new SqueezeException("--finetune-epochs must be >= 0, got " + r.finetuneEpochs());
         if (r.batch() < 1) throw new SqueezeException("--finetune-batch must be >= 1, got " + r.batch());
         DataSplits splits = DataSplits.load(r.dataDir(), r.seed(), DataSplits.DEFAULT_CALIBRATION);
+        ModelHandle m = ModelStore.load(r.model(), () -> splits.test().shape());
+        CompressionPlan plan = Plans.resolve(r.plan(), r.uniform(), m.graph());
         m.checkReads(splits);
         var settings = r.finetuneEpochs() > 0
                 ? new FineTuner.Settings(r.finetuneEpochs(), r.batch(), r.learningRate(), r.quantizationAware(), 1.0, r.seed()) : null;

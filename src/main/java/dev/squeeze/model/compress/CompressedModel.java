@@ -77,7 +77,7 @@ public record CompressedModel(Model network, LayerGraph graph, CompressionPlan p
                                             dev.squeeze.data.DataSplits.Description data, long seed, int batchSize, String command) {
         var from = original.card();
         return new dev.squeeze.model.ModelCard(name, from == null ? null : from.architecture(), original.encoding().name(),
-                from == null ? null : from.inputShape(), graph.params(), graph.macs(), testAccuracy, testImages, data, seed, 0, batchSize, 0,
+                from == null ? original.graph().inputs().values().iterator().next().dims() : from.inputShape(), graph.params(), graph.macs(), testAccuracy, testImages, data, seed, 0, batchSize, 0,
                 command, dev.squeeze.Version.squeeze(), java.time.Instant.now().toString(), java.util.List.of());
     }
 
