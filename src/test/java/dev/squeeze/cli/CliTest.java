@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -80,6 +81,15 @@ class CliTest {
         for (String key : new String[]{"name", "type", "params", "macs", "prunable_units"}) assertTrue(layer.has(key), key);
         JsonNode att = squeeze("inspect", "--model", "fashion-attention", "--json").json();
         assertTrue(att.at("/card/test_accuracy").asDouble() >= 0.85, "fashion-attention card: " + att.get("card"));
+
+        // issue 15's targets for the graph baselines, on the 10k test split, and the residual groups listed by their adds
+        JsonNode resnet = squeeze("inspect", "--model", "fashion-resnet", "--json").json();
+        assertTrue(resnet.at("/card/test_accuracy").asDouble() >= 0.935, "fashion-resnet card: " + resnet.get("card"));
+        assertEquals(10_000, resnet.at("/card/test_examples").asInt(), resnet.get("card").toString());
+        assertTrue(resnet.at("/card/command").asText().startsWith("squeeze train --arch resnet"));
+        var adds = new java.util.ArrayList<String>();
+        resnet.get("groups").forEach(g -> g.get("residual_adds").forEach(a -> adds.add(a.asText())));
+        assertEquals(List.of("stage1.add", "stage2.add", "stage3.add"), adds);
     }
 
     @Test

@@ -62,6 +62,20 @@ class ArchitectureSpecsTest {
         assertTrue(spec.sameStructure(model));
     }
 
+    /** The graph baselines' specs are their shipped, trained networks as DL4J reads them: same nodes, shapes and groups. */
+    @Test
+    void graphModelSpecsEqualTheShippedModels() {
+        Backend.init();
+        for (String name : List.of("fashion-resnet")) {
+            LayerGraph spec = ArchitectureSpecs.load(name);
+            LayerGraph model = ModelStore.load(name).graph();
+            assertEquals(model.nodes(), spec.nodes(), name);
+            assertEquals(model.groups(), spec.groups(), name);
+            assertEquals(model.params(), spec.params(), name);
+            assertEquals(model.macs(), spec.macs(), name);
+        }
+    }
+
     /** A conv2d with one channel per group is the depthwise op (its own class), still typed conv2d; a depth multiplier is a grouped conv. */
     @Test
     void depthwiseIsAConv2dWithOneChannelPerGroup() throws Exception {
