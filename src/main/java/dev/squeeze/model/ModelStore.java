@@ -138,7 +138,7 @@ public final class ModelStore {
             layers = Dl4jGraphs.of(name, net, input);
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw new SqueezeException("model " + source + " (no " + CARD_ENTRY + ") does not read samples of shape " + input + ": "
-                    + e.getMessage().lines().findFirst().orElse("") + "; give it data of the shape it was trained on");
+                    + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + "; give it data of the shape it was trained on");
         }
         return new ModelHandle(name, source, net, null, layers, InputEncoding.IMAGE);
     }
