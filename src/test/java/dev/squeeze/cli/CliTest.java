@@ -90,6 +90,10 @@ class CliTest {
         var adds = new java.util.ArrayList<String>();
         resnet.get("groups").forEach(g -> g.get("residual_adds").forEach(a -> adds.add(a.asText())));
         assertEquals(List.of("stage1.add", "stage2.add", "stage3.add"), adds);
+        JsonNode mobilenet = squeeze("inspect", "--model", "fashion-mobilenet", "--json").json();
+        assertTrue(mobilenet.at("/card/test_accuracy").asDouble() >= 0.92, "fashion-mobilenet card: " + mobilenet.get("card"));
+        assertEquals(10_000, mobilenet.at("/card/test_examples").asInt(), mobilenet.get("card").toString());
+        assertTrue(mobilenet.at("/card/command").asText().startsWith("squeeze train --arch mobilenet"));
     }
 
     @Test

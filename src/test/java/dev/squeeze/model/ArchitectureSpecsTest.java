@@ -66,7 +66,7 @@ class ArchitectureSpecsTest {
     @Test
     void graphModelSpecsEqualTheShippedModels() {
         Backend.init();
-        for (String name : List.of("fashion-resnet")) {
+        for (String name : List.of("fashion-resnet", "fashion-mobilenet")) {
             LayerGraph spec = ArchitectureSpecs.load(name);
             LayerGraph model = ModelStore.load(name).graph();
             assertEquals(model.nodes(), spec.nodes(), name);
