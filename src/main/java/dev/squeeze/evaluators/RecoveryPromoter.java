@@ -30,7 +30,9 @@ final class RecoveryPromoter implements Promoter {
         var out = new ArrayList<Evaluation>();
         for (int i = 0; i < candidates.size(); i++) {
             var values = new LinkedHashMap<>(results.get(i).values());
-            values.put(quality.keyAt(Fidelity.MEASURED), candidates.get(i).value(quality));
+            // the reading it had before: measured, or (a plan the ladder screened out) predicted
+            Fidelity before = candidates.get(i).fidelity() == Fidelity.PREDICTED ? Fidelity.PREDICTED : Fidelity.MEASURED;
+            values.put(quality.keyAt(before), candidates.get(i).value(quality));
             out.add(results.get(i).withValues(values));
         }
         return out;

@@ -57,9 +57,21 @@ public final class SensitivityTable {
 
     /** The baseline less the summed single-setting drops of the plan's settings. */
     public double predict(CompressionPlan plan, SearchSpace space) {
+        return predict(plan, space, false);
+    }
+
+    /**
+     * The accuracy the plan's bit-widths alone are predicted to keep, its prune ratios ignored: what a fine-tune is
+     * not expected to give back (the recovered rung's prior, {@code search.Promotion}).
+     */
+    public double predictWithoutPruning(CompressionPlan plan, SearchSpace space) {
+        return predict(plan, space, true);
+    }
+
+    private double predict(CompressionPlan plan, SearchSpace space, boolean ignorePruning) {
         double drop = 0;
         for (Knob k : space.genes()) {
-            if (k.layer() == null) continue;
+            if (k.layer() == null || (ignorePruning && k.kind() == Knob.Kind.PRUNE_RATIO)) continue;
             drop += drops.getOrDefault(key(k, k.valueIn(plan)), 0.0);
         }
         return quality.behind(baseline, drop);

@@ -89,9 +89,11 @@ final class AccuracySurrogate {
         int n = points.size();
         double[] y = new double[n];
         for (int i = 0; i < n; i++) y[i] = logit(accuracy[i]);
-        if (n < 3) {
+        if (n < 3) { // the prior shifted by how far the trials so far fell from it (or a flat guess without one)
             double m = n == 0 ? 0 : java.util.Arrays.stream(y).average().orElse(0);
-            return new AccuracySurrogate(List.of(), new double[0], new double[0][0], m, PRIOR_SD * PRIOR_SD, 1, 0, 0, 0, 1, null);
+            double shift = 0;
+            if (hasPrior) for (int i = 0; i < n; i++) shift += (y[i] - logit(points.get(i).prior())) / n;
+            return new AccuracySurrogate(List.of(), new double[0], new double[0][0], m, PRIOR_SD * PRIOR_SD, 1, 0, 0, shift, 1, null);
         }
         double m = java.util.Arrays.stream(y).average().orElse(0);
         double var = java.util.Arrays.stream(y).map(v -> (v - m) * (v - m)).sum() / n;
@@ -169,7 +171,7 @@ final class AccuracySurrogate {
     }
 
     Prediction predict(Point p) {
-        if (train.isEmpty()) return new Prediction(Double.isNaN(p.prior()) ? mean : logit(p.prior()), Math.sqrt(signal));
+        if (train.isEmpty()) return new Prediction(Double.isNaN(p.prior()) ? mean : logit(p.prior()) + priorMean, Math.sqrt(signal));
         double priorTerm = priorWeight == 0 ? 0 : priorWeight * square((logit(p.prior()) - priorMean) / priorScale);
         int n = train.size();
         double[] k = new double[n];

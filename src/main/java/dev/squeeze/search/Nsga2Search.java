@@ -62,6 +62,8 @@ public final class Nsga2Search {
     private final StopRequest stopRequest;
     private final Function<CompressionPlan, Map<String, Double>> costs;
     private final ToDoubleFunction<CompressionPlan> prior;
+    private final ToDoubleFunction<CompressionPlan> recoveryPrior;
+    private final double[][] positions;
     private final Objective quality; // the objective the accuracy model learns, on its 0-to-1 scale (Objective#toUnit)
     private final double exploration;
     private final RunLimit limit;
@@ -74,6 +76,8 @@ public final class Nsga2Search {
         this.stopRequest = b.stopRequest;
         this.costs = b.costs;
         this.prior = b.prior;
+        this.recoveryPrior = b.recoveryPrior;
+        this.positions = AccuracySurrogate.positions(codec.knobs());
         this.quality = Objective.qualityOf(b.settings.objectives());
         this.exploration = b.exploration;
         RunLimit own = RunLimit.of(b.settings);
@@ -93,6 +97,7 @@ public final class Nsga2Search {
         private StopRequest stopRequest = new StopRequest();
         private Function<CompressionPlan, Map<String, Double>> costs;
         private ToDoubleFunction<CompressionPlan> prior;
+        private ToDoubleFunction<CompressionPlan> recoveryPrior;
         private double exploration = 1.0;
         private RunLimit limit;
 
@@ -131,6 +136,15 @@ public final class Nsga2Search {
         /** Where the accuracy model starts before trials teach it: the sensitivity table's prediction. */
         public Builder prior(ToDoubleFunction<CompressionPlan> prior) {
             this.prior = prior;
+            return this;
+        }
+
+        /**
+         * Where the model of recovered accuracy ({@link Promotion}) starts: the accuracy a plan's bit-widths alone are
+         * predicted to keep (a fine-tune gives back what pruning took).
+         */
+        public Builder recoveryPrior(ToDoubleFunction<CompressionPlan> recoveryPrior) {
+            this.recoveryPrior = recoveryPrior;
             return this;
         }
 
@@ -204,10 +218,18 @@ public final class Nsga2Search {
                        Map<String, Evaluation> cache, List<CompressionPlan> seeds,
                        Consumer<Trial> onTrial, Consumer<Generation> onGeneration) {
         var run = new Run(new TrialBook(evaluator, settings.constraints(), baselineAccuracy, previous, cache, onTrial),
-                new Promotion(settings.objectives(), promoter, baselineAccuracy), baselineAccuracy, onGeneration);
+                new Promotion(settings.objectives(), settings.constraints(), promoter, baselineAccuracy, hvReference, exploration,
+                        plan -> point(space.indicesOf(plan), plan, recoveryPrior)), baselineAccuracy, onGeneration);
         RunLimit.Stop stop = run.execute(seeds);
         List<Trial> all = run.book.all();
         return new Outcome(all, Fronts.feasible(all, settings.objectives()), List.copyOf(run.generations), stop.reason(), stop.complete());
+    }
+
+    /** A plan as an accuracy model sees it: its knobs' positions, and the prior's accuracy (NaN without one). */
+    private AccuracySurrogate.Point point(int[] idx, CompressionPlan plan, ToDoubleFunction<CompressionPlan> prior) {
+        double[] pos = new double[idx.length];
+        for (int k = 0; k < idx.length; k++) pos[k] = positions[k][idx[k]];
+        return new AccuracySurrogate.Point(pos, prior == null ? Double.NaN : quality.toUnit(prior.applyAsDouble(plan)));
     }
 
     /** One run's state: its trials, the model learnt from them, the generations so far. */
@@ -218,7 +240,6 @@ public final class Nsga2Search {
         private final Consumer<Generation> onGeneration;
         private final List<Generation> generations = new ArrayList<>();
         private final Map<String, Double> proposed = new HashMap<>(); // plan key -> predicted accuracy, this generation's offspring
-        private final double[][] positions = AccuracySurrogate.positions(codec.knobs());
         private AccuracySurrogate surrogate;
         private long start;
         private int evaluatedBefore, cachedBefore;
@@ -324,7 +345,7 @@ public final class Nsga2Search {
                 seen.add(Arrays.toString(idx));
                 Double a = measuredAccuracy(t);
                 if (a == null) continue;
-                points.add(point(idx, t.plan()));
+                points.add(point(idx, t.plan(), prior));
                 accuracy.add(quality.toUnit(a));
             }
             surrogate = AccuracySurrogate.fit(points, accuracy.stream().mapToDouble(Double::doubleValue).toArray());
@@ -335,12 +356,6 @@ public final class Nsga2Search {
                     .map(t -> space.indicesOf(t.plan())).toList();
             proposed.clear();
             return new Screen(surrogate, gain, seen, frontIndices);
-        }
-
-        private AccuracySurrogate.Point point(int[] idx, CompressionPlan plan) {
-            double[] pos = new double[idx.length];
-            for (int k = 0; k < idx.length; k++) pos[k] = positions[k][idx[k]];
-            return new AccuracySurrogate.Point(pos, prior == null ? Double.NaN : quality.toUnit(prior.applyAsDouble(plan)));
         }
 
         /** One generation's screen: candidates ranked by expected hypervolume gain, chosen greedily (lazily re-scored). */
@@ -381,7 +396,7 @@ public final class Nsga2Search {
                     this.indices = indices;
                     this.plan = codec.plan(indices);
                     this.costs = Nsga2Search.this.costs.apply(plan);
-                    this.prediction = model.predict(point(indices, plan));
+                    this.prediction = model.predict(point(indices, plan, prior));
                     rescore();
                 }
 

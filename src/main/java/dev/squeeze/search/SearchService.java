@@ -128,7 +128,8 @@ public final class SearchService {
                     reference[k] = o.quality() ? o.behind(baselineAccuracy, referenceDrop(o)) : uncompressed.get(o.key());
                 }
                 var search = Nsga2Search.builder(setup.space(), job.settings()).reference(reference).stopRequest(r.stop())
-                        .costs(backends.costs()).prior(plan -> table.predict(plan, setup.space())).build();
+                        .costs(backends.costs()).prior(plan -> table.predict(plan, setup.space()))
+                        .recoveryPrior(plan -> table.predictWithoutPruning(plan, setup.space())).build();
                 long start = System.nanoTime();
                 outcome = search.run(ladder, backends.promoter(), baselineAccuracy, previous, cache, seeds,
                         t -> {
