@@ -21,7 +21,7 @@ import java.util.function.Function;
  *
  * <p>What a plan's measured accuracy says about its recovered one depends on the network: fashion-cnn's pruned plans
  * read a few points down before fine-tuning, fashion-resnet's read 0.10 (chance: pruning half of every residual group
- * leaves its BatchNorm statistics meaningless) and recover to within 1.1 points in 600 steps. So a plan is judged by a
+ * leaves its BatchNorm statistics meaningless) and recover to about 1.1 points below the baseline in 600 steps. So a plan is judged by a
  * second {@link AccuracySurrogate}, of recovered accuracy, fitted to the recoveries so far, whose prior is what the
  * plan's quantisation alone is predicted to cost (fine-tuning restores what pruning took, quantisation's loss mostly
  * stays). Every trial not yet recovered, whatever its rung, is a candidate; candidates are ranked by expected
@@ -40,7 +40,6 @@ final class Promotion {
     private final double exploration;
     private final Function<CompressionPlan, AccuracySurrogate.Point> point;
     private final Objective quality;
-    private AccuracySurrogate model;
 
     /**
      * @param point a plan as the recovered-accuracy model sees it: knob positions, and as prior the accuracy its
@@ -64,7 +63,7 @@ final class Promotion {
         if (budget <= 0) return;
         List<Trial> all = book.all();
         List<Trial> recovered = all.stream().filter(t -> t.fidelity() == Fidelity.RECOVERED).toList();
-        model = AccuracySurrogate.fit(recovered.stream().map(t -> point.apply(t.plan())).toList(),
+        AccuracySurrogate model = AccuracySurrogate.fit(recovered.stream().map(t -> point.apply(t.plan())).toList(),
                 recovered.stream().mapToDouble(t -> quality.toUnit(t.value(quality))).toArray());
         var done = new java.util.HashSet<String>();
         for (Trial t : recovered) done.add(t.plan().key());
@@ -101,11 +100,6 @@ final class Promotion {
         if (todo.isEmpty()) return;
         List<Evaluation> results = promoter.promote(todo);
         for (int i = 0; i < todo.size(); i++) book.upgrade(todo.get(i).plan(), results.get(i), generation);
-    }
-
-    /** The recovered-accuracy model of the last promotion (null before the first): for reports and tests. */
-    AccuracySurrogate model() {
-        return model;
     }
 
     private Map<String, Double> costs(Trial t) {
