@@ -42,6 +42,9 @@ final class ApplyCommand implements Callable<Integer> {
     @Option(names = "--finetune-batch", defaultValue = "64", description = "Images per fine-tuning step (default: ${DEFAULT-VALUE}).")
     int finetuneBatch;
 
+    @Option(names = "--recalibrate-bn", description = "After pruning, re-estimate batch norm statistics on the calibration images (no labels, one inference pass): pruned residual and depthwise networks read near chance without it.")
+    boolean recalibrateBn;
+
     @Option(names = "--progressive", defaultValue = "1", paramLabel = "K", description = "Prune in K steps with fine-tuning between them (default: ${DEFAULT-VALUE}).")
     int progressive;
 
@@ -74,7 +77,7 @@ final class ApplyCommand implements Callable<Integer> {
         if ((plan == null) == (uniform == null)) throw new dev.squeeze.SqueezeException("apply: give exactly one of --plan FILE or --uniform wNaN[pR]");
         Main.startBackend();
         var options = new Compressor.Options(Importance.parse(importance, "--importance"), align,
-                ActivationCalibration.parse(calibration, "--calibration"), 500);
+                ActivationCalibration.parse(calibration, "--calibration"), 500, recalibrateBn);
         String command = "squeeze " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         var result = Applying.run(new Applying.Request(model, plan, uniform, finetuneEpochs, lr, finetuneBatch, progressive, out, options, !noQat, data.path, seed, command),
                 TerminalProgress.stderr(spec.commandLine().getErr()));

@@ -21,10 +21,18 @@ import java.util.List;
  *                      {@code predicted} fidelity and not measured (null: measure everything)
  * @param measuredImages calibration images the {@code measured} rung evaluates on
  * @param recovery      the {@code recovered} rung, or null to stop at {@code measured}
+ * @param recalibrateBatchNorm re-estimate batch norm statistics after pruning, before a plan is measured or fine-tuned
+ *                      ({@code pruning.recalibrate_batchnorm}, model/compress/BatchNormRecalibration.java)
  */
 public record EvaluatorSpec(String source, long dataSeed, int calibration, Importance importance, ActivationCalibration actCalibration,
-                            Double screenDrop, int measuredImages, Recovery recovery) {
+                            Double screenDrop, int measuredImages, Recovery recovery, boolean recalibrateBatchNorm) {
     public static final String SCHEMA = "squeeze-evaluator/v1";
+
+    /** An evaluator that leaves batch norm statistics as trained. */
+    public EvaluatorSpec(String source, long dataSeed, int calibration, Importance importance, ActivationCalibration actCalibration,
+                         Double screenDrop, int measuredImages, Recovery recovery) {
+        this(source, dataSeed, calibration, importance, actCalibration, screenDrop, measuredImages, recovery, false);
+    }
 
     /** Every evaluator is valid once made, whether read from a file or built in code (a benchmark's, a test's). */
     public EvaluatorSpec {
@@ -78,7 +86,8 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
         JsonNode data = doc.required(r, "data", "the evaluator");
         doc.checkKeys(data, "data", List.of("seed", "calibration"));
         JsonNode pruning = r.has("pruning") ? r.get("pruning") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
-        doc.checkKeys(pruning, "pruning", List.of("importance"));
+        doc.checkKeys(pruning, "pruning", List.of("importance", "recalibrate_batchnorm"));
+        boolean recalibrate = doc.bool(pruning, "recalibrate_batchnorm", "pruning", false);
         Importance importance = pruning.has("importance")
                 ? Importance.parse(doc.text(pruning, "importance", "pruning"), doc.at(pruning.get("importance"))) : Importance.L1;
         JsonNode acts = r.has("activations") ? r.get("activations") : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
@@ -107,7 +116,8 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
                 recovery = new Recovery(doc.integer(rc, "steps", at, 100), doc.integer(rc, "batch", at, 64),
                         doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10), doc.integer(rc, "from_generation", at, 0));
             }
-            return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery);
+            return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery,
+                    recalibrate);
         } catch (IllegalArgumentException e) {
             throw new dev.squeeze.SqueezeException(e.getMessage().startsWith(source) ? e.getMessage() : source + ": " + e.getMessage());
         }
@@ -142,6 +152,6 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
     /** How plans are applied under this evaluator (its importance criterion and activation calibration), by search and export alike. */
     public dev.squeeze.model.compress.Compressor.Options compressorOptions() {
         return new dev.squeeze.model.compress.Compressor.Options(importance, 1, actCalibration,
-                dev.squeeze.model.compress.Compressor.Options.DEFAULT.calibrationImages());
+                dev.squeeze.model.compress.Compressor.Options.DEFAULT.calibrationImages(), recalibrateBatchNorm);
     }
 }

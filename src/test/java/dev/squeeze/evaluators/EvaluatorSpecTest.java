@@ -10,6 +10,7 @@ import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -35,6 +36,10 @@ class EvaluatorSpecTest {
         assertEquals(Importance.TAYLOR, s.importance());
         assertEquals(ActivationCalibration.PERCENTILE, s.actCalibration());
         assertEquals(new EvaluatorSpec.Recovery(10, 32, 1, 2), s.recovery());
+        assertFalse(s.recalibrateBatchNorm());
+        assertFalse(s.compressorOptions().recalibrateBatchNorm());
+        EvaluatorSpec bn = parse(GOOD.replace("{importance: taylor}", "{importance: taylor, recalibrate_batchnorm: true}"));
+        assertTrue(bn.recalibrateBatchNorm() && bn.compressorOptions().recalibrateBatchNorm());
     }
 
     /** Recoveries start at from_generation and stop when the total is spent, whatever the generation. */
@@ -53,7 +58,8 @@ class EvaluatorSpecTest {
     @Test
     void badValuesNameTheFile() {
         for (String bad : new String[]{GOOD.replace("taylor", "magic"), GOOD.replace("percentile", "median"),
-                GOOD.replace("steps: 10", "steps: 0"), GOOD.replace("images: 200", "images: 400")}) {
+                GOOD.replace("steps: 10", "steps: 0"), GOOD.replace("images: 200", "images: 400"),
+                GOOD.replace("{importance: taylor}", "{importance: taylor, recalibrate_batchnorm: yes please}")}) {
             var e = assertThrows(SqueezeException.class, () -> parse(bad));
             assertTrue(e.getMessage().startsWith("ev.yaml") && !e.getMessage().contains("\n"), e.getMessage());
         }
@@ -71,14 +77,15 @@ class EvaluatorSpecTest {
         assertEquals(s.settingsHash(), elsewhere.settingsHash(), "same settings, another file and description");
         assertTrue(s.settingsHash().matches("[0-9a-f]{16}"), s.settingsHash());
         for (String changed : new String[]{GOOD.replace("seed: 7", "seed: 8"), GOOD.replace("taylor", "l2"), GOOD.replace("steps: 10", "steps: 11"),
-                GOOD.replace("images: 200", "images: 100")}) {
+                GOOD.replace("images: 200", "images: 100"), GOOD.replace("{importance: taylor}", "{importance: taylor, recalibrate_batchnorm: true}")}) {
             assertNotEquals(s.settingsHash(), parse(changed).settingsHash(), changed);
         }
         assertEquals(new dev.squeeze.results.EvaluatedBy("ev.yaml", s.settingsHash(), "a rung"), s.evaluatedBy("a rung"));
         // the spec's JSON (what cluster workers are sent, and what their workload id hashes) holds its components and nothing else
         var fields = new java.util.ArrayList<String>();
         dev.squeeze.Json.json().readTree(dev.squeeze.Json.line(s)).fieldNames().forEachRemaining(fields::add);
-        assertEquals(java.util.List.of("source", "data_seed", "calibration", "importance", "act_calibration", "screen_drop", "measured_images", "recovery"),
+        assertEquals(java.util.List.of("source", "data_seed", "calibration", "importance", "act_calibration", "screen_drop", "measured_images", "recovery",
+                        "recalibrate_batch_norm"),
                 fields);
     }
 }

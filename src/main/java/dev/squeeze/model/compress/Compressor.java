@@ -30,9 +30,17 @@ public final class Compressor {
      * @param align             kept counts rounded up to this multiple (1 = exact ratio)
      * @param calibration       how activation ranges are chosen
      * @param calibrationImages images used to rank units (data-driven criteria) and calibrate ranges
+     * @param recalibrateBatchNorm after pruning, re-estimate batch norm statistics on the calibration images
+     *                          ({@link BatchNormRecalibration})
      */
-    public record Options(Importance importance, int align, ActivationCalibration calibration, int calibrationImages) {
+    public record Options(Importance importance, int align, ActivationCalibration calibration, int calibrationImages,
+                          boolean recalibrateBatchNorm) {
         public static final Options DEFAULT = new Options(Importance.L1, 1, ActivationCalibration.MINMAX, 500);
+
+        /** Options that leave batch norm statistics as trained. */
+        public Options(Importance importance, int align, ActivationCalibration calibration, int calibrationImages) {
+            this(importance, align, calibration, calibrationImages, false);
+        }
     }
 
     /** A physically pruned float network (of the original's kind), ready to fine-tune or quantise. */
@@ -89,7 +97,7 @@ public final class Compressor {
 
     public Pruned prune(CompressionPlan plan) {
         UnitSelection s = selection(plan);
-        return new Pruned(Pruning.physical(model.network(), model.graph(), s), model.graph().pruned(s.counts()), s);
+        return new Pruned(physical(model.network(), model.graph(), s), model.graph().pruned(s.counts()), s);
     }
 
     /**
@@ -115,7 +123,7 @@ public final class Compressor {
             Map<String, int[]> rank = step == 1 ? order : options.importance().order(net, graph, calibration, model.encoding());
             UnitSelection s = UnitSelection.ofCounts(graph, counts, rank);
             Model before = net;
-            net = Pruning.physical(net, graph, s);
+            net = physical(net, graph, s);
             if (before != model.network()) Backend.release(before); // this method's own intermediate network
             graph = graph.pruned(s.counts());
             total = total.then(s);
@@ -128,6 +136,13 @@ public final class Compressor {
             }
         }
         return new Pruned(net, graph, total);
+    }
+
+    /** Prunes physically, then (when the options say so and anything was pruned) re-estimates batch norm statistics. */
+    private Model physical(Model net, LayerGraph graph, UnitSelection s) {
+        Model pruned = Pruning.physical(net, graph, s);
+        if (options.recalibrateBatchNorm() && graph.pruned(s.counts()).params() < graph.params()) BatchNormRecalibration.apply(pruned, calibration, model.encoding());
+        return pruned;
     }
 
     /** Quantises a (possibly fine-tuned) pruned network's weights and calibrates its activations; the input stays float. */

@@ -24,6 +24,12 @@ final class Inference {
      * name and returns what its readers read. Returns the output layer's (hooked) output.
      */
     static INDArray run(Model net, Topology t, Map<String, BlockInputQuant> inputs, INDArray x, BiFunction<String, INDArray, INDArray> after) {
+        return run(net, t, inputs, x, (name, in) -> { }, after);
+    }
+
+    /** As above, and {@code before} sees each layer's input (as it reads it) before the layer runs, so it may change the layer. */
+    static INDArray run(Model net, Topology t, Map<String, BlockInputQuant> inputs, INDArray x, java.util.function.BiConsumer<String, INDArray> before,
+                        BiFunction<String, INDArray, INDArray> after) {
         var mgr = LayerWorkspaceMgr.noWorkspaces();
         Map<String, Layer> layers = Networks.layersByName(net);
         var values = new HashMap<String, INDArray>();
@@ -38,6 +44,7 @@ final class Inference {
                 INDArray pre = n.preprocessor() == null ? in : n.preprocessor().preProcess(in, (int) in.size(0), mgr);
                 BlockInputQuant q = inputs.get(n.name());
                 INDArray read = q == null ? pre : q.apply(pre);
+                before.accept(n.name(), read);
                 computed = layers.get(n.name()).activate(read, false, mgr);
                 temporaries.addAll(List.of(pre, read));
             } else {
