@@ -20,8 +20,8 @@ import java.util.function.Function;
  * budget for the generation, choosing the plans whose recovery is expected to add most to the front.
  *
  * <p>What a plan's measured accuracy says about its recovered one depends on the network: fashion-cnn's pruned plans
- * read a few points down before fine-tuning, fashion-resnet's read 0.10 (chance: pruning half of every residual group
- * leaves its BatchNorm statistics meaningless) and recover to about 1.1 points below the baseline in 600 steps. So a plan is judged by a
+ * read a few points down before fine-tuning, fashion-resnet's read 0.10 (chance, with half of every group pruned; 0.30
+ * with its batch norms re-estimated) and recover to about 1.1 points below the baseline in 600 steps. So a plan is judged by a
  * second {@link AccuracySurrogate}, of recovered accuracy, fitted to the recoveries so far, whose prior is what the
  * plan's quantisation alone is predicted to cost (fine-tuning restores what pruning took, quantisation's loss mostly
  * stays). Every trial not yet recovered, whatever its rung, is a candidate; candidates are ranked by expected
