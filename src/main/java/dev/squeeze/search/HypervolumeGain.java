@@ -74,6 +74,71 @@ final class HypervolumeGain {
         }
     }
 
+    /** One pick of {@link #chooseGreedily}: the item and its score against the front when it was chosen. */
+    record Choice<T>(T item, Score score) {
+        /** Whether, when chosen, it could add nothing to the front (and so neither could anything left). */
+        boolean addsNothing() {
+            return score.expectedGain() <= 0 && score.reach() == Double.NEGATIVE_INFINITY;
+        }
+    }
+
+    /** The picks of {@link #chooseGreedily}, in order, and the front with each joined at its predicted quality. */
+    record Choices<T>(List<Choice<T>> chosen, HypervolumeGain front) {}
+
+    /**
+     * Chooses up to {@code n} items, best score first, each joining the front at its predicted quality before the next
+     * is scored (so a batch spreads along the front instead of crowding one corner); ties go to the earlier item. Lazy
+     * greedy: a score can only shrink as the front grows, so an item whose fresh score still leads the stale ones is
+     * the best, and most items are scored once.
+     */
+    <T> Choices<T> chooseGreedily(List<T> items, java.util.function.Function<T, Map<String, Double>> costs,
+                                  java.util.function.Function<T, AccuracySurrogate.Prediction> predictions, int n) {
+        final class Entry {
+            final int order;
+            final T item;
+            final Map<String, Double> cost;
+            final AccuracySurrogate.Prediction prediction;
+            Score score;
+            HypervolumeGain scoredAgainst;
+
+            Entry(int order, T item) {
+                this.order = order;
+                this.item = item;
+                this.cost = costs.apply(item);
+                this.prediction = predictions.apply(item);
+            }
+
+            void score(HypervolumeGain against) {
+                score = against.score(cost, prediction);
+                scoredAgainst = against;
+            }
+        }
+        var queue = new java.util.PriorityQueue<Entry>((a, b) -> {
+            int c = b.score.compareTo(a.score);
+            return c != 0 ? c : Integer.compare(a.order, b.order);
+        });
+        for (int i = 0; i < items.size(); i++) {
+            var e = new Entry(i, items.get(i));
+            e.score(this);
+            queue.add(e);
+        }
+        HypervolumeGain gain = this;
+        var chosen = new ArrayList<Choice<T>>();
+        while (chosen.size() < n && !queue.isEmpty()) {
+            Entry e = queue.poll();
+            if (e.scoredAgainst != gain) {
+                e.score(gain);
+                queue.add(e);
+                continue;
+            }
+            chosen.add(new Choice<>(e.item, e.score));
+            var believed = new java.util.LinkedHashMap<>(e.cost);
+            believed.put(quality.key(), quality.fromUnit(e.prediction.accuracy()));
+            gain = gain.with(believed);
+        }
+        return new Choices<>(List.copyOf(chosen), gain);
+    }
+
     Score score(Map<String, Double> costs, AccuracySurrogate.Prediction p) {
         var values = new HashMap<>(costs);
         values.put(quality.key(), quality.fromUnit(1.0)); // the best quality can be: what is left violated is cost alone

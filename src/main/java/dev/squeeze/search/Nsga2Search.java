@@ -27,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -382,56 +381,23 @@ public final class Nsga2Search {
                 return seen.contains(Arrays.toString(indices));
             }
 
-            private final class Candidate {
-                final int order;
-                final int[] indices;
-                final CompressionPlan plan;
-                final Map<String, Double> costs;
-                final AccuracySurrogate.Prediction prediction;
-                HypervolumeGain.Score score;
-                HypervolumeGain scoredAgainst;
+            /** A candidate as the front sees it: its plan, exact costs and predicted accuracy. */
+            private record Candidate(int[] indices, CompressionPlan plan, Map<String, Double> costs, AccuracySurrogate.Prediction prediction) {}
 
-                Candidate(int order, int[] indices) {
-                    this.order = order;
-                    this.indices = indices;
-                    this.plan = codec.plan(indices);
-                    this.costs = Nsga2Search.this.costs.apply(plan);
-                    this.prediction = model.predict(point(indices, plan, prior));
-                    rescore();
-                }
-
-                void rescore() {
-                    score = gain.score(costs, prediction);
-                    scoredAgainst = gain;
-                }
-            }
-
-            /**
-             * Lazy greedy: the expected gain of a candidate can only shrink as the front grows, so a candidate whose
-             * fresh score still leads the stale ones is the best; each choice joins the front at its predicted
-             * accuracy before the next (so a batch spreads along the front instead of crowding one corner).
-             */
+            /** The best {@code n} by expected hypervolume gain ({@link HypervolumeGain#chooseGreedily}); each joins the front as believed. */
             @Override
             public List<int[]> best(List<int[]> candidates, int n) {
-                var queue = new PriorityQueue<Candidate>((a, b) -> {
-                    int c = b.score.compareTo(a.score);
-                    return c != 0 ? c : Integer.compare(a.order, b.order);
-                });
-                for (int i = 0; i < candidates.size(); i++) queue.add(new Candidate(i, candidates.get(i)));
+                var all = new ArrayList<Candidate>(candidates.size());
+                for (int[] indices : candidates) {
+                    CompressionPlan plan = codec.plan(indices);
+                    all.add(new Candidate(indices, plan, Nsga2Search.this.costs.apply(plan), model.predict(point(indices, plan, prior))));
+                }
+                var choices = gain.chooseGreedily(all, Candidate::costs, Candidate::prediction, n);
+                gain = choices.front();
                 var picked = new ArrayList<int[]>();
-                while (picked.size() < n && !queue.isEmpty()) {
-                    Candidate c = queue.poll();
-                    if (c.scoredAgainst != gain) {
-                        c.rescore();
-                        queue.add(c);
-                        continue;
-                    }
-                    picked.add(c.indices);
-                    double believedQuality = quality.fromUnit(c.prediction.accuracy());
-                    proposed.put(c.plan.key(), believedQuality);
-                    var believed = new LinkedHashMap<>(c.costs);
-                    believed.put(quality.key(), believedQuality);
-                    gain = gain.with(believed);
+                for (var c : choices.chosen()) {
+                    picked.add(c.item().indices());
+                    proposed.put(c.item().plan().key(), quality.fromUnit(c.item().prediction().accuracy()));
                 }
                 return picked;
             }

@@ -65,34 +65,15 @@ final class Promotion {
         List<Trial> recovered = all.stream().filter(t -> t.fidelity() == Fidelity.RECOVERED).toList();
         AccuracySurrogate model = AccuracySurrogate.fit(recovered.stream().map(t -> point.apply(t.plan())).toList(),
                 recovered.stream().mapToDouble(t -> quality.toUnit(t.value(quality))).toArray());
-        var done = new java.util.HashSet<String>();
-        for (Trial t : recovered) done.add(t.plan().key());
-        List<Trial> pool = all.stream()
-                .filter(t -> t.fidelity() != Fidelity.RECOVERED && !done.contains(t.plan().key()))
+        List<Trial> pool = all.stream() // one trial per plan: the latest, so a recovered plan is not in the pool
+                .filter(t -> t.fidelity() != Fidelity.RECOVERED)
                 .filter(t -> t.fidelity() != Fidelity.MEASURED // a measured plan that lost almost nothing gains nothing
                         || quality.toUnit(baselineAccuracy) - quality.toUnit(t.value(quality)) > 0.005)
                 .toList();
         var gain = HypervolumeGain.of(objectives, reference, constraints, baselineAccuracy, exploration,
                 Fronts.feasible(all, objectives).stream().map(Trial::values).toList());
-        var predictions = new LinkedHashMap<Trial, AccuracySurrogate.Prediction>();
-        for (Trial t : pool) predictions.put(t, model.predict(point.apply(t.plan())));
-        var candidates = new ArrayList<Trial>();
-        while (candidates.size() < budget && !predictions.isEmpty()) {
-            Trial best = null;
-            HypervolumeGain.Score bestScore = null;
-            for (var e : predictions.entrySet()) {
-                HypervolumeGain.Score s = gain.score(costs(e.getKey()), e.getValue());
-                if (bestScore == null || s.compareTo(bestScore) > 0) { // pool order is id order: ties keep the earlier
-                    best = e.getKey();
-                    bestScore = s;
-                }
-            }
-            if (bestScore.expectedGain() <= 0 && bestScore.reach() == Double.NEGATIVE_INFINITY) break; // nothing could add to the front
-            var believed = new LinkedHashMap<>(costs(best));
-            believed.put(quality.key(), quality.fromUnit(predictions.remove(best).accuracy()));
-            candidates.add(best);
-            gain = gain.with(believed);
-        }
+        List<Trial> candidates = gain.chooseGreedily(pool, this::costs, t -> model.predict(point.apply(t.plan())), budget).chosen().stream()
+                .takeWhile(c -> !c.addsNothing()).map(HypervolumeGain.Choice::item).toList();
         var todo = new ArrayList<Trial>();
         for (Trial t : candidates) {
             if (!book.reuse(t.plan(), promoter.fidelity(), generation)) todo.add(t);
