@@ -8,7 +8,6 @@ import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.Map;
@@ -24,17 +23,15 @@ import java.util.Map;
 public final class BatchNormRecalibration {
     private BatchNormRecalibration() {}
 
-    /** Sets the batch norms of {@code net} from {@code images} (all of them, one batch); returns how many were set. */
-    public static int apply(Model net, Images images, InputEncoding encoding) {
+    /** Sets the batch norms of {@code net} from {@code images} (all of them, one batch). */
+    public static void apply(Model net, Images images, InputEncoding encoding) {
         Map<String, Layer> layers = Networks.layersByName(net);
-        int[] set = {0};
         INDArray x = encoding.features(images, 0, images.count());
         INDArray out = Inference.run(net, Topology.of(net), Map.of(), x, (name, in) -> {
             Layer layer = layers.get(name);
             if (layer == null || !(layer.conf().getLayer() instanceof BatchNormalization bn)) return;
-            int channel = in.rank() == 4 && bn.getCnn2DFormat() == CNN2DFormat.NHWC ? 3 : 1;
-            long[] over = in.rank() == 4 ? (channel == 1 ? new long[]{0, 2, 3} : new long[]{0, 1, 2}) : new long[]{0};
-            int[] axes = java.util.Arrays.stream(over).mapToInt(a -> (int) a).toArray();
+            int[] axes = in.rank() != 4 ? new int[]{0} // every axis but the channels'
+                    : bn.getCnn2DFormat() == CNN2DFormat.NHWC ? new int[]{0, 1, 2} : new int[]{0, 2, 3};
             INDArray mean = in.mean(axes).reshape(1, -1);
             INDArray var = in.var(false, axes).reshape(1, -1);
             assign(layer, "mean", mean);
@@ -46,10 +43,8 @@ public final class BatchNormRecalibration {
                 assign(layer, "var", var);
             }
             Backend.release(mean, var);
-            set[0]++;
         }, (name, a) -> a);
         Backend.release(x, out);
-        return set[0];
     }
 
     private static void assign(Layer layer, String key, INDArray value) {

@@ -97,7 +97,8 @@ public final class Compressor {
 
     public Pruned prune(CompressionPlan plan) {
         UnitSelection s = selection(plan);
-        return new Pruned(physical(model.network(), model.graph(), s), model.graph().pruned(s.counts()), s);
+        LayerGraph pruned = model.graph().pruned(s.counts());
+        return new Pruned(physical(model.network(), model.graph(), pruned, s), pruned, s);
     }
 
     /**
@@ -123,9 +124,10 @@ public final class Compressor {
             Map<String, int[]> rank = step == 1 ? order : options.importance().order(net, graph, calibration, model.encoding());
             UnitSelection s = UnitSelection.ofCounts(graph, counts, rank);
             Model before = net;
-            net = physical(net, graph, s);
+            LayerGraph after = graph.pruned(s.counts());
+            net = physical(net, graph, after, s);
             if (before != model.network()) Backend.release(before); // this method's own intermediate network
-            graph = graph.pruned(s.counts());
+            graph = after;
             total = total.then(s);
             if (steps > 1) progress.log(String.format("progressive step %d/%d: %,d params", step, steps, graph.params()));
             if (settings != null) {
@@ -138,10 +140,13 @@ public final class Compressor {
         return new Pruned(net, graph, total);
     }
 
-    /** Prunes physically, then (when the options say so and anything was pruned) re-estimates batch norm statistics. */
-    private Model physical(Model net, LayerGraph graph, UnitSelection s) {
+    /**
+     * Prunes {@code net} (described by {@code graph}) physically to {@code after}, then, when the options say so and
+     * anything was pruned, re-estimates its batch norm statistics.
+     */
+    private Model physical(Model net, LayerGraph graph, LayerGraph after, UnitSelection s) {
         Model pruned = Pruning.physical(net, graph, s);
-        if (options.recalibrateBatchNorm() && graph.pruned(s.counts()).params() < graph.params()) BatchNormRecalibration.apply(pruned, calibration, model.encoding());
+        if (options.recalibrateBatchNorm() && after.params() < graph.params()) BatchNormRecalibration.apply(pruned, calibration, model.encoding());
         return pruned;
     }
 
