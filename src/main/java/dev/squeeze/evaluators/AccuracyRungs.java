@@ -50,7 +50,8 @@ public interface AccuracyRungs {
         var r = spec.recovery();
         var teacherOutputs = new TeacherOutputs(in.model().network(), in.trainImages(), in.model().encoding());
         var recovered = new ParallelEvaluator(in.threads(), () -> new MeasuredAccuracy(shared, r, teacherOutputs, in.stop()), in.costs(),
-                spec.evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + ", then " + measuredHow), in.stop());
+                spec.evaluatedBy("recovered: " + r.steps() + " distillation steps of " + r.batch() + " from learning rate " + r.learningRate()
+                        + ", then " + measuredHow), in.stop());
         return new Opened(measured, recovered);
     };
 }

@@ -53,13 +53,24 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
      * plans from the current non-dominated set (constraints ignored, so a plan that only needs fine-tuning
      * to meet an accuracy constraint is not shut out) that have not been recovered, spread along the job's first
      * cost objective ({@code search.Promotion} chooses them), at most {@code total} in the run, from generation {@code fromGeneration} on (0 = the first): a front
-     * a few generations old is mostly replaced later, and with it the plans recovered from it.
+     * a few generations old is mostly replaced later, and with it the plans recovered from it. {@code learningRate} is
+     * Adam's first step, decayed linearly to zero over the steps (and over export's fine-tune of the chosen plan).
      */
-    public record Recovery(int steps, int batch, int perGeneration, int total, int fromGeneration) {
+    public record Recovery(int steps, int batch, int perGeneration, int total, int fromGeneration, double learningRate) {
+        /** Adam's first step when an evaluator names none: what fashion-cnn's short recoveries were tuned with. */
+        public static final double DEFAULT_LEARNING_RATE = 1e-3;
+
         public Recovery {
             if (steps < 1 || batch < 1) throw new IllegalArgumentException("recovered.steps and batch must be >= 1, got " + steps + " and " + batch);
+            if (!(learningRate > 0 && learningRate < 1)) {
+                throw new IllegalArgumentException("recovered.learning_rate must be in (0, 1), got " + learningRate);
+            }
             if (perGeneration < 0 || total < 0) throw new IllegalArgumentException("recovered.per_generation and total must be >= 0");
             if (fromGeneration < 0) throw new IllegalArgumentException("recovered.from_generation must be >= 0, got " + fromGeneration);
+        }
+
+        public Recovery(int steps, int batch, int perGeneration, int total, int fromGeneration) {
+            this(steps, batch, perGeneration, total, fromGeneration, DEFAULT_LEARNING_RATE);
         }
 
         public Recovery(int steps, int batch, int perGeneration, int total) {
@@ -112,9 +123,10 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
             if (f.has(recoveredKey)) {
                 JsonNode rc = f.get(recoveredKey);
                 String at = "fidelity." + recoveredKey;
-                doc.checkKeys(rc, at, List.of("steps", "batch", "per_generation", "total", "from_generation"));
+                doc.checkKeys(rc, at, List.of("steps", "batch", "learning_rate", "per_generation", "total", "from_generation"));
                 recovery = new Recovery(doc.integer(rc, "steps", at, 100), doc.integer(rc, "batch", at, 64),
-                        doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10), doc.integer(rc, "from_generation", at, 0));
+                        doc.integer(rc, "per_generation", at, 2), doc.integer(rc, "total", at, 10), doc.integer(rc, "from_generation", at, 0),
+                        rc.has("learning_rate") ? rc.get("learning_rate").asDouble(Double.NaN) : Recovery.DEFAULT_LEARNING_RATE);
             }
             return new EvaluatorSpec(source, doc.integer(data, "seed", "data", 42), calibration, importance, actCal, screen, measured, recovery,
                     recalibrate);
@@ -132,6 +144,11 @@ public record EvaluatorSpec(String source, long dataSeed, int calibration, Impor
     public double exportEpochs(int trainImages) {
         if (recovery == null) return 1;
         return Math.max(1, 2 * recovery.epochs(trainImages));
+    }
+
+    /** Export's fine-tune starts at the recovered rung's learning rate, so what the rung measured is what export continues. */
+    public double exportLearningRate() {
+        return recovery == null ? Recovery.DEFAULT_LEARNING_RATE : recovery.learningRate();
     }
 
     /**

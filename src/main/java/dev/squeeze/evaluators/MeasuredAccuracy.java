@@ -107,7 +107,7 @@ public final class MeasuredAccuracy implements AccuracyProxy {
         if (recovery == null) return compressor.apply(plan, shared.calibrator());
         ModelHandle model = shared.model();
         var pruned = compressor.prune(plan);
-        var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), FineTuner.Settings.DEFAULT.learningRate(), true, 1.0, plan.key().hashCode());
+        var settings = new FineTuner.Settings(recovery.epochs(train.count()), recovery.batch(), recovery.learningRate(), true, 1.0, plan.key().hashCode());
         var tuned = FineTuner.fineTune(pruned.network(), pruned.graph(), pruned.selection(), teacher,
                 plan, train, model.encoding(), settings, fineTuning);
         Backend.release(pruned.network());

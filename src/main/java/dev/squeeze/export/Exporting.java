@@ -123,7 +123,7 @@ public final class Exporting {
         var compressor = new Compressor(model, spec.compressorOptions(), splits.calibration());
         double epochs = r.epochs() != null ? r.epochs() : spec.exportEpochs(splits.train().count());
         Objective metric = report.quality();
-        var chosen = fineTuneOrNot(compressor, plan, epochs, splits, spec.dataSeed(), model, metric, progress);
+        var chosen = fineTuneOrNot(compressor, plan, epochs, spec.exportLearningRate(), splits, spec.dataSeed(), model, metric, progress);
         CompressedModel c = chosen.model();
 
         progress.update("measuring on the test split: DL4J simulation");
@@ -194,7 +194,7 @@ public final class Exporting {
      * untuned network, closest to it, read better there whatever the fine-tune did (t0146 of the rpi4 job: 0.9492
      * untuned against 0.9346 fine-tuned on held-out train images).
      */
-    private static Chosen fineTuneOrNot(Compressor compressor, CompressionPlan plan, double epochs, DataSplits splits, long seed,
+    private static Chosen fineTuneOrNot(Compressor compressor, CompressionPlan plan, double epochs, double learningRate, DataSplits splits, long seed,
                                         ModelHandle model, Objective metric, Progress progress) {
         Images check = splits.calibration();
         var measure = QualityMeasure.of(metric, dev.squeeze.model.Accuracy.Encoded.of(check, model.encoding()),
@@ -210,7 +210,7 @@ public final class Exporting {
             throw new SqueezeException(String.format("the train split has %,d images, fewer than the %,d calibration images the fine-tune "
                     + "is judged on: pass --epochs 0, or use data with a larger training file", train.count(), check.count()));
         }
-        var settings = FineTuner.Settings.DEFAULT.withEpochs(epochs).withSeed(seed);
+        var settings = new FineTuner.Settings(epochs, FineTuner.Settings.DEFAULT.batch(), learningRate, true, 1.0, seed);
         var pruned = compressor.pruneAndFineTune(plan, 1, train, settings, progress);
         CompressedModel tuned = compressor.quantize(pruned, plan);
         dev.squeeze.model.Backend.release(pruned.network());

@@ -40,6 +40,11 @@ class EvaluatorSpecTest {
         assertFalse(s.compressorOptions().recalibrateBatchNorm());
         EvaluatorSpec bn = parse(GOOD.replace("{importance: taylor}", "{importance: taylor, recalibrate_batchnorm: true}"));
         assertTrue(bn.recalibrateBatchNorm() && bn.compressorOptions().recalibrateBatchNorm());
+        assertEquals(EvaluatorSpec.Recovery.DEFAULT_LEARNING_RATE, s.exportLearningRate());
+        EvaluatorSpec slow = parse(GOOD.replace("batch: 32,", "batch: 32, learning_rate: 3.0e-4,"));
+        assertEquals(3e-4, slow.recovery().learningRate());
+        assertEquals(3e-4, slow.exportLearningRate(), "export continues at the rung's learning rate");
+        assertNotEquals(s.settingsHash(), slow.settingsHash(), "a different learning rate is a different rung");
     }
 
     /** Recoveries start at from_generation and stop when the total is spent, whatever the generation. */
@@ -59,6 +64,7 @@ class EvaluatorSpecTest {
     void badValuesNameTheFile() {
         for (String bad : new String[]{GOOD.replace("taylor", "magic"), GOOD.replace("percentile", "median"),
                 GOOD.replace("steps: 10", "steps: 0"), GOOD.replace("images: 200", "images: 400"),
+                GOOD.replace("batch: 32,", "batch: 32, learning_rate: fast,"), GOOD.replace("batch: 32,", "batch: 32, learning_rate: 2,"),
                 GOOD.replace("{importance: taylor}", "{importance: taylor, recalibrate_batchnorm: yes please}")}) {
             var e = assertThrows(SqueezeException.class, () -> parse(bad));
             assertTrue(e.getMessage().startsWith("ev.yaml") && !e.getMessage().contains("\n"), e.getMessage());
